@@ -69,6 +69,8 @@ class error : public std::runtime_error {
 [[noreturn]] inline void throw_error(std::string id, std::string where, std::string message) {
   throw error(std::move(id), std::move(where), std::move(message));
 }
-[[noreturn]] inline void throw_error(diagnostic d) { throw error(std::move(d)); }
+[[noreturn]] inline void throw_error(diagnostic d) {
+  throw error(std::move(d));
+}
 
 }  // namespace reel

@@ -34,8 +34,12 @@ inline constexpr timestamp min_timestamp = timestamp{duration{INT64_MIN}};
 inline constexpr timestamp max_timestamp = timestamp{duration{INT64_MAX}};
 
 /// Milliseconds since the Unix epoch, and back.
-constexpr std::int64_t to_millis(timestamp t) noexcept { return t.time_since_epoch().count(); }
-constexpr timestamp from_millis(std::int64_t ms) noexcept { return timestamp{duration{ms}}; }
+constexpr std::int64_t to_millis(timestamp t) noexcept {
+  return t.time_since_epoch().count();
+}
+constexpr timestamp from_millis(std::int64_t ms) noexcept {
+  return timestamp{duration{ms}};
+}
 
 enum class time_unit { ms, second, minute, hour, day };
 
@@ -51,11 +55,16 @@ constexpr std::optional<time_unit> parse_time_unit(std::string_view s) noexcept 
 
 constexpr std::int64_t unit_millis(time_unit u) noexcept {
   switch (u) {
-    case time_unit::ms: return 1;
-    case time_unit::second: return 1000;
-    case time_unit::minute: return 60'000;
-    case time_unit::hour: return 3'600'000;
-    case time_unit::day: return 86'400'000;
+    case time_unit::ms:
+      return 1;
+    case time_unit::second:
+      return 1000;
+    case time_unit::minute:
+      return 60'000;
+    case time_unit::hour:
+      return 3'600'000;
+    case time_unit::day:
+      return 86'400'000;
   }
   return 1;
 }
@@ -134,8 +143,10 @@ inline std::string format_iso8601(timestamp t) {
     auto [end, ec] = std::to_chars(tmp, tmp + sizeof tmp, v < 0 ? -v : v);
     (void)ec;
     if (v < 0) *p++ = '-';
-    for (int pad = width - static_cast<int>(end - tmp); pad > 0; --pad) *p++ = '0';
-    for (char* c = tmp; c != end; ++c) *p++ = *c;
+    for (int pad = width - static_cast<int>(end - tmp); pad > 0; --pad)
+      *p++ = '0';
+    for (char* c = tmp; c != end; ++c)
+      *p++ = *c;
   };
   put(date.year, 4);
   *p++ = '-';
@@ -188,7 +199,8 @@ inline std::optional<timestamp> parse_iso8601(std::string_view s) noexcept {
           ++pos;
         }
         if (digits == 0) return std::nullopt;
-        for (; digits < 3; ++digits) millis *= 10;
+        for (; digits < 3; ++digits)
+          millis *= 10;
       }
     }
     if (hour > 23 || minute > 59 || second > 60) return std::nullopt;

@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: Apache-2.0
+/// \file
+/// What a window operator needs from the aggregation that runs inside a window: a key per event,
+/// a state per (key, window or slice), and the ways to add an event, combine two states (for
+/// hopping-window slices and session merges) and order keys. The typed `reel::group` and the
+/// JSON `$group` both model this concept, so the window engine is written once.
+///
+/// For checkpoints an aggregation also provides `save_key`, `load_key`, `save_state` and
+/// `load_state` (to and from `nlohmann::json`); they are needed only when `checkpoint()` or
+/// `restore()` is called.
+#pragma once
+
+#include <concepts>
+#include <cstdint>
+#include <functional>
+
+namespace reel {
+
+template <class A>
+concept window_aggregation = requires(const A& a, typename A::state_type& state,
+                                      const typename A::state_type& other,
+                                      const typename A::event_type& event,
+                                      const typename A::key_type& key, std::uint64_t seq) {
+  typename A::event_type;
+  typename A::key_type;
+  typename A::state_type;
+  typename A::key_hash;
+  typename A::key_equal;
+  { a.key_of(event) } -> std::convertible_to<typename A::key_type>;
+  { a.make_state() } -> std::same_as<typename A::state_type>;
+  a.add(state, event, seq);
+  a.merge(state, other);
+  { a.key_less(key, key) } -> std::convertible_to<bool>;
+  { a.key_hasher() } -> std::convertible_to<typename A::key_hash>;
+  { a.key_equality() } -> std::convertible_to<typename A::key_equal>;
+  { a.dynamic_bytes(other) } -> std::convertible_to<std::size_t>;
+};
+
+}  // namespace reel

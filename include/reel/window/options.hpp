@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: Apache-2.0
+/// \file
+/// Options of the three window kinds, with Atlas's defaults (allowed lateness 3 seconds).
+///
+/// **Example**
+/// ```cpp
+/// using namespace std::chrono_literals;
+/// reel::tumbling_options every_30s{.interval = 30s, .allowed_lateness = 1min};
+/// reel::hopping_options h{.interval = 20min, .hop = 10min};
+/// reel::session_options per_customer{.gap = 5min};
+/// ```
+#pragma once
+
+#include <chrono>
+#include <optional>
+
+#include "reel/error.hpp"
+#include "reel/time.hpp"
+
+namespace reel {
+
+/// Where a window's time comes from.
+enum class boundary { event_time, processing_time };
+
+inline constexpr duration default_allowed_lateness = std::chrono::seconds(3);
+
+struct tumbling_options {
+  duration interval{};
+  duration offset{0};  ///< shifts boundaries from UTC alignment
+  duration allowed_lateness = default_allowed_lateness;
+  std::optional<duration> idle_timeout;
+};
+
+struct hopping_options {
+  duration interval{};
+  duration hop{};  ///< `hop < interval`: overlapping windows; `hop > interval`: gaps
+  duration offset{0};
+  duration allowed_lateness = default_allowed_lateness;
+  std::optional<duration> idle_timeout;
+};
+
+struct session_options {
+  duration gap{};
+  duration allowed_lateness = default_allowed_lateness;
+  std::optional<duration> idle_timeout;
+};
+
+/// `[start, end)` of one window.
+struct window_bounds {
+  timestamp start;
+  timestamp end;
+  friend bool operator==(const window_bounds&, const window_bounds&) = default;
+};
+
+/// The closing and idleness rules that every window kind shares.
+struct close_policy {
+  duration allowed_lateness = default_allowed_lateness;
+  std::optional<duration> idle_timeout;
+  boundary time_boundary = boundary::event_time;
+};
+
+/// Fixed-size windows every `hop`, aligned to the epoch plus `offset` (tumbling: hop == interval).
+struct sliced_spec {
+  duration interval{};
+  duration hop{};
+  duration offset{0};
+
+  /// Throws `reel.window.invalid_option` on a non-positive size.
+  void validate(const char* where = "") const {
+    if (interval.count() <= 0)
+      throw_error("reel.window.invalid_option", where, "interval must be a positive duration");
+    if (hop.count() <= 0)
+      throw_error("reel.window.invalid_option", where, "hopSize must be a positive duration");
+  }
+};
+
+inline sliced_spec to_sliced(const tumbling_options& o) {
+  return {o.interval, o.interval, o.offset};
+}
+inline sliced_spec to_sliced(const hopping_options& o) {
+  return {o.interval, o.hop, o.offset};
+}
+inline close_policy to_close_policy(const tumbling_options& o, boundary b = boundary::event_time) {
+  return {o.allowed_lateness, o.idle_timeout, b};
+}
+inline close_policy to_close_policy(const hopping_options& o, boundary b = boundary::event_time) {
+  return {o.allowed_lateness, o.idle_timeout, b};
+}
+inline close_policy to_close_policy(const session_options& o, boundary b = boundary::event_time) {
+  return {o.allowed_lateness, o.idle_timeout, b};
+}
+
+}  // namespace reel

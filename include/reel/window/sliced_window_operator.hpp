@@ -1,0 +1,339 @@
+// SPDX-License-Identifier: Apache-2.0
+/// \file
+/// The tumbling and hopping window operator. Time is cut into panes of
+/// `gcd(interval, hop)`; each pane keeps one aggregate state per key, created lazily when an event
+/// lands in it. A window closes by combining the states of its panes, so the cost per event does
+/// not grow with `interval / hop` (slicing), and a tumbling window (one pane per window) emits
+/// its pane as it is.
+///
+/// Windows are aligned to the epoch shifted by `offset`: window `k` is
+/// `[k*hop + offset, k*hop + offset + interval)`. A window closes when the close bound (the
+/// watermark minus the allowed lateness, or a forced idle close) reaches its end; windows close in
+/// order of end, and within a window results come in ascending key order.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <numeric>
+#include <optional>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "reel/aggregate/aggregation.hpp"
+#include "reel/detail/flat_map.hpp"
+#include "reel/time.hpp"
+#include "reel/window/options.hpp"
+
+namespace reel {
+
+/// Where an event went.
+enum class placement {
+  accepted,  ///< in at least one open window
+  late,      ///< every window it belongs to had closed
+  in_gap,    ///< between hopping windows (`hop > interval`): in no window
+};
+
+/// The windows an event missed because they had closed (for the DLQ record).
+struct missed_windows {
+  std::vector<timestamp> starts;
+  void clear() noexcept { starts.clear(); }
+  [[nodiscard]] bool empty() const noexcept { return starts.empty(); }
+};
+
+/// What `explain()` shows about one window.
+struct window_explanation {
+  window_bounds bounds;
+  bool open = false;         ///< not closed yet
+  std::size_t groups = 0;    ///< distinct keys with state
+  std::uint64_t events = 0;  ///< events added (for hopping, summed over its panes)
+};
+
+template <window_aggregation Agg>
+class sliced_window_operator {
+ public:
+  using aggregation_type = Agg;
+  using key_type = typename Agg::key_type;
+  using state_type = typename Agg::state_type;
+  using event_type = typename Agg::event_type;
+  using group_map =
+      detail::flat_map<key_type, state_type, typename Agg::key_hash, typename Agg::key_equal>;
+
+  /// One group of a closing window, handed to the emit callback in ascending key order.
+  struct entry {
+    const key_type* key;
+    const state_type* state;
+  };
+
+  sliced_window_operator(Agg aggregation, sliced_spec spec)
+      : agg_(std::move(aggregation)),
+        interval_(spec.interval.count()),
+        hop_(spec.hop.count()),
+        offset_(spec.offset.count()),
+        pane_(std::gcd(spec.interval.count(), spec.hop.count())) {
+    spec.validate();
+  }
+
+  [[nodiscard]] const Agg& aggregation() const noexcept { return agg_; }
+  [[nodiscard]] const sliced_spec spec() const noexcept {
+    return {duration{interval_}, duration{hop_}, duration{offset_}};
+  }
+
+  /// Adds `event` at time `t`. Fills `missed` with the starts of closed windows it belonged to.
+  placement add(const event_type& event, timestamp t, std::uint64_t seq, missed_windows& missed) {
+    missed.clear();
+    const std::int64_t ms = to_millis(t);
+    const std::int64_t k_last = detail::floor_div(ms - offset_, hop_);
+    const std::int64_t k_first = detail::floor_div(ms - offset_ - interval_, hop_) + 1;
+    if (k_first > k_last) return placement::in_gap;
+    const std::int64_t k_open = std::max(k_first, first_open_k());
+    if (k_open > k_first) {
+      for (std::int64_t k = k_first; k < std::min(k_open, k_last + 1); ++k) {
+        missed.starts.push_back(from_millis(k * hop_ + offset_));
+      }
+      if (k_open > k_last) return placement::late;
+    }
+    pane& p = pane_for(detail::floor_div(ms - offset_, pane_));
+    ++p.events;
+    state_type& state =
+        p.groups.find_or_insert(agg_.key_of(event), [this] { return agg_.make_state(); });
+    agg_.add(state, event, seq);
+    const std::int64_t end = k_open * hop_ + offset_ + interval_;
+    if (end < next_end_) next_end_ = end;
+    return placement::accepted;
+  }
+
+  /// The end of the earliest window that still has content: nothing closes below it.
+  [[nodiscard]] timestamp next_close_end() const noexcept { return from_millis(next_end_); }
+  [[nodiscard]] bool has_open_windows() const noexcept { return !panes_.empty(); }
+
+  /// Closes every window whose end is at or before `bound`, calling
+  /// `emit(window_bounds, const std::vector<entry>&)` for each non-empty one, in order of end.
+  /// Returns the end of the last window closed, if any.
+  template <class Emit>
+  std::optional<timestamp> close_through(timestamp bound, Emit&& emit) {
+    const std::int64_t b = to_millis(bound);
+    if (has_closed_ && b <= closed_) return std::nullopt;
+    std::optional<timestamp> last_closed;
+    while (!panes_.empty()) {
+      const std::int64_t first_pane_start = panes_.begin()->first * pane_ + offset_;
+      const std::int64_t k = std::max(
+          detail::floor_div(first_pane_start - offset_ - interval_, hop_) + 1, first_open_k());
+      const std::int64_t start = k * hop_ + offset_;
+      const std::int64_t end = start + interval_;
+      if (end > b) break;
+      emit_window(start, end, emit);
+      closed_ = end;
+      has_closed_ = true;
+      last_closed = from_millis(end);
+      collect_panes(end);
+    }
+    closed_ = has_closed_ ? std::max(closed_, b) : b;
+    has_closed_ = true;
+    recompute_next_end();
+    return last_closed;
+  }
+
+  /// Closes every window (end of input).
+  template <class Emit>
+  std::optional<timestamp> close_all(Emit&& emit) {
+    std::optional<timestamp> last;
+    while (!panes_.empty()) {
+      const std::int64_t first_pane_start = panes_.begin()->first * pane_ + offset_;
+      const std::int64_t k = std::max(
+          detail::floor_div(first_pane_start - offset_ - interval_, hop_) + 1, first_open_k());
+      const std::int64_t start = k * hop_ + offset_;
+      const std::int64_t end = start + interval_;
+      emit_window(start, end, emit);
+      closed_ = end;
+      has_closed_ = true;
+      last = from_millis(end);
+      collect_panes(end);
+    }
+    recompute_next_end();
+    return last;
+  }
+
+  /// Number of windows that hold content and are not closed.
+  [[nodiscard]] std::size_t open_window_count() const {
+    std::size_t count = 0;
+    std::int64_t counted_through = INT64_MIN;  // highest k counted so far
+    for (const auto& [index, p] : panes_) {
+      const std::int64_t ps = index * pane_ + offset_;
+      const std::int64_t lo =
+          std::max({detail::floor_div(ps - offset_ - interval_, hop_) + 1, first_open_k(),
+                    counted_through == INT64_MIN ? INT64_MIN : counted_through + 1});
+      const std::int64_t hi = detail::floor_div(ps - offset_, hop_);
+      if (hi >= lo) {
+        count += static_cast<std::size_t>(hi - lo + 1);
+        counted_through = hi;
+      }
+    }
+    return count;
+  }
+
+  /// (key, pane) states held.
+  [[nodiscard]] std::size_t group_count() const noexcept {
+    std::size_t n = 0;
+    for (const auto& [index, p] : panes_)
+      n += p.groups.size();
+    return n;
+  }
+
+  /// Bytes of window state: hash tables plus what states own on the heap.
+  [[nodiscard]] std::size_t state_bytes() const {
+    std::size_t bytes = 0;
+    for (const auto& [index, p] : panes_) {
+      bytes += p.groups.table_bytes() + sizeof(pane);
+      p.groups.for_each(
+          [&](const key_type&, const state_type& s) { bytes += agg_.dynamic_bytes(s); });
+    }
+    return bytes;
+  }
+
+  /// The window that starts at `start` (or, if `start` is not a window start, the latest window
+  /// containing it).
+  [[nodiscard]] window_explanation explain(timestamp t) const {
+    const std::int64_t ms = to_millis(t);
+    const std::int64_t k = detail::floor_div(ms - offset_, hop_);
+    const std::int64_t start = k * hop_ + offset_;
+    window_explanation out;
+    out.bounds = {from_millis(start), from_millis(start + interval_)};
+    out.open = !(has_closed_ && start + interval_ <= closed_);
+    group_map keys;
+    for (auto it = panes_.lower_bound(detail::floor_div(start - offset_, pane_));
+         it != panes_.end() && it->first * pane_ + offset_ < start + interval_; ++it) {
+      out.events += it->second.events;
+      it->second.groups.for_each([&](const key_type& key, const state_type&) { keys[key]; });
+    }
+    out.groups = keys.size();
+    return out;
+  }
+
+  /// The close bound reached so far (every window ending at or before it has closed).
+  [[nodiscard]] std::optional<timestamp> closed_through() const noexcept {
+    return has_closed_ ? std::optional<timestamp>(from_millis(closed_)) : std::nullopt;
+  }
+
+  [[nodiscard]] nlohmann::json save() const {
+    nlohmann::json panes = nlohmann::json::array();
+    for (const auto& [index, p] : panes_) {
+      nlohmann::json groups = nlohmann::json::array();
+      p.groups.for_each([&](const key_type& key, const state_type& s) {
+        groups.push_back(nlohmann::json::array({agg_.save_key(key), agg_.save_state(s)}));
+      });
+      panes.push_back({index, p.events, std::move(groups)});
+    }
+    return {{"closed", has_closed_ ? nlohmann::json(closed_) : nlohmann::json()},
+            {"panes", std::move(panes)}};
+  }
+
+  void load(const nlohmann::json& j) {
+    panes_.clear();
+    cached_ = nullptr;
+    has_closed_ = !j.at("closed").is_null();
+    closed_ = has_closed_ ? j.at("closed").get<std::int64_t>() : 0;
+    for (const auto& p : j.at("panes")) {
+      pane& target = pane_for(p.at(0).get<std::int64_t>());
+      target.events = p.at(1).get<std::uint64_t>();
+      for (const auto& g : p.at(2)) {
+        target.groups.find_or_insert(agg_.load_key(g.at(0)),
+                                     [&] { return agg_.load_state(g.at(1)); });
+      }
+    }
+    recompute_next_end();
+  }
+
+ private:
+  struct pane {
+    group_map groups;
+    std::uint64_t events = 0;
+  };
+
+  [[nodiscard]] std::int64_t first_open_k() const noexcept {
+    if (!has_closed_) return INT64_MIN;
+    return detail::floor_div(closed_ - offset_ - interval_, hop_) + 1;
+  }
+
+  pane& pane_for(std::int64_t index) {
+    if (cached_ != nullptr && cached_index_ == index) return *cached_;
+    auto it =
+        panes_.try_emplace(index, pane{group_map(agg_.key_hasher(), agg_.key_equality()), 0}).first;
+    cached_index_ = index;
+    cached_ = &it->second;
+    return *cached_;
+  }
+
+  template <class Emit>
+  void emit_window(std::int64_t start, std::int64_t end, Emit& emit) {
+    entries_.clear();
+    const std::int64_t first_index = detail::floor_div(start - offset_, pane_);
+    const std::int64_t end_index = detail::floor_div(end - offset_, pane_);
+    if (pane_ == interval_) {  // tumbling: the pane is the window
+      auto it = panes_.find(first_index);
+      if (it == panes_.end()) return;
+      it->second.groups.for_each([&](const key_type& key, const state_type& s) {
+        entries_.push_back({&key, &s});
+      });
+    } else {
+      combined_.clear();
+      for (auto it = panes_.lower_bound(first_index); it != panes_.end() && it->first < end_index;
+           ++it) {
+        it->second.groups.for_each([&](const key_type& key, const state_type& s) {
+          bool fresh = false;
+          state_type& target = combined_.find_or_insert(key, [&] {
+            fresh = true;
+            return s;
+          });
+          if (!fresh) agg_.merge(target, s);
+        });
+      }
+      combined_.for_each([&](const key_type& key, const state_type& s) {
+        entries_.push_back({&key, &s});
+      });
+    }
+    if (entries_.empty()) return;
+    std::sort(entries_.begin(), entries_.end(),
+              [this](const entry& a, const entry& b) { return agg_.key_less(*a.key, *b.key); });
+    emit(window_bounds{from_millis(start), from_millis(end)}, entries_);
+  }
+
+  /// Drops panes whose every window has ended at or before `closed_end`.
+  void collect_panes(std::int64_t closed_end) {
+    while (!panes_.empty()) {
+      const std::int64_t ps = panes_.begin()->first * pane_ + offset_;
+      const std::int64_t last_k = detail::floor_div(ps - offset_, hop_);
+      if (last_k * hop_ + offset_ + interval_ > closed_end) break;
+      if (cached_ == &panes_.begin()->second) cached_ = nullptr;
+      panes_.erase(panes_.begin());
+    }
+  }
+
+  void recompute_next_end() {
+    if (panes_.empty()) {
+      next_end_ = INT64_MAX;
+      return;
+    }
+    const std::int64_t ps = panes_.begin()->first * pane_ + offset_;
+    const std::int64_t k =
+        std::max(detail::floor_div(ps - offset_ - interval_, hop_) + 1, first_open_k());
+    next_end_ = k * hop_ + offset_ + interval_;
+  }
+
+  Agg agg_;
+  std::int64_t interval_;
+  std::int64_t hop_;
+  std::int64_t offset_;
+  std::int64_t pane_;
+  std::map<std::int64_t, pane> panes_;
+  pane* cached_ = nullptr;
+  std::int64_t cached_index_ = 0;
+  bool has_closed_ = false;
+  std::int64_t closed_ = 0;
+  std::int64_t next_end_ = INT64_MAX;
+  std::vector<entry> entries_;
+  group_map combined_{agg_.key_hasher(), agg_.key_equality()};
+};
+
+}  // namespace reel

@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: Apache-2.0
+/// \file
+/// The time logic every window shares, written once for both front ends: it owns a window
+/// operator (sliced or session) and the watermark tracker, and decides when windows close.
+///
+/// - An event is placed first, then its time updates its partition's watermark; whenever the
+///   processor watermark moves, every window with `end <= watermark - allowedLateness` closes.
+/// - `advance(now)` applies processing time: partitions idle for `partitionIdleTimeout` stop
+///   holding the watermark back; with `idleTimeout`, when the source has delivered nothing since
+///   `idle_since` and `now >= idle_since + idleTimeout`, every window with `end <= now` closes and
+///   the watermark moves to the last closed window's end; with `boundary: processingTime`, the
+///   watermark is the processing clock.
+/// - `flush()` closes everything (end of input).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+#include "reel/time.hpp"
+#include "reel/watermark/tracker.hpp"
+#include "reel/window/options.hpp"
+#include "reel/window/sliced_window_operator.hpp"
+
+namespace reel {
+
+template <class Operator>
+class window_driver {
+ public:
+  window_driver(Operator op, close_policy policy,
+                std::optional<duration> partition_idle_timeout = std::nullopt)
+      : op_(std::move(op)), policy_(policy) {
+    tracker_.set_idle_timeout(partition_idle_timeout);
+  }
+
+  [[nodiscard]] Operator& op() noexcept { return op_; }
+  [[nodiscard]] const Operator& op() const noexcept { return op_; }
+  [[nodiscard]] watermark_tracker& tracker() noexcept { return tracker_; }
+  [[nodiscard]] const watermark_tracker& tracker() const noexcept { return tracker_; }
+  [[nodiscard]] const close_policy& policy() const noexcept { return policy_; }
+
+  /// Whether events must be stamped with processing time (idleness or processing-time windows).
+  [[nodiscard]] bool needs_processing_time() const noexcept {
+    return policy_.idle_timeout.has_value() || tracker_.idle_timeout().has_value() ||
+           policy_.time_boundary == boundary::processing_time;
+  }
+  [[nodiscard]] bool processing_time_windows() const noexcept {
+    return policy_.time_boundary == boundary::processing_time;
+  }
+
+  /// Places one event with `add(timestamp t, missed_windows&) -> placement`, then updates the
+  /// watermark and closes what it allows, calling `emit` for each closing window.
+  template <class Add, class Emit>
+  placement on_event(partition_id partition, timestamp t, timestamp now, Add&& add, Emit&& emit) {
+    if (policy_.time_boundary == boundary::processing_time) t = now;
+    last_arrival_ = now;
+    const placement where = add(t, missed_);
+    if (tracker_.observe(partition, t, now)) close_to_watermark(emit);
+    return where;
+  }
+
+  /// Windows the last event missed (valid right after `on_event`).
+  [[nodiscard]] const missed_windows& missed() const noexcept { return missed_; }
+
+  /// Processing time moved to `now`.
+  template <class Emit>
+  void advance(timestamp now, Emit&& emit) {
+    if (started_ == min_timestamp) started_ = now;
+    bool moved = tracker_.advance(now);
+    if (policy_.time_boundary == boundary::processing_time) moved = tracker_.raise(now) || moved;
+    if (moved) close_to_watermark(emit);
+    if (policy_.idle_timeout && op_.has_open_windows()) {
+      const timestamp idle_since = last_arrival_ != min_timestamp ? last_arrival_ : started_;
+      if (now - idle_since >= *policy_.idle_timeout) {
+        if (auto last = op_.close_through(now, emit)) tracker_.raise(*last);
+      }
+    }
+  }
+
+  /// End of input: every window closes.
+  template <class Emit>
+  void flush(Emit&& emit) {
+    op_.close_all(emit);
+  }
+
+  /// The bound below which windows close: watermark minus allowed lateness.
+  [[nodiscard]] std::optional<timestamp> close_bound() const noexcept {
+    if (!tracker_.has_watermark()) return std::nullopt;
+    const timestamp wm = tracker_.watermark();
+    const duration lateness =
+        policy_.time_boundary == boundary::processing_time ? duration{0} : policy_.allowed_lateness;
+    if (to_millis(wm) < INT64_MIN + lateness.count()) return std::nullopt;
+    return wm - lateness;
+  }
+
+  /// Processing time at which an idle timeout would close the window ending at `end`.
+  [[nodiscard]] std::optional<timestamp> idle_close_time(timestamp end) const noexcept {
+    if (!policy_.idle_timeout) return std::nullopt;
+    const timestamp idle_since = last_arrival_ != min_timestamp ? last_arrival_ : started_;
+    if (idle_since == min_timestamp) return std::nullopt;
+    return std::max(end, idle_since + *policy_.idle_timeout);
+  }
+
+  [[nodiscard]] nlohmann::json save() const {
+    return {{"watermarks", tracker_.save()},
+            {"windows", op_.save()},
+            {"last_arrival", to_millis(last_arrival_)},
+            {"started", to_millis(started_)}};
+  }
+  void load(const nlohmann::json& j) {
+    tracker_.load(j.at("watermarks"));
+    op_.load(j.at("windows"));
+    last_arrival_ = from_millis(j.at("last_arrival").get<std::int64_t>());
+    started_ = from_millis(j.at("started").get<std::int64_t>());
+  }
+
+ private:
+  template <class Emit>
+  void close_to_watermark(Emit& emit) {
+    if (auto bound = close_bound()) op_.close_through(*bound, emit);
+  }
+
+  Operator op_;
+  close_policy policy_;
+  watermark_tracker tracker_;
+  missed_windows missed_;
+  timestamp last_arrival_ = min_timestamp;
+  timestamp started_ = min_timestamp;
+};
+
+}  // namespace reel
