@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: Apache-2.0
+/// \file
+/// Collecting accumulators: `$push` (arrival order), `$addToSet` (distinct, in BSON order),
+/// `$mergeObjects` (objects merged in arrival order; null and missing ignored).
+#pragma once
+
+#include <string>
+
+#include "reel/json/accumulators/common.hpp"
+
+namespace reel::json::detail {
+
+class push_accumulator final : public unary_accumulator {
+ public:
+  using unary_accumulator::unary_accumulator;
+  document init() const override { return document::array(); }
+  void add(document& s, const document& doc, const eval_context& ctx, std::uint64_t seq) const override {
+    document v = input(doc, ctx);
+    if (is_missing(v)) return;
+    insert_by_seq(s, document::array({seq, std::move(v)}));
+  }
+  void merge(document& s, const document& o) const override { s = merge_by_seq(s, o); }
+  document result(const document& s) const override {
+    document out = document::array();
+    for (const auto& item : s) out.push_back(item[1]);
+    return out;
+  }
+};
+
+class add_to_set_accumulator final : public unary_accumulator {
+ public:
+  using unary_accumulator::unary_accumulator;
+  document init() const override { return document::array(); }
+  void add(document& s, const document& doc, const eval_context& ctx, std::uint64_t) const override {
+    offer(s, input(doc, ctx));
+  }
+  void merge(document& s, const document& o) const override {
+    for (const auto& v : o) offer(s, v);
+  }
+  document result(const document& s) const override { return s; }
+
+ private:
+  static void offer(document& s, const document& v) {
+    if (is_missing(v)) return;
+    auto less = [](const document& a, const document& b) { return compare_values(a, b) < 0; };
+    auto at = std::lower_bound(s.begin(), s.end(), v, less);
+    if (at != s.end() && compare_values(*at, v) == 0) return;
+    s.insert(at, v);
+  }
+};
+
+class merge_objects_accumulator final : public unary_accumulator {
+ public:
+  using unary_accumulator::unary_accumulator;
+  document init() const override { return document::array(); }
+  void add(document& s, const document& doc, const eval_context& ctx, std::uint64_t seq) const override {
+    document v = input(doc, ctx);
+    if (is_missing(v) || v.is_null()) return;
+    if (!v.is_object()) {
+      throw_error("reel.expression.evaluation_failed", "", "$mergeObjects requires object inputs, but input is of type " + type_name(v));
+    }
+    insert_by_seq(s, document::array({seq, std::move(v)}));
+  }
+  void merge(document& s, const document& o) const override { s = merge_by_seq(s, o); }
+  document result(const document& s) const override {
+    document out = document::object();
+    for (const auto& item : s) {
+      for (const auto& [k, v] : item[1].items()) out[k] = v;
+    }
+    return out;
+  }
+};
+
+}  // namespace reel::json::detail

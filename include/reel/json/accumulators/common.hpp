@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: Apache-2.0
+/// \file
+/// Helpers shared by the built-in accumulators: argument parsing, sequence-ordered lists.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <string>
+
+#include "reel/error.hpp"
+#include "reel/json/accumulator.hpp"
+#include "reel/json/expression.hpp"
+#include "reel/json/value.hpp"
+
+namespace reel::json::detail {
+
+/// `{"input": ..., "n": ...}`-style arguments: the field or a definition error.
+inline const document& required_field(const document& arg, const char* field, const std::string& where,
+                                      const char* op) {
+  if (!arg.is_object()) throw_error("reel.pipeline.bad_accumulator", where, std::string(op) + " takes an object argument");
+  auto it = arg.find(field);
+  if (it == arg.end()) {
+    throw_error("reel.pipeline.bad_accumulator", where, std::string(op) + " requires '" + field + "'");
+  }
+  return *it;
+}
+
+/// A positive integer `n` (constant), else a definition error.
+inline std::size_t positive_n(const document& n, const std::string& where, const char* op) {
+  if (!n.is_number_integer() || n.get<std::int64_t>() < 1) {
+    throw_error("reel.pipeline.bad_accumulator", where + "/n", std::string(op) + " requires 'n' to be a positive integer");
+  }
+  return static_cast<std::size_t>(n.get<std::int64_t>());
+}
+
+/// Merges two arrays of `[seq, ...]` items ordered by seq.
+inline document merge_by_seq(const document& a, const document& b) {
+  document out = document::array();
+  std::size_t i = 0, j = 0;
+  while (i < a.size() || j < b.size()) {
+    if (j == b.size() || (i < a.size() && a[i][0].get<std::uint64_t>() <= b[j][0].get<std::uint64_t>())) {
+      out.push_back(a[i++]);
+    } else {
+      out.push_back(b[j++]);
+    }
+  }
+  return out;
+}
+
+/// Inserts `[seq, value...]` into an array ordered by seq.
+inline void insert_by_seq(document& list, document item) {
+  const std::uint64_t seq = item[0].get<std::uint64_t>();
+  if (list.empty() || list.back()[0].get<std::uint64_t>() <= seq) {
+    list.push_back(std::move(item));
+    return;
+  }
+  auto at = std::upper_bound(list.begin(), list.end(), seq,
+                             [](std::uint64_t s, const document& e) { return s < e[0].get<std::uint64_t>(); });
+  list.insert(at, std::move(item));
+}
+
+/// Accumulators with one input expression.
+class unary_accumulator : public accumulator {
+ public:
+  unary_accumulator(const document& arg, const std::string& where) : input_(compile_expression(arg, where)) {}
+
+ protected:
+  [[nodiscard]] document input(const document& doc, const eval_context& ctx) const { return input_.evaluate(doc, ctx); }
+
+ private:
+  expression input_;
+};
+
+}  // namespace reel::json::detail

@@ -1,0 +1,552 @@
+// SPDX-License-Identifier: Apache-2.0
+/// \file
+/// `reel::json::stream_processor`: a named Atlas-style stream processor built from a JSON
+/// pipeline. Embed it and `push()` documents, or let it pull from its `$source` connection
+/// (`process()` for a bounded run, `start()`/`stop()` on a thread). Outputs go to the sink stage
+/// (`$emit`/`$merge`) and to `on_output` callbacks; documents that cannot be processed become
+/// DLQ records (DESIGN.md §4) sent to the DLQ connection and to `on_dead_letter` callbacks.
+///
+/// **Example**
+/// ```cpp
+/// reel::connection_registry connections;  // "out" → a sink
+/// reel::json::stream_processor sp(pipeline, connections, {.name = "movies"});
+/// sp.push(reel::json::document::parse(R"({"movie": "Dune", "amountPaid": 12.5, "ts": "2024-06-01T20:00:03Z"})"));
+/// sp.flush();
+/// sp.stats()["outputMessageCount"];
+/// ```
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "reel/connector/memory.hpp"
+#include "reel/connector/registry.hpp"
+#include "reel/error.hpp"
+#include "reel/json/compile.hpp"
+#include "reel/json/ejson.hpp"
+#include "reel/json/value.hpp"
+#include "reel/json/window_stage.hpp"
+#include "reel/time.hpp"
+
+namespace reel::json {
+
+struct stream_processor_options {
+  std::string name = "processor";
+  /// Add `_stream_meta: {source: {...}, window: {start, end}}` to outputs.
+  bool stream_meta = true;
+  const reel::clock* clock = &reel::system_clock::instance();
+  /// `{connectionName, db, coll}`: where DLQ records are written (through the registry).
+  std::optional<document> dlq;
+  compile_options compile;
+};
+
+namespace detail {
+/// Bytes of the compact JSON text of `d`, computed without serialising (strings counted
+/// without escapes).
+inline std::size_t serialized_size(const document& d) {
+  switch (d.type()) {
+    case document::value_t::object: {
+      std::size_t n = 2;
+      for (const auto& [k, v] : d.items()) n += k.size() + 4 + serialized_size(v);
+      return n;
+    }
+    case document::value_t::array: {
+      std::size_t n = 2;
+      for (const auto& v : d) n += serialized_size(v) + 1;
+      return n;
+    }
+    case document::value_t::string: return d.get_ref<const std::string&>().size() + 2;
+    case document::value_t::boolean: return d.get<bool>() ? 4 : 5;
+    case document::value_t::null: return 4;
+    case document::value_t::number_integer: return fmt::formatted_size("{}", d.get<std::int64_t>());
+    case document::value_t::number_unsigned: return fmt::formatted_size("{}", d.get<std::uint64_t>());
+    case document::value_t::number_float: return fmt::formatted_size("{}", d.get<double>());
+    default: return 0;
+  }
+}
+}  // namespace detail
+
+class stream_processor {
+ public:
+  using callback = std::function<void(const document&)>;
+
+  stream_processor(const document& pipeline, const connection_registry& connections = {},
+                   stream_processor_options options = {})
+      : stream_processor(compile_pipeline(pipeline, options.compile), connections, std::move(options)) {}
+
+  stream_processor(compiled_pipeline pipeline, const connection_registry& connections,
+                   stream_processor_options options = {})
+      : pipeline_(std::move(pipeline)), options_(std::move(options)), clock_(options_.clock) {
+    if (pipeline_.source.documents) {
+      source_ = std::make_unique<memory_source>(pipeline_.source.documents->get<std::vector<document>>());
+    } else if (pipeline_.source.connection_name) {
+      source_ = connections.make_source(*pipeline_.source.connection_name, pipeline_.source.spec, "/0/$source/connectionName");
+    }
+    source_type_ = source_ ? source_->type() : "memory";
+    if (pipeline_.sink) {
+      const std::string where = "/" + pipeline_.sink->stage + (pipeline_.sink->stage == "$merge" ? "/into" : "") + "/connectionName";
+      sink_ = connections.make_sink(pipeline_.sink->connection_name, pipeline_.sink->spec, where);
+    }
+    if (options_.dlq) {
+      const document& d = *options_.dlq;
+      if (!d.is_object() || !d.contains("connectionName") || !d["connectionName"].is_string()) {
+        throw_error("reel.options.invalid", "/dlq", "dlq must be {connectionName, db, coll}");
+      }
+      dlq_ = connections.make_sink(d["connectionName"].get<std::string>(), d, "/dlq/connectionName");
+    }
+    event_meta_ = {{"source", {{"type", source_type_}}},
+                   {"window", {{"start", detail::window_start_marker()}, {"end", detail::window_end_marker()}}}};
+    if (pipeline_.window) {
+      window_ = make_window_runtime(pipeline_.window, &event_meta_, pipeline_.source.partition_idle_timeout,
+                                    [this](const window_bounds& b, const document& partition, std::vector<document>&& docs) {
+                                      on_window_output(b, partition, std::move(docs));
+                                    });
+      needs_now_ = window_->needs_processing_time() || pipeline_.source.partition_idle_timeout.has_value();
+      if (source_) {
+        const timestamp now = clock_->now();
+        for (const std::string& p : source_->partitions()) window_->tracker().add_partition(p, now);
+      }
+    }
+  }
+
+  ~stream_processor() { stop(); }
+  stream_processor(const stream_processor&) = delete;
+  stream_processor& operator=(const stream_processor&) = delete;
+
+  [[nodiscard]] const std::string& name() const noexcept { return options_.name; }
+  void on_output(callback f) { outputs_.push_back(std::move(f)); }
+  void on_dead_letter(callback f) { dead_letters_.push_back(std::move(f)); }
+
+  /// Pushes one document from `partition`. `record_time` is the source's own timestamp, used as
+  /// event time when the pipeline has no `timeField`.
+  void push(document doc, partition_id partition = 0, std::optional<timestamp> record_time = std::nullopt) {
+    std::lock_guard lock(mutex_);
+    source_message m;
+    m.document = std::move(doc);
+    m.partition = partition;
+    m.record_time = record_time;
+    ingest(std::move(m));
+  }
+  /// Pushes one message (payload bytes are decoded as relaxed or canonical Extended JSON;
+  /// undecodable ones become DLQ records that keep the bytes and the position).
+  void push(source_message message) {
+    std::lock_guard lock(mutex_);
+    ingest(std::move(message));
+  }
+
+  /// Processing time moved to `now`: partition idleness, idle timeouts, processing-time windows.
+  void advance(timestamp now) {
+    std::lock_guard lock(mutex_);
+    if (window_) guarded_window([&] { window_->advance(now); });
+  }
+  void advance() { advance(clock_->now()); }
+
+  /// End of input: every open window closes; the sink is flushed.
+  void flush() {
+    std::lock_guard lock(mutex_);
+    if (window_) guarded_window([&] { window_->flush(); });
+    if (sink_) sink_->flush();
+    if (dlq_) dlq_->flush();
+  }
+
+  /// Reads the `$source` until it ends (then flushes) or until `limit` outputs were produced.
+  /// Returns the number of outputs produced by this call.
+  std::size_t process(std::size_t limit = SIZE_MAX) {
+    if (!source_) throw_error("reel.processor.no_source", "", "the pipeline has no $source to read from");
+    const std::uint64_t before = outputs_count_;
+    std::vector<source_message> batch;
+    while (outputs_count_ - before < limit) {
+      batch.clear();
+      const poll_status status = source_->poll(batch, 512);
+      for (auto& m : batch) {
+        push(std::move(m));
+        if (outputs_count_ - before >= limit) break;
+      }
+      if (status == poll_status::end_of_input) {
+        flush();
+        break;
+      }
+      if (status == poll_status::idle) advance();
+    }
+    return static_cast<std::size_t>(outputs_count_ - before);
+  }
+
+  /// Runs the source on a thread until `stop()` or its end.
+  void start() {
+    if (!source_) throw_error("reel.processor.no_source", "", "the pipeline has no $source to read from");
+    if (thread_.joinable()) throw_error("reel.processor.state", "", "the processor is already running");
+    stop_requested_ = false;
+    running_ = true;
+    thread_ = std::thread([this] { run_loop(); });
+  }
+  /// Stops the thread after the current batch, flushing sinks (open windows stay open: checkpoint
+  /// them or call `flush()` to close them).
+  void stop() {
+    {
+      std::lock_guard lock(wake_mutex_);
+      stop_requested_ = true;
+    }
+    wake_.notify_all();
+    if (thread_.joinable()) thread_.join();
+    running_ = false;
+  }
+  [[nodiscard]] bool running() const noexcept { return running_; }
+  /// The error that stopped the thread, if any.
+  [[nodiscard]] std::optional<std::string> failure() const {
+    std::lock_guard lock(mutex_);
+    return failure_;
+  }
+
+  /// Statistics with Atlas's field names, plus Reel's extras.
+  [[nodiscard]] document stats() const {
+    std::lock_guard lock(mutex_);
+    document s = {{"name", options_.name},
+                  {"status", running_ ? "running" : "created"},
+                  {"scaleFactor", 1},
+                  {"inputMessageCount", input_count_},
+                  {"inputMessageSize", input_bytes_},
+                  {"outputMessageCount", outputs_count_},
+                  {"outputMessageSize", output_bytes_},
+                  {"dlqMessageCount", dlq_count_},
+                  {"dlqMessageSize", dlq_bytes_},
+                  {"filteredMessageCount", filtered_count_},
+                  {"lateMessageCount", late_count_},
+                  {"stateSize", window_ ? window_->state_bytes() : 0},
+                  {"openWindowCount", window_ ? window_->open_windows() : 0}};
+    if (window_) {
+      const auto& tracker = window_->tracker();
+      s["watermark"] = tracker.has_watermark() ? make_date(tracker.watermark()) : document(nullptr);
+      document parts = document::array();
+      for (const auto& p : tracker.partitions()) {
+        parts.push_back({{"partition", p.name},
+                         {"watermark", p.watermark == min_timestamp ? document(nullptr) : make_date(p.watermark)},
+                         {"isIdle", p.idle},
+                         {"messageCount", p.events}});
+      }
+      s["partitions"] = std::move(parts);
+      if (auto holder = tracker.holding_back(); holder && tracker.partitions().size() > 1) {
+        s["watermarkHeldBy"] = tracker.partitions()[*holder].name;
+      }
+    }
+    if (source_) s["sourcePositions"] = source_->positions();
+    return s;
+  }
+
+  /// Why the window containing `t` (for sessions: of `partition`) has or has not closed.
+  [[nodiscard]] document explain(timestamp t, const document& partition = nullptr) const {
+    std::lock_guard lock(mutex_);
+    if (!window_) return {{"window", nullptr}, {"reason", "the pipeline has no window stage"}};
+    auto w = window_->explain(partition, t);
+    if (!w) return {{"window", nullptr}, {"reason", "no open session contains that time"}};
+    const auto& tracker = window_->tracker();
+    const duration lateness = pipeline_.window->policy.time_boundary == boundary::processing_time
+                                  ? duration{0}
+                                  : pipeline_.window->policy.allowed_lateness;
+    document out = {{"window", {{"start", make_date(w->bounds.start)}, {"end", make_date(w->bounds.end)}}},
+                    {"open", w->open},
+                    {"events", w->events},
+                    {"groups", w->groups},
+                    {"watermark", tracker.has_watermark() ? make_date(tracker.watermark()) : document(nullptr)},
+                    {"allowedLatenessMs", lateness.count()},
+                    {"closesAtWatermark", make_date(w->bounds.end + lateness)}};
+    if (auto holder = tracker.holding_back(); holder && tracker.partitions().size() > 1) {
+      out["watermarkHeldBy"] = tracker.partitions()[*holder].name;
+    }
+    if (auto idle = window_->idle_close_time(w->bounds.end)) out["idleCloseAt"] = make_date(*idle);
+    return out;
+  }
+
+  /// Window state, watermarks, counters and source positions as versioned bytes.
+  [[nodiscard]] std::string checkpoint() const {
+    std::lock_guard lock(mutex_);
+    nlohmann::json j = {{"format", "reel.json.checkpoint"},
+                        {"version", 1},
+                        {"seq", seq_},
+                        {"counters", {input_count_, input_bytes_, outputs_count_, output_bytes_, dlq_count_, dlq_bytes_,
+                                      filtered_count_, late_count_}}};
+    if (window_) j["window"] = window_->save();
+    if (source_) j["source"] = source_->positions();
+    const auto bytes = nlohmann::json::to_msgpack(j);
+    return std::string(bytes.begin(), bytes.end());
+  }
+  void restore(std::string_view bytes) {
+    std::lock_guard lock(mutex_);
+    nlohmann::json j = nlohmann::json::from_msgpack(bytes.begin(), bytes.end(), true, false);
+    if (j.is_discarded() || !j.is_object() || j.value("format", "") != "reel.json.checkpoint" || j.value("version", 0) != 1) {
+      throw_error("reel.checkpoint.invalid", "", "not a reel stream processor checkpoint of version 1");
+    }
+    try {
+      seq_ = j.at("seq").get<std::uint64_t>();
+      const auto& c = j.at("counters");
+      input_count_ = c.at(0);
+      input_bytes_ = c.at(1);
+      outputs_count_ = c.at(2);
+      output_bytes_ = c.at(3);
+      dlq_count_ = c.at(4);
+      dlq_bytes_ = c.at(5);
+      filtered_count_ = c.at(6);
+      late_count_ = c.at(7);
+      if (window_) window_->load(j.at("window"));
+      if (source_ && j.contains("source")) source_->seek(document(j.at("source")));
+    } catch (const nlohmann::json::exception& e) {
+      throw_error("reel.checkpoint.invalid", "", fmt::format("malformed checkpoint: {}", e.what()));
+    }
+  }
+
+ private:
+  void run_loop() {
+    std::vector<source_message> batch;
+    try {
+      while (true) {
+        {
+          std::lock_guard lock(wake_mutex_);
+          if (stop_requested_) break;
+        }
+        batch.clear();
+        const poll_status status = source_->poll(batch, 512);
+        for (auto& m : batch) push(std::move(m));
+        advance();
+        if (status == poll_status::end_of_input) {
+          flush();
+          break;
+        }
+        if (batch.empty()) {
+          std::unique_lock lock(wake_mutex_);
+          wake_.wait_for(lock, std::chrono::milliseconds(20), [this] { return stop_requested_; });
+        }
+      }
+      if (sink_) sink_->flush();
+    } catch (const std::exception& e) {
+      std::lock_guard lock(mutex_);
+      failure_ = e.what();
+    }
+    running_ = false;
+  }
+
+  void ingest(source_message&& m) {
+    ++input_count_;
+    const timestamp now = needs_now_ || !pipeline_.source.time_field ? clock_->now() : min_timestamp;
+    document doc;
+    if (m.document) {
+      doc = normalize_ejson(std::move(*m.document));
+      input_bytes_ += detail::serialized_size(doc);
+    } else {
+      input_bytes_ += m.payload.size();
+      try {
+        doc = parse_ejson_line(m.payload);
+      } catch (const reel::error& e) {
+        document record = dlq_record("SourceOperator", e.message(), nullptr, m);
+        record["errInfo"]["payload"] = m.payload;
+        dead_letter(std::move(record));
+        return;
+      }
+      if (!doc.is_object()) {
+        document record = dlq_record("SourceOperator", "Input message is not a JSON object", nullptr, m);
+        record["errInfo"]["payload"] = m.payload;
+        dead_letter(std::move(record));
+        return;
+      }
+    }
+    document source_meta = m.metadata.is_object() ? m.metadata : document::object();
+    if (!source_meta.contains("type")) source_meta["type"] = source_type_;
+    event_meta_["source"] = source_meta;
+
+    timestamp t;
+    if (window_ && pipeline_.window->policy.time_boundary == boundary::processing_time) {
+      t = now;
+    } else if (pipeline_.source.time_field) {
+      document v;
+      try {
+        v = pipeline_.source.time_field->evaluate(doc, eval_context{&event_meta_, nullptr});
+      } catch (const reel::error& e) {
+        dead_letter(dlq_record("SourceOperator", "Failed to evaluate timeField: " + e.message(), &doc, m));
+        return;
+      }
+      auto date = as_date(v);
+      if (!date) {
+        dead_letter(dlq_record("SourceOperator",
+                               "timeField must evaluate to a date, but it evaluated to " + type_name(v), &doc, m));
+        return;
+      }
+      t = *date;
+    } else if (m.record_time) {
+      t = *m.record_time;
+    } else {
+      t = now == min_timestamp ? clock_->now() : now;
+    }
+    doc[pipeline_.source.ts_field_name] = make_date(t);
+
+    std::vector<document> docs{std::move(doc)};
+    if (!run_stages(pipeline_.before_window, docs, m)) return;
+    if (!window_) {
+      for (auto& d : docs) deliver(std::move(d), nullptr, m);
+      return;
+    }
+    if (!run_stages(pipeline_.window->per_event, docs, m)) return;
+    for (auto& d : docs) {
+      const std::uint64_t seq = seq_++;
+      placement where = placement::accepted;
+      bool failed = false;
+      guarded_window([&] { where = window_->on_event(d, t, m.partition, now, seq); }, &d, &m, &failed);
+      if (failed) continue;
+      const missed_windows& missed = window_->missed();
+      if (where == placement::in_gap) {
+        ++filtered_count_;
+      } else if (where == placement::late || !missed.empty()) {
+        if (where == placement::late) ++late_count_;
+        document record = dlq_record(pipeline_.window->operator_name, late_event_reason, &d, m);
+        document starts = document::array();
+        for (timestamp s : missed.starts) starts.push_back(make_date(s));
+        record["missedWindowStartTimes"] = std::move(starts);
+        dead_letter(std::move(record));
+      }
+    }
+  }
+
+  /// Runs stateless stages; a failing document becomes a DLQ record. False when nothing is left.
+  bool run_stages(const std::vector<std::shared_ptr<const document_stage>>& stages, std::vector<document>& docs,
+                  const source_message& m) {
+    const eval_context ctx{&event_meta_, nullptr};
+    for (const auto& stage : stages) {
+      std::vector<document> out;
+      for (document& d : docs) {
+        const std::size_t before = out.size();
+        try {
+          stage->apply(document(d), ctx, out);
+        } catch (const reel::error& e) {
+          out.resize(before);
+          dead_letter(dlq_record(std::string(stage->operator_name()), e.message(), &d, m));
+          continue;
+        }
+        if (out.size() == before) ++filtered_count_;
+      }
+      docs = std::move(out);
+      if (docs.empty()) return false;
+    }
+    return true;
+  }
+
+  /// Runs `f` on the window; an expression failure inside it (a session key, a group key)
+  /// becomes a DLQ record of the current document.
+  template <class F>
+  void guarded_window(F&& f, const document* doc = nullptr, const source_message* m = nullptr, bool* failed = nullptr) {
+    try {
+      f();
+    } catch (const reel::error& e) {
+      if (doc == nullptr) throw;
+      if (failed) *failed = true;
+      dead_letter(dlq_record(pipeline_.window->operator_name, e.message(), doc, *m));
+    }
+  }
+
+  void on_window_output(const window_bounds& b, const document& partition, std::vector<document>&& docs) {
+    const document start = make_date(b.start), end = make_date(b.end);
+    document meta = {{"source", {{"type", source_type_}}}, {"window", {{"start", start}, {"end", end}}}};
+    if (pipeline_.window->kind == window_kind::session) meta["window"]["partition"] = partition;
+    const eval_context ctx{&meta, nullptr};
+    for (const auto& stage : pipeline_.after_window) {
+      std::vector<document> out;
+      for (document& d : docs) {
+        try {
+          stage->apply(std::move(d), ctx, out);
+        } catch (const reel::error& e) {
+          document record = base_record(std::string(stage->operator_name()), e.message());
+          record["doc"] = d;
+          dead_letter(std::move(record));
+        }
+      }
+      docs = std::move(out);
+    }
+    for (auto& d : docs) {
+      if (options_.stream_meta) d["_stream_meta"] = meta;
+      emit(std::move(d));
+    }
+  }
+
+  void deliver(document&& d, const document*, const source_message& m) {
+    if (options_.stream_meta) {
+      document meta = {{"source", event_meta_["source"]}};
+      if (!m.position.is_null() && !meta["source"].contains("position")) meta["source"]["position"] = m.position;
+      d["_stream_meta"] = std::move(meta);
+    }
+    emit(std::move(d));
+  }
+
+  void emit(document&& d) {
+    ++outputs_count_;
+    output_bytes_ += detail::serialized_size(d);
+    for (const auto& f : outputs_) f(d);
+    if (sink_) {
+      write_result r;
+      sink_->write(std::span<const document>(&d, 1), r);
+      for (const auto& [index, reason] : r.rejected) {
+        document record = base_record(pipeline_.sink->stage == "$merge" ? "MergeOperator" : "EmitOperator", reason);
+        record["doc"] = d;
+        dead_letter(std::move(record));
+      }
+    }
+  }
+
+  document base_record(const std::string& op, const std::string& reason) const {
+    return {{"processorName", options_.name},
+            {"dlqTime", make_date(clock_->now())},
+            {"operatorName", op},
+            {"errInfo", {{"reason", reason}}}};
+  }
+  document dlq_record(const std::string& op, const std::string& reason, const document* doc, const source_message& m) const {
+    document record = base_record(op, reason);
+    if (doc) record["doc"] = *doc;
+    document source = m.metadata.is_object() ? m.metadata : document::object();
+    if (!source.contains("type")) source["type"] = source_type_;
+    if (!m.position.is_null()) source["position"] = m.position;
+    record["_stream_meta"] = {{"source", std::move(source)}};
+    return record;
+  }
+
+  void dead_letter(document&& record) {
+    ++dlq_count_;
+    dlq_bytes_ += detail::serialized_size(record);
+    for (const auto& f : dead_letters_) f(record);
+    if (dlq_) {
+      write_result r;
+      dlq_->write(std::span<const document>(&record, 1), r);
+    }
+  }
+
+  compiled_pipeline pipeline_;
+  stream_processor_options options_;
+  const reel::clock* clock_;
+  std::unique_ptr<source> source_;
+  std::string source_type_;
+  std::unique_ptr<sink> sink_;
+  std::unique_ptr<sink> dlq_;
+  std::unique_ptr<window_runtime> window_;
+  document event_meta_;
+  std::vector<callback> outputs_;
+  std::vector<callback> dead_letters_;
+  bool needs_now_ = false;
+  std::uint64_t seq_ = 0;
+  std::uint64_t input_count_ = 0, input_bytes_ = 0, outputs_count_ = 0, output_bytes_ = 0;
+  std::uint64_t dlq_count_ = 0, dlq_bytes_ = 0, filtered_count_ = 0, late_count_ = 0;
+  mutable std::recursive_mutex mutex_;
+  std::mutex wake_mutex_;
+  std::condition_variable wake_;
+  bool stop_requested_ = false;
+  std::atomic<bool> running_{false};
+  std::thread thread_;
+  std::optional<std::string> failure_;
+};
+
+}  // namespace reel::json

@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: Apache-2.0
+/// \file
+/// `$tumblingWindow`, `$hoppingWindow` and `$sessionWindow` of the JSON front end: the options
+/// with Atlas's names and defaults, compiled into a `window_definition`, and run by
+/// `window_runtime` on the shared engine (`reel::window_driver`).
+///
+/// The inner pipeline is split in three: stateless stages before the first `$group` run on each
+/// event as it arrives (they are per-document, so this is equivalent and keeps state small); a
+/// leading `$group` aggregates incrementally; whatever follows (`$sort`, `$limit`, `$project`,
+/// ...) runs on the window's results when it closes. Without a `$group`, the window buffers its
+/// documents in arrival order and runs the rest on them at close.
+///
+/// `{$meta: "stream.window.start"}` / `"end"` (and `"partition"` for sessions) are available
+/// inside the window pipeline and after it. A `$group` `_id` may use them directly (the value is
+/// the same for every document of a window); transforming them inside the `_id` is not
+/// supported.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "reel/error.hpp"
+#include "reel/json/expression.hpp"
+#include "reel/json/group.hpp"
+#include "reel/json/stage.hpp"
+#include "reel/json/value.hpp"
+#include "reel/window/options.hpp"
+#include "reel/window/session_window_operator.hpp"
+#include "reel/window/sliced_window_operator.hpp"
+#include "reel/window/window_driver.hpp"
+
+namespace reel::json {
+
+enum class window_kind { tumbling, hopping, session };
+
+struct window_definition {
+  window_kind kind = window_kind::tumbling;
+  std::string operator_name;  ///< "TumblingWindowOperator", ...
+  sliced_spec sliced;         ///< tumbling and hopping
+  duration gap{};             ///< session
+  std::optional<expression> partition_by;
+  close_policy policy;
+  std::vector<std::shared_ptr<const document_stage>> per_event;  ///< stateless prefix
+  std::shared_ptr<const group_definition> group;                 ///< leading $group, if any
+  std::vector<std::shared_ptr<const document_stage>> at_close;   ///< the rest
+};
+
+namespace detail {
+
+/// Placeholders for window bounds inside `$group` keys, replaced when the window closes.
+inline const document& window_start_marker() {
+  static const document m = "\x01reel.window.start";
+  return m;
+}
+inline const document& window_end_marker() {
+  static const document m = "\x01reel.window.end";
+  return m;
+}
+inline void replace_markers(document& d, const document& start, const document& end) {
+  if (d.is_string()) {
+    if (d == window_start_marker()) d = start;
+    else if (d == window_end_marker()) d = end;
+  } else if (d.is_structured()) {
+    for (auto& v : d) replace_markers(v, start, end);
+  }
+}
+
+struct session_key_traits {
+  using hash = value_hash;
+  using equal = value_equal;
+  static bool less(const document& a, const document& b) { return compare_values(a, b) < 0; }
+  static nlohmann::json save(const document& k) { return nlohmann::json(k); }
+  static document load(const nlohmann::json& j) { return document(j); }
+};
+
+}  // namespace detail
+
+/// What a closing window hands on: its bounds, the session partition (or null) and the output
+/// documents after the window's inner pipeline.
+using window_output = std::function<void(const window_bounds&, const document& partition, std::vector<document>&&)>;
+
+/// The running window of a JSON pipeline.
+class window_runtime {
+ public:
+  virtual ~window_runtime() = default;
+  /// Places `doc` (event time `t`, from `partition`, processing time `now`); `meta` is the
+  /// stream metadata the inner expressions see. Closes what the new watermark allows.
+  virtual placement on_event(const document& doc, timestamp t, partition_id partition, timestamp now,
+                             std::uint64_t seq) = 0;
+  [[nodiscard]] virtual const missed_windows& missed() const = 0;
+  virtual void advance(timestamp now) = 0;
+  virtual void flush() = 0;
+  [[nodiscard]] virtual watermark_tracker& tracker() = 0;
+  [[nodiscard]] virtual const watermark_tracker& tracker() const = 0;
+  [[nodiscard]] virtual std::size_t open_windows() const = 0;
+  [[nodiscard]] virtual std::size_t state_bytes() const = 0;
+  [[nodiscard]] virtual std::optional<window_explanation> explain(const document& partition, timestamp t) const = 0;
+  [[nodiscard]] virtual std::optional<timestamp> idle_close_time(timestamp end) const = 0;
+  [[nodiscard]] virtual bool needs_processing_time() const = 0;
+  [[nodiscard]] virtual nlohmann::json save() const = 0;
+  virtual void load(const nlohmann::json& j) = 0;
+};
+
+namespace detail {
+
+template <class Operator>
+class window_runtime_impl final : public window_runtime {
+ public:
+  window_runtime_impl(std::shared_ptr<const window_definition> def, Operator op, const document* event_meta,
+                      std::optional<duration> partition_idle_timeout, window_output output)
+      : def_(std::move(def)),
+        driver_(std::move(op), def_->policy, partition_idle_timeout),
+        event_meta_(event_meta),
+        output_(std::move(output)) {}
+
+  placement on_event(const document& doc, timestamp t, partition_id partition, timestamp now,
+                     std::uint64_t seq) override {
+    return driver_.on_event(
+        partition, t, now,
+        [&](timestamp at, missed_windows& missed) {
+          if constexpr (is_session) {
+            document key = def_->partition_by->evaluate(doc, eval_context{event_meta_, nullptr});
+            if (is_missing(key)) key = nullptr;
+            return driver_.op().add(key, doc, at, seq, missed);
+          } else {
+            return driver_.op().add(doc, at, seq, missed);
+          }
+        },
+        emitter());
+  }
+  const missed_windows& missed() const override { return driver_.missed(); }
+  void advance(timestamp now) override { driver_.advance(now, emitter()); }
+  void flush() override { driver_.flush(emitter()); }
+  watermark_tracker& tracker() override { return driver_.tracker(); }
+  const watermark_tracker& tracker() const override { return driver_.tracker(); }
+  std::size_t open_windows() const override { return driver_.op().open_window_count(); }
+  std::size_t state_bytes() const override { return driver_.op().state_bytes(); }
+  std::optional<window_explanation> explain(const document& partition, timestamp t) const override {
+    if constexpr (is_session) {
+      return driver_.op().explain(partition, t);
+    } else {
+      (void)partition;
+      return driver_.op().explain(t);
+    }
+  }
+  std::optional<timestamp> idle_close_time(timestamp end) const override { return driver_.idle_close_time(end); }
+  bool needs_processing_time() const override { return driver_.needs_processing_time(); }
+  nlohmann::json save() const override { return driver_.save(); }
+  void load(const nlohmann::json& j) override { driver_.load(j); }
+
+ private:
+  static constexpr bool is_session = requires(const Operator& o) { o.gap(); };
+  using aggregation = typename Operator::aggregation_type;
+
+  auto emitter() {
+    if constexpr (is_session) {
+      return [this](const window_bounds& b, const document& pkey, const auto& entries) { close(b, pkey, entries); };
+    } else {
+      return [this](const window_bounds& b, const auto& entries) { close(b, null_ref(), entries); };
+    }
+  }
+  static const document& null_ref() {
+    static const document n = nullptr;
+    return n;
+  }
+
+  template <class Entries>
+  void close(const window_bounds& b, const document& partition, const Entries& entries) {
+    const document start = make_date(b.start);
+    const document end = make_date(b.end);
+    document meta = {{"window", {{"start", start}, {"end", end}}}};
+    if constexpr (is_session) meta["window"]["partition"] = partition;
+    std::vector<document> docs;
+    const aggregation& agg = driver_.op().aggregation();
+    if constexpr (std::is_same_v<aggregation, group_aggregation>) {
+      docs.reserve(entries.size());
+      for (const auto& e : entries) {
+        docs.push_back(agg.result(*e.key, *e.state));
+        replace_markers(docs.back()["_id"], start, end);
+      }
+    } else {
+      for (const auto& e : entries) docs = agg.documents(*e.state);
+    }
+    const eval_context ctx{&meta, nullptr};
+    for (const auto& stage : def_->at_close) {
+      if (docs.empty()) break;
+      stage->apply_batch(docs, ctx);
+    }
+    if (!docs.empty()) output_(b, partition, std::move(docs));
+  }
+
+  std::shared_ptr<const window_definition> def_;
+  window_driver<Operator> driver_;
+  const document* event_meta_;
+  window_output output_;
+};
+
+}  // namespace detail
+
+/// Builds the runtime for a compiled window. `event_meta` points at the metadata object the
+/// processor fills for each event (it must outlive the runtime).
+inline std::unique_ptr<window_runtime> make_window_runtime(std::shared_ptr<const window_definition> def,
+                                                           const document* event_meta,
+                                                           std::optional<duration> partition_idle_timeout,
+                                                           window_output output) {
+  auto ctx = std::make_shared<const eval_context>(eval_context{event_meta, nullptr});
+  if (def->kind == window_kind::session) {
+    if (def->group) {
+      using op = session_window_operator<group_aggregation, document, detail::session_key_traits>;
+      auto agg = group_aggregation(def->group, ctx);
+      return std::make_unique<detail::window_runtime_impl<op>>(def, op(agg, def->gap), event_meta, partition_idle_timeout,
+                                                               std::move(output));
+    }
+    using op = session_window_operator<buffer_aggregation, document, detail::session_key_traits>;
+    return std::make_unique<detail::window_runtime_impl<op>>(def, op(buffer_aggregation{}, def->gap), event_meta,
+                                                             partition_idle_timeout, std::move(output));
+  }
+  if (def->group) {
+    using op = sliced_window_operator<group_aggregation>;
+    return std::make_unique<detail::window_runtime_impl<op>>(def, op(group_aggregation(def->group, ctx), def->sliced),
+                                                             event_meta, partition_idle_timeout, std::move(output));
+  }
+  using op = sliced_window_operator<buffer_aggregation>;
+  return std::make_unique<detail::window_runtime_impl<op>>(def, op(buffer_aggregation{}, def->sliced), event_meta,
+                                                           partition_idle_timeout, std::move(output));
+}
+
+}  // namespace reel::json
