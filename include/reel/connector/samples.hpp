@@ -23,9 +23,9 @@
 /// reel::json::document reading = solar.next();
 /// reading["obs"]["temp"];                          // an integer, e.g. 17
 ///
-/// reel::samples::movie_ticket_generator tickets{7,
-/// reel::samples::movie_ticket_generator::default_start,
-///                                               {.late_fraction = 0.1, .malformed_fraction = 0}};
+/// using reel::samples::movie_ticket_generator;
+/// movie_ticket_generator tickets{7, movie_ticket_generator::default_start,
+///                                {.late_fraction = 0.1, .malformed_fraction = 0}};
 /// auto ticket = tickets.next();
 /// ```
 #pragma once

@@ -61,7 +61,7 @@ struct compiled_pipeline {
   std::optional<sink_definition> sink;
 };
 
-struct compile_options {
+struct pipeline_options {
   /// `sp.process` style: a pipeline without `$source` reads from what the host pushes.
   bool require_source = false;
 };
@@ -86,7 +86,7 @@ inline bool is_sink_stage(const std::string& n) { return n == "$emit" || n == "$
 
 class pipeline_compiler {
  public:
-  explicit pipeline_compiler(compile_options options) : options_(options) {}
+  explicit pipeline_compiler(pipeline_options options) : options_(options) {}
 
   compile_result run(const document& pipeline) {
     compile_result result;
@@ -379,19 +379,19 @@ class pipeline_compiler {
     return make_duration(n->get<std::int64_t>(), *parse_time_unit(unit->get<std::string>()));
   }
 
-  compile_options options_;
+  pipeline_options options_;
   std::vector<diagnostic> diagnostics_;
 };
 
 }  // namespace detail
 
 /// Every problem of `pipeline`, or the compiled pipeline.
-inline compile_result try_compile_pipeline(const document& pipeline, compile_options options = {}) {
+inline compile_result try_compile_pipeline(const document& pipeline, pipeline_options options = {}) {
   return detail::pipeline_compiler(options).run(pipeline);
 }
 
 /// The compiled pipeline; throws `reel::error` (with every diagnostic) when it has problems.
-inline compiled_pipeline compile_pipeline(const document& pipeline, compile_options options = {}) {
+inline compiled_pipeline compile_pipeline(const document& pipeline, pipeline_options options = {}) {
   compile_result r = try_compile_pipeline(pipeline, options);
   if (!r) throw error(std::move(r.diagnostics));
   return std::move(*r.pipeline);

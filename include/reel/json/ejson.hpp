@@ -5,13 +5,13 @@
 /// Input (`parse_ejson_line`) is strict JSON text holding relaxed or canonical EJSON. Number and
 /// date wrappers are normalised on the way in, so the rest of Reel sees one shape per type:
 ///
-/// | input                                          | document                            |
-/// |------------------------------------------------|-------------------------------------|
-/// | `{"$numberInt": "5"}`, `{"$numberLong": "5"}`   | integer `5`                         |
-/// | `{"$numberDouble": "1.5"}`                      | double `1.5` (also `Infinity`, `NaN`) |
-/// | `{"$date": "2024-01-01T01:00:00+01:00"}`        | `{"$date": "2024-01-01T00:00:00.000Z"}` |
-/// | `{"$date": {"$numberLong": "1704067200000"}}`   | `{"$date": "2024-01-01T00:00:00.000Z"}` |
-/// | `{"$date": 1704067200000}` (legacy)             | `{"$date": "2024-01-01T00:00:00.000Z"}` |
+/// | input                                         | document                                |
+/// |-----------------------------------------------|-----------------------------------------|
+/// | `{"$numberInt": "5"}`, `{"$numberLong": "5"}` | integer `5`                             |
+/// | `{"$numberDouble": "1.5"}`                    | double `1.5` (also `Infinity`, `NaN`)   |
+/// | `{"$date": "2024-01-01T01:00:00+01:00"}`      | `{"$date": "2024-01-01T00:00:00.000Z"}` |
+/// | `{"$date": {"$numberLong": "1704067200000"}}` | `{"$date": "2024-01-01T00:00:00.000Z"}` |
+/// | `{"$date": 1704067200000}` (legacy)           | `{"$date": "2024-01-01T00:00:00.000Z"}` |
 ///
 /// Dates outside years 0000–9999 stay `{"$date": {"$numberLong": "…"}}`. Integers that fit in 64
 /// bits are signed integers; larger ones become doubles. Other wrappers (`$oid`,
@@ -23,7 +23,9 @@
 /// - `to_relaxed_ejson`: plain numbers, `{"$date":"…Z"}` for years 1970–9999, wrappers only where
 ///   JSON has no spelling (non-finite doubles, dates outside that range);
 /// - `to_canonical_ejson`: every number typed (`{"$numberInt":"5"}`, `{"$numberLong":"…"}`,
-///   `{"$numberDouble":"1.5"}`) and dates as `{"$date":{"$numberLong":"…"}}`;
+///   `{"$numberDouble":"1.5"}`) and dates as `{"$date":{"$numberLong":"…"}}`. Documents do not
+///   keep BSON's int32/int64 distinction, so an integer is `$numberInt` whenever it fits in 32
+///   bits (`{"$numberLong": "5"}` comes back as `{"$numberInt":"5"}`);
 /// - `to_basic_json`: for consumers that know no EJSON: dates as epoch milliseconds, `$oid` as
 ///   its hex string, non-finite doubles as `null`.
 ///
@@ -31,16 +33,15 @@
 /// ```cpp
 /// auto doc = reel::json::parse_ejson_line(
 ///     R"({"n": {"$numberLong": "7"}, "at": {"$date": {"$numberLong": "1704067200000"}}})");
-/// reel::json::to_relaxed_ejson(doc);    // {"n":7,"at":{"$date":"2024-01-01T00:00:00.000Z"}}
-/// reel::json::to_canonical_ejson(doc);  //
-/// {"n":{"$numberInt":"7"},"at":{"$date":{"$numberLong":"1704067200000"}}}
-/// reel::json::to_basic_json(doc);       // {"n":7,"at":1704067200000}
+/// reel::json::to_relaxed_ejson(doc);  // {"n":7,"at":{"$date":"2024-01-01T00:00:00.000Z"}}
+/// reel::json::to_basic_json(doc);     // {"n":7,"at":1704067200000}
+/// reel::json::to_canonical_ejson(doc);
+/// // {"n":{"$numberInt":"7"},"at":{"$date":{"$numberLong":"1704067200000"}}}
 /// ```
 ///
 /// Errors throw `reel::error`: `reel.input.invalid_json` with the byte offset (0-based) in the
 /// message for text that is not JSON or nests too deeply, and `reel.input.invalid_ejson` with
-/// the JSON pointer of the wrapper as `where` for a malformed wrapper
-/// (`{"$numberInt": "x"}`).
+/// the JSON pointer of the wrapper as `where` for a malformed wrapper (`{"$numberInt": "x"}`).
 #pragma once
 
 #include <charconv>
@@ -188,7 +189,7 @@ inline constexpr std::int64_t relaxed_max_millis = iso_max_millis;
 
 /// The normalised date document: `{"$date": "…Z"}`, or `{"$date": {"$numberLong": "…"}}` for a
 /// time an ISO string cannot hold.
-inline document make_date(std::int64_t millis) {
+inline document make_date_millis(std::int64_t millis) {
   document d = document::object();
   if (millis >= iso_min_millis && millis <= iso_max_millis) {
     d["$date"] = format_iso8601(from_millis(millis));
@@ -405,7 +406,7 @@ class ejson_builder {
                     "found " +
                         v.dump());
       }
-      obj = make_date(*ms);
+      obj = make_date_millis(*ms);
     }
     return true;
   }
@@ -575,12 +576,19 @@ inline void write_finite_double(std::string& out, double v) {
   }
 }
 
-/// `Infinity`, `-Infinity`, `NaN` or the shortest round-trip text.
+/// The string of a canonical `$numberDouble`: `Infinity`, `-Infinity`, `NaN`, or the shortest
+/// round-trip text in the spelling of the EJSON corpus (`1.5`, `2.0`, `-0.0`, `1.0E+20`,
+/// `2.5E-12`).
 inline std::string double_text(double v) {
   if (std::isnan(v)) return "NaN";
   if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
   std::string s;
   write_finite_double(s, v);
+  const auto e = s.find('e');
+  if (e != std::string::npos) {
+    s[e] = 'E';
+    if (s.find('.') == std::string::npos) s.insert(e, ".0");
+  }
   return s;
 }
 

@@ -56,6 +56,20 @@ struct value_equal {
   bool operator()(const document& a, const document& b) const { return compare_values(a, b) == 0; }
 };
 
+namespace detail {
+inline nlohmann::json save_documents(const std::vector<document>& docs) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& d : docs) out.push_back(nlohmann::json(d));
+  return out;
+}
+inline std::vector<document> load_documents(const nlohmann::json& j) {
+  std::vector<document> out;
+  out.reserve(j.size());
+  for (const auto& d : j) out.emplace_back(document(d));
+  return out;
+}
+}  // namespace detail
+
 /// A compiled `$group` specification.
 struct group_definition {
   expression id;
@@ -140,8 +154,8 @@ class group_aggregation {
   }
   nlohmann::json save_key(const key_type& k) const { return nlohmann::json(k); }
   key_type load_key(const nlohmann::json& j) const { return document(j); }
-  nlohmann::json save_state(const state_type& s) const { return nlohmann::json(s); }
-  state_type load_state(const nlohmann::json& j) const { return j.get<state_type>(); }
+  nlohmann::json save_state(const state_type& s) const { return detail::save_documents(s); }
+  state_type load_state(const nlohmann::json& j) const { return detail::load_documents(j); }
 
  private:
   std::shared_ptr<const group_definition> def_;
@@ -195,8 +209,8 @@ class buffer_aggregation {
   }
   nlohmann::json save_key(const key_type& k) const { return nlohmann::json(k); }
   key_type load_key(const nlohmann::json& j) const { return document(j); }
-  nlohmann::json save_state(const state_type& s) const { return nlohmann::json(s); }
-  state_type load_state(const nlohmann::json& j) const { return j.get<state_type>(); }
+  nlohmann::json save_state(const state_type& s) const { return detail::save_documents(s); }
+  state_type load_state(const nlohmann::json& j) const { return detail::load_documents(j); }
 };
 
 /// `$group` as a batch stage (a `$group` that follows other stages in a window pipeline).

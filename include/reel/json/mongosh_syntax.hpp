@@ -122,7 +122,7 @@ class mongosh_parser {
   }
   [[noreturn]] void fail_here(std::string message) const { fail_at(pos_, std::move(message)); }
 
-  /// How the token at `at` reads in a message: `end of input`, `'word'`, `'12abc'`, `','`.
+  /// How the token at `at` reads in a message: `end of input`, `'word'`, `'12abc'`, `','`, `"'"`.
   std::string describe(std::size_t at) const {
     if (at >= text_.size()) return "end of input";
     const auto c = static_cast<unsigned char>(text_[at]);
@@ -143,14 +143,15 @@ class mongosh_parser {
       end = at + char_length(at);
     }
     std::string_view token = text_.substr(at, end - at);
-    std::string out = "'";
+    const char quote = token == "'" ? '"' : '\'';
+    std::string out(1, quote);
     if (token.size() > 40) {
       out.append(token.substr(0, 40));
       out += "...";
     } else {
       out.append(token);
     }
-    out += '\'';
+    out += quote;
     return out;
   }
 
@@ -194,7 +195,8 @@ class mongosh_parser {
     return c >= 0x80 && unicode_space(at) == 0 && utf8_sequence_length(text_, at) != 0;
   }
   bool is_ident_part(std::size_t at) const noexcept {
-    return is_ident_start(at) || (at < text_.size() && is_digit(text_[at]));
+    return is_ident_start(at) ||
+           (at < text_.size() && is_digit(static_cast<unsigned char>(text_[at])));
   }
 
   void skip_space() {
@@ -676,13 +678,13 @@ class mongosh_parser {
         const std::string& s = v.get_ref<const std::string&>();
         const auto t = parse_iso8601(s);
         if (!t) fail_at(at, "invalid date '" + s + "' in " + call + "(...)");
-        return make_date(to_millis(*t));
+        return make_date_millis(to_millis(*t));
       }
       if (fn == "Date" && v.is_number()) {
         const auto ms = integral_value(v);
         if (!ms)
           fail_at(at, call + "(...) needs whole milliseconds, found " + std::string(arg_text[0]));
-        return make_date(*ms);
+        return make_date_millis(*ms);
       }
       fail_at(at, call + "(...) takes a date string" + (fn == "Date" ? " or milliseconds" : "") +
                       ", found " + std::string(arg_text[0]));

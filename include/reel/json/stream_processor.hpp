@@ -39,6 +39,7 @@
 #include "reel/json/value.hpp"
 #include "reel/json/window_stage.hpp"
 #include "reel/time.hpp"
+#include "reel/window/window_result.hpp"
 
 namespace reel::json {
 
@@ -49,7 +50,7 @@ struct stream_processor_options {
   const reel::clock* clock = &reel::system_clock::instance();
   /// `{connectionName, db, coll}`: where DLQ records are written (through the registry).
   std::optional<document> dlq;
-  compile_options compile;
+  pipeline_options compile;
 };
 
 namespace detail {
