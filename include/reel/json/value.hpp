@@ -21,6 +21,7 @@
 /// ```
 #pragma once
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include <charconv>
@@ -577,7 +578,7 @@ inline std::string canonical_double(double v) {
 
 /// Canonical Extended JSON for output to systems that need exact BSON types: numbers become
 /// `$numberInt` / `$numberLong` / `$numberDouble`, dates `{"$date": {"$numberLong": ...}}`.
-inline document to_canonical_ejson(const document& d) {
+inline document to_canonical_document(const document& d) {
   using vt = document::value_t;
   switch (d.type()) {
     case vt::number_integer:
@@ -594,7 +595,7 @@ inline document to_canonical_ejson(const document& d) {
     case vt::array: {
       document out = document::array();
       for (const auto& e : d)
-        out.push_back(to_canonical_ejson(e));
+        out.push_back(to_canonical_document(e));
       return out;
     }
     case vt::object: {
@@ -608,7 +609,7 @@ inline document to_canonical_ejson(const document& d) {
       if (t != bson_type::object) return d;
       document out = document::object();
       for (auto it = d.begin(); it != d.end(); ++it)
-        out[it.key()] = to_canonical_ejson(*it);
+        out[it.key()] = to_canonical_document(*it);
       return out;
     }
     default:
@@ -658,10 +659,6 @@ inline int canonical_rank(bson_type t) noexcept {
       return 13;
   }
   return 1;
-}
-
-inline int sign(std::int64_t v) noexcept {
-  return v < 0 ? -1 : (v > 0 ? 1 : 0);
 }
 
 inline int compare_int_double(std::int64_t i, double d) noexcept {
@@ -744,7 +741,7 @@ inline std::pair<std::string, std::string> regex_of(const document& d) {
 int compare_values(const document& a, const document& b);
 
 namespace detail {
-inline int compare_same_rank(const document& a, bson_type ta, const document& b, bson_type tb) {
+inline int compare_same_rank(const document& a, bson_type ta, const document& b) {
   switch (canonical_rank(ta)) {
     case 0:   // minKey
     case 1:   // missing
@@ -762,7 +759,7 @@ inline int compare_same_rank(const document& a, bson_type ta, const document& b,
         const int ra = canonical_rank(ea), rb = canonical_rank(eb);
         if (ra != rb) return ra < rb ? -1 : 1;
         if (const int c = compare_strings(ia.key(), ib.key()); c != 0) return c;
-        if (const int c = compare_same_rank(*ia, ea, *ib, eb); c != 0) return c;
+        if (const int c = compare_same_rank(*ia, ea, *ib); c != 0) return c;
       }
       if (ia == a.end() && ib == b.end()) return 0;
       return ia == a.end() ? -1 : 1;
@@ -818,7 +815,7 @@ inline int compare_values(const document& a, const document& b) {
   const bson_type ta = type_of(a), tb = type_of(b);
   const int ra = detail::canonical_rank(ta), rb = detail::canonical_rank(tb);
   if (ra != rb) return ra < rb ? -1 : 1;
-  return detail::compare_same_rank(a, ta, b, tb);
+  return detail::compare_same_rank(a, ta, b);
 }
 
 /// `compare_values(a, b) == 0`.
@@ -910,6 +907,10 @@ class field_path {
   /// other elements are skipped), so `a.b` on `{a: [{b: 1}, {b: 2}]}` is `[1, 2]`. Returns a
   /// reference into `doc` when no array is traversed, else into `scratch`; `missing` when absent.
   const document& resolve(const document& doc, document& scratch) const {
+    if (doc.is_array() && !parts_.empty()) {
+      scratch = expand(doc, 0);
+      return scratch;
+    }
     const document* cur = &doc;
     for (std::size_t i = 0; i < parts_.size(); ++i) {
       if (!cur->is_object()) return detail::missing_ref();

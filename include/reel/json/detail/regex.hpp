@@ -52,7 +52,8 @@ inline std::string rewrite_regex(std::string_view pattern, bool dotall, bool ext
     if (extended) {
       if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') continue;
       if (c == '#') {
-        while (i + 1 < pattern.size() && pattern[i + 1] != '\n') ++i;
+        while (i + 1 < pattern.size() && pattern[i + 1] != '\n')
+          ++i;
         continue;
       }
     }
@@ -74,12 +75,22 @@ inline std::shared_ptr<const regex_program> compile_regex(std::string_view patte
   bool icase = false, multiline = false, dotall = false, extended = false;
   auto apply = [&](char o) {
     switch (o) {
-      case 'i': icase = true; return true;
-      case 'm': multiline = true; return true;
-      case 's': dotall = true; return true;
-      case 'x': extended = true; return true;
-      case 'u': return true;
-      default: return false;
+      case 'i':
+        icase = true;
+        return true;
+      case 'm':
+        multiline = true;
+        return true;
+      case 's':
+        dotall = true;
+        return true;
+      case 'x':
+        extended = true;
+        return true;
+      case 'u':
+        return true;
+      default:
+        return false;
     }
   };
   for (char o : options) {
@@ -99,7 +110,8 @@ inline std::shared_ptr<const regex_program> compile_regex(std::string_view patte
         if (f != 'i' && f != 'm' && f != 's' && f != 'x' && f != 'u') all_flags = false;
       }
       if (all_flags) {
-        for (std::size_t i = 2; i < close; ++i) apply(body[i]);
+        for (std::size_t i = 2; i < close; ++i)
+          apply(body[i]);
         body = body.substr(close + 1);
       }
     }

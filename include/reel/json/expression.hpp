@@ -1,0 +1,390 @@
+// SPDX-License-Identifier: Apache-2.0
+/// \file
+/// MongoDB aggregation expressions, compiled once into a tree and evaluated per event without
+/// re-parsing: field paths (`"$a.b"`), variables (`$$ROOT`, `$$CURRENT`, `$$REMOVE`, `$let`
+/// and iteration variables, external variables), literals, and the operators listed in
+/// `detail/ops_*.hpp` (arithmetic, comparison, boolean, conditional, string, array, type
+/// conversion, date, `$meta`). Semantics follow MongoDB: BSON comparison order, integer
+/// promotion on overflow, null/missing handling per operator.
+///
+/// Definition errors throw `reel::error` with a stable id and the JSON pointer of the culprit:
+/// `reel.expression.unknown_operator`, `reel.expression.bad_arguments`,
+/// `reel.expression.unknown_variable`, `reel.json.bad_field_path`. Evaluation failures that
+/// MongoDB reports as errors (`$add` of a string, `$toInt` of "abc" without `onError`) throw
+/// `reel.expression.evaluation_failed` naming the operator.
+///
+/// **Example**
+/// ```cpp
+/// using namespace reel::json;
+/// expression e = compile_expression(document::parse(
+///     R"({"$cond": [{"$gte": ["$qty", 100]}, {"$multiply": ["$qty", 0.9]}, "$qty"]})"),
+///     "/1/$project/total");
+/// e.evaluate(document{{"qty", 200}});  // 180.0
+/// e.evaluate(document{{"qty", 5}});    // 5
+/// compile_expression(document{{"$ad", {1, 2}}}, "/0/$project/x");
+/// // throws: [reel.expression.unknown_operator] at /0/$project/x: unknown expression operator
+/// //         '$ad' (did you mean '$add'?)
+/// ```
+#pragma once
+
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <utility>
+
+#include "reel/json/detail/expr_core.hpp"
+#include "reel/json/detail/ops_arith.hpp"
+#include "reel/json/detail/ops_array.hpp"
+#include "reel/json/detail/ops_convert.hpp"
+#include "reel/json/detail/ops_date.hpp"
+#include "reel/json/detail/ops_logic.hpp"
+#include "reel/json/detail/ops_string.hpp"
+#include "reel/json/eval_context.hpp"
+#include "reel/json/value.hpp"
+
+namespace reel::json {
+
+namespace detail {
+
+inline const document& eval_remove(const node&, const scope&, document&) {
+  return missing_ref();
+}
+
+inline const document& eval_field_path_node(const node& n, const scope& s, document& out) {
+  return n.path.resolve(*s.root, out);
+}
+
+inline const document& eval_variable(const node& n, const scope& s, document& out) {
+  for (const binding* b = s.vars; b; b = b->parent) {
+    if (b->slot == n.slot) {
+      if (n.path.empty()) return *b->value;
+      return n.path.resolve(*b->value, out);
+    }
+  }
+  eval_fail(n, "variable '" + n.names.front() + "' is not bound");
+}
+
+inline const document& eval_external_variable(const node& n, const scope& s, document& out) {
+  const document* vars = s.ctx ? s.ctx->variables : nullptr;
+  if (vars && vars->is_object()) {
+    auto it = vars->find(n.names.front());
+    if (it != vars->end()) {
+      if (n.path.empty()) return *it;
+      return n.path.resolve(*it, out);
+    }
+  }
+  eval_fail(n, "use of undefined variable: " + n.names.front());
+}
+
+inline const document& eval_array_literal(const node& n, const scope& s, document& out) {
+  document result = document::array();
+  for (const node& a : n.args) {
+    document t;
+    const document& v = ev(a, s, t);
+    if (is_missing(v)) {
+      result.push_back(nullptr);
+    } else if (&v == &t) {
+      result.push_back(std::move(t));
+    } else {
+      result.push_back(v);
+    }
+  }
+  out = std::move(result);
+  return out;
+}
+
+inline const document& eval_object_literal(const node& n, const scope& s, document& out) {
+  document result = document::object();
+  for (std::size_t i = 0; i < n.args.size(); ++i) {
+    document t;
+    const document& v = ev(n.args[i], s, t);
+    if (is_missing(v)) continue;
+    if (&v == &t) {
+      result[n.names[i]] = std::move(t);
+    } else {
+      result[n.names[i]] = v;
+    }
+  }
+  out = std::move(result);
+  return out;
+}
+
+/// The operator table, built once.
+inline const std::unordered_map<std::string_view, op_spec>& operator_table() {
+  static const std::unordered_map<std::string_view, op_spec> table = [] {
+    std::unordered_map<std::string_view, op_spec> t;
+    register_arith_ops(t);
+    register_logic_ops(t);
+    register_string_ops(t);
+    register_array_ops(t);
+    register_convert_ops(t);
+    register_date_ops(t);
+    return t;
+  }();
+  return table;
+}
+
+/// MongoDB operators Reel knows of but does not implement (for a clearer message).
+inline bool is_unsupported_operator(std::string_view op) noexcept {
+  static constexpr std::string_view names[] = {"$function",
+                                               "$accumulator",
+                                               "$rand",
+                                               "$sampleRate",
+                                               "$setUnion",
+                                               "$setIntersection",
+                                               "$setDifference",
+                                               "$setEquals",
+                                               "$setIsSubset",
+                                               "$sortArray",
+                                               "$binarySize",
+                                               "$bsonSize",
+                                               "$tsIncrement",
+                                               "$tsSecond",
+                                               "$setField",
+                                               "$unsetField",
+                                               "$toHashedIndexKey",
+                                               "$currentDate",
+                                               "$createUUID",
+                                               "$firstN",
+                                               "$lastN",
+                                               "$maxN",
+                                               "$minN",
+                                               "$median",
+                                               "$percentile",
+                                               "$stdDevPop",
+                                               "$stdDevSamp",
+                                               "$toUUID",
+                                               "$sin",
+                                               "$cos",
+                                               "$tan",
+                                               "$asin",
+                                               "$acos",
+                                               "$atan",
+                                               "$atan2",
+                                               "$sinh",
+                                               "$cosh",
+                                               "$tanh",
+                                               "$asinh",
+                                               "$acosh",
+                                               "$atanh",
+                                               "$degreesToRadians",
+                                               "$radiansToDegrees",
+                                               "$bitAnd",
+                                               "$bitOr",
+                                               "$bitXor",
+                                               "$bitNot"};
+  for (auto n : names) {
+    if (n == op) return true;
+  }
+  return false;
+}
+
+inline node compile_variable(compiler& c, std::string_view text, const std::string& where) {
+  const std::size_t dot = text.find('.');
+  const std::string name(text.substr(0, dot));
+  node n;
+  n.where = where;
+  if (dot != std::string_view::npos) n.path = field_path(text.substr(dot + 1), where);
+  if (name == "ROOT" || name == "CURRENT") {
+    n.fn = n.path.empty() ? &eval_root : &eval_field_path_node;
+    return n;
+  }
+  if (name == "REMOVE") {
+    n.fn = &eval_remove;
+    n.path = field_path();
+    return n;
+  }
+  if (name == "DESCEND" || name == "PRUNE" || name == "KEEP") {
+    std::string v = name;
+    for (char& ch : v)
+      ch = static_cast<char>(ch - 'A' + 'a');
+    return constant_node(document(v));
+  }
+  if (name == "NOW" || name == "CLUSTER_TIME" || name == "USER_ROLES" || name == "SEARCH_META") {
+    throw_error("reel.expression.unknown_variable", where,
+                "the system variable $$" + name + " is not supported in stream processing");
+  }
+  n.names.push_back(name);
+  if (const std::int64_t slot = c.find(name); slot >= 0) {
+    n.fn = &eval_variable;
+    n.slot = slot;
+    return n;
+  }
+  if (c.is_external(name)) {
+    n.fn = &eval_external_variable;
+    return n;
+  }
+  throw_error(
+      "reel.expression.unknown_variable", where,
+      "use of undefined variable: " + name + reel::detail::did_you_mean(name, c.variable_names()));
+}
+
+inline std::vector<std::string> operator_names() {
+  std::vector<std::string> out;
+  for (const auto& [name, spec] : operator_table()) {
+    (void)spec;
+    out.emplace_back(name);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+inline node fold(node n, bool foldable) {
+  if (!foldable || !n.fn) return n;
+  for (const node& a : n.args) {
+    if (present(a) && !a.constant) return n;
+  }
+  try {
+    static const document empty = document::object();
+    const eval_context ctx;
+    const scope s{&empty, &ctx, nullptr};
+    document out;
+    const document& r = n.fn(n, s, out);
+    return constant_node(&r == &out ? std::move(out) : r);
+  } catch (const reel::error&) {
+    return n;  // fails at evaluation time, with the document's context
+  }
+}
+
+}  // namespace detail
+
+class expression;
+inline expression compile_expression(const document& spec, std::string where = "",
+                                     const compile_options& options = {});
+
+/// A compiled aggregation expression. Copies share the immutable tree; evaluation is
+/// thread-safe.
+class expression {
+ public:
+  /// An expression that evaluates to missing.
+  expression() = default;
+
+  /// Evaluates against `root` (also `$$ROOT`/`$$CURRENT`); may return `missing()`.
+  [[nodiscard]] document evaluate(const document& root, const eval_context& ctx = {}) const {
+    document scratch;
+    const document& r = evaluate(root, ctx, scratch);
+    if (&r == &scratch) return scratch;
+    return r;
+  }
+  /// Evaluates without copying the result: the reference points into `root`, into the
+  /// expression's constants or into `scratch`, and is valid while those are.
+  const document& evaluate(const document& root, const eval_context& ctx, document& scratch) const {
+    if (!root_) return detail::missing_ref();
+    const detail::scope s{&root, &ctx, nullptr};
+    return root_->fn(*root_, s, scratch);
+  }
+
+  /// True when the value does not depend on the document (folded at compile time).
+  [[nodiscard]] bool is_constant() const noexcept { return !root_ || root_->constant; }
+  /// The constant value, or null when not constant.
+  [[nodiscard]] const document* constant_value() const noexcept {
+    return root_ && root_->constant ? &root_->value : nullptr;
+  }
+  /// True for a plain field path such as `"$a.b"` (or `"$$ROOT.a.b"`).
+  [[nodiscard]] bool is_field_path() const noexcept {
+    return root_ && !root_->path.empty() && root_->fn == &detail::eval_field_path_node;
+  }
+  /// The field path of `"$a.b"`, or null.
+  [[nodiscard]] const field_path* as_field_path() const noexcept {
+    return is_field_path() ? &root_->path : nullptr;
+  }
+
+ private:
+  friend expression compile_expression(const document&, std::string, const compile_options&);
+  explicit expression(std::shared_ptr<const detail::node> root) : root_(std::move(root)) {}
+  std::shared_ptr<const detail::node> root_;
+};
+
+inline detail::node detail::compiler::compile(const document& spec, const std::string& where) {
+  switch (spec.type()) {
+    case document::value_t::string: {
+      const std::string& s = spec.get_ref<const std::string&>();
+      if (s.empty() || s[0] != '$') return constant_node(spec);
+      if (s.size() >= 2 && s[1] == '$') {
+        if (s.size() == 2) bad_arguments(where, "'$$' is not a valid variable reference");
+        return compile_variable(*this, std::string_view(s).substr(2), where);
+      }
+      if (s.size() == 1) bad_arguments(where, "'$' by itself is not a valid field path");
+      node n;
+      n.fn = &eval_field_path_node;
+      n.where = where;
+      n.path = field_path(std::string_view(s).substr(1), where);
+      return n;
+    }
+    case document::value_t::array: {
+      node n;
+      n.fn = &eval_array_literal;
+      n.where = where;
+      n.args.reserve(spec.size());
+      for (std::size_t i = 0; i < spec.size(); ++i) {
+        n.args.push_back(compile(spec[i], pointer_append(where, i)));
+      }
+      return fold(std::move(n), true);
+    }
+    case document::value_t::object:
+      break;
+    default:
+      return constant_node(spec);
+  }
+  if (spec.empty()) return constant_node(spec);
+  const std::string& first = spec.begin().key();
+  if (!first.empty() && first[0] == '$') {
+    if (type_of(spec) != bson_type::object) return constant_node(normalize_ejson(spec));
+    if (spec.size() != 1) {
+      std::string keys;
+      for (auto it = spec.begin(); it != spec.end(); ++it) {
+        keys += (keys.empty() ? "'" : ", '") + it.key() + "'";
+      }
+      bad_arguments(where,
+                    "an expression object must contain exactly one field, the name of the "
+                    "operator; found " +
+                        std::to_string(spec.size()) + " fields: " + keys);
+    }
+    const auto& table = operator_table();
+    auto it = table.find(first);
+    if (it == table.end()) {
+      if (is_unsupported_operator(first)) {
+        throw_error("reel.expression.unknown_operator", where,
+                    "expression operator '" + first + "' is not supported by Reel");
+      }
+      throw_error("reel.expression.unknown_operator", where,
+                  "unknown expression operator '" + first + "'" +
+                      reel::detail::did_you_mean(first, operator_names()));
+    }
+    const op_spec& op = it->second;
+    node n = op.compile ? op.compile(*this, op, spec.begin().value(), where)
+                        : compile_generic(*this, op, spec.begin().value(), where);
+    if (n.where.empty()) n.where = where;
+    const bool foldable = op.foldable && !n.constant;
+    return fold(std::move(n), foldable);
+  }
+  node n;
+  n.fn = &eval_object_literal;
+  n.where = where;
+  for (auto it = spec.begin(); it != spec.end(); ++it) {
+    const std::string& key = it.key();
+    const std::string w = pointer_append(where, key);
+    if (key.empty()) bad_arguments(w, "field names in an expression object must not be empty");
+    if (key[0] == '$') {
+      bad_arguments(w, "field name '" + key + "' in an expression object must not start with '$'");
+    }
+    if (key.find('.') != std::string::npos) {
+      bad_arguments(w, "field name '" + key + "' in an expression object must not contain '.'");
+    }
+    n.names.push_back(key);
+    n.args.push_back(compile(*it, w));
+  }
+  return fold(std::move(n), true);
+}
+
+/// Compiles a MongoDB aggregation expression. `where` is the JSON pointer of `spec` in the
+/// enclosing definition, used in error locations; `options.variables` declares external
+/// variables that `eval_context::variables` provides at evaluation.
+inline expression compile_expression(const document& spec, std::string where,
+                                     const compile_options& options) {
+  detail::compiler c(options);
+  return expression(std::make_shared<const detail::node>(c.compile(spec, where)));
+}
+
+}  // namespace reel::json
