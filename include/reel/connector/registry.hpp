@@ -1,21 +1,64 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file
 /// The connection registry: names (the `connectionName` of `$source`, `$emit`, `$merge` and the
-/// DLQ option) mapped to factories that build a source or a sink for one stage. Pipelines never
-/// hold credentials: they name a connection.
+/// DLQ option) mapped to what builds a source or a sink for one stage. Pipelines never hold
+/// credentials: they name a connection.
+///
+/// A connection comes either from code (`add_source`/`add_sink`: a factory per role) or from a
+/// *definition*, `{"type": "file", "path": "tickets.ndjson"}`, added with `add_connection` or
+/// read from a `connections.json` file (`load_connections`). A definition's `type` names a
+/// *connection type*, registered with `register_type` (the built-in ones by
+/// `register_builtin_types` in `reel/connector/defaults.hpp`; compiled connectors such as Kafka
+/// register theirs the same way). Types are matched without regard to case (`"Kafka"` finds
+/// `"kafka"`).
+///
+/// Secrets stay out of definitions: any value may be `{"$env": "KAFKA_PASSWORD"}`, replaced by
+/// that environment variable when a source or sink is built. Resolved values are never part of
+/// an error message (they are replaced by `********`), and `describe()` shows definitions as
+/// written.
+///
+/// Errors (all `reel::error`, locations as `origin:pointer`, e.g.
+/// `connections.json:/tickets/type`):
+/// - `reel.connection.unknown`: no connection of that name (with a suggestion);
+/// - `reel.connection.unknown_type`: a definition names an unregistered type (with a suggestion);
+/// - `reel.connection.invalid`: a definition that is not `{type, ...}` or that its type rejects;
+/// - `reel.connection.missing_env`: a `$env` variable that is not set;
+/// - `reel.connection.unsupported`: a source-only connection used as a sink, or the reverse;
+/// - `reel.connection.io`: a connections file that cannot be read;
+/// - `reel.syntax.error`: a connections file that is not JSON (with `file:line:column`).
 ///
 /// **Example**
 /// ```cpp
 /// reel::connection_registry connections;
-/// connections.add_source("tickets", [&](const auto&) { return std::make_unique<reel::memory_source>(docs); });
-/// connections.add_sink("out", [&](const auto&) { return std::make_unique<reel::callback_sink>(print); });
+/// connections.add_source("tickets", [&](const auto&) { return
+/// std::make_unique<reel::memory_source>(docs); }); connections.add_sink("out", [&](const auto&) {
+/// return std::make_unique<reel::callback_sink>(print); });
+///
+/// connections.register_type("counter", {.make_source = [](const reel::connection_args& a) {
+///   return std::make_unique<counter_source>(a.definition.value("limit", 10));
+/// }});
+/// connections.load_connections(reel::json::document::parse(R"({
+///   "numbers": {"type": "counter", "limit": 3},
+///   "secure":  {"type": "counter", "token": {"$env": "COUNTER_TOKEN"}}
+/// })"), "inline");
 /// ```
 #pragma once
 
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <exception>
+#include <filesystem>
+#include <fstream>
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <memory>
+#include <optional>
+#include <sstream>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -24,17 +67,124 @@
 #include "reel/connector/source.hpp"
 #include "reel/detail/suggest.hpp"
 #include "reel/error.hpp"
+#include "reel/json/mongosh_syntax.hpp"
 
 namespace reel {
+
+/// What a connection type's factory gets to build a source or a sink for one stage.
+struct connection_args {
+  /// The connection's name.
+  std::string name;
+  /// The connection definition, `{type, ...}`, with every `{"$env": ...}` replaced by its value.
+  nlohmann::ordered_json definition;
+  /// The stage that uses the connection: the `$source` object, the `$emit` object, the `$merge`
+  /// object, or the DLQ option `{connectionName, db, coll}`. Null when a definition is checked.
+  nlohmann::ordered_json stage;
+  /// Where the definition is: `connections.json:/tickets` (empty for code-built definitions).
+  std::string definition_where;
+  /// Where the stage is: `/0/$source`, `/3/$merge`, `/dlq` (may be empty).
+  std::string stage_where;
+  /// The directory relative paths of the definition are resolved against (the connections
+  /// file's directory), or empty for the current directory.
+  std::filesystem::path base_directory;
+
+  /// Throws `reel.connection.invalid` at `definition_where + pointer`.
+  [[noreturn]] void definition_error(const std::string& pointer, const std::string& message) const {
+    throw_error("reel.connection.invalid", definition_where + pointer, message);
+  }
+  /// Throws `reel.connection.invalid` at `stage_where + pointer`.
+  [[noreturn]] void stage_error(const std::string& pointer, const std::string& message) const {
+    throw_error("reel.connection.invalid", stage_where + pointer, message);
+  }
+  /// A path of the definition, resolved against `base_directory`.
+  [[nodiscard]] std::filesystem::path resolve(const std::filesystem::path& p) const {
+    if (p.is_absolute() || base_directory.empty()) return p;
+    return base_directory / p;
+  }
+};
+
+/// A kind of connection (`"file"`, `"kafka"`, ...): how to check a definition and how to build a
+/// source and/or a sink from one. A type without `make_source` cannot be used by `$source`, one
+/// without `make_sink` cannot be used by `$emit`, `$merge` or as the DLQ.
+struct connection_type {
+  std::function<std::unique_ptr<reel::source>(const connection_args&)> make_source;
+  std::function<std::unique_ptr<reel::sink>(const connection_args&)> make_sink;
+  /// Checks a definition when it is added (with `stage` null); throws `reel::error` through
+  /// `args.definition_error`. Optional.
+  std::function<void(const connection_args&)> check;
+  /// One line for `describe()` and `reel --help`.
+  std::string summary;
+};
+
+namespace detail {
+
+/// `"Kafka"` → `"kafka"`.
+inline std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+/// JSON pointer escaping of one key.
+inline std::string pointer_token(std::string_view key) {
+  std::string out;
+  for (char c : key) {
+    if (c == '~') {
+      out += "~0";
+    } else if (c == '/') {
+      out += "~1";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+/// Replaces every occurrence of each secret in `text` by `********`.
+inline std::string redact(std::string text, const std::vector<std::string>& secrets) {
+  for (const std::string& s : secrets) {
+    if (s.empty()) continue;
+    for (std::size_t at = text.find(s); at != std::string::npos; at = text.find(s, at + 8)) {
+      text.replace(at, s.size(), "********");
+    }
+  }
+  return text;
+}
+
+}  // namespace detail
+
+/// Rejects keys of `args.definition` outside `allowed` (besides `type` and `name`), with a
+/// suggestion: `[reel.connection.invalid] at connections.json:/out/pth: unknown field 'pth' of a
+/// file connection (did you mean 'path'?)`.
+inline void check_definition_keys(const connection_args& args, std::string_view type,
+                                  std::initializer_list<std::string_view> allowed) {
+  std::vector<std::string> names = {"type", "name"};
+  for (std::string_view a : allowed)
+    names.emplace_back(a);
+  for (const auto& [key, value] : args.definition.items()) {
+    if (std::find(names.begin(), names.end(), key) == names.end()) {
+      args.definition_error("/" + detail::pointer_token(key),
+                            "unknown field '" + key + "' of a " + std::string(type) +
+                                " connection" + reel::detail::did_you_mean(key, names));
+    }
+  }
+}
 
 class connection_registry {
  public:
   /// Builds a source for one `$source` stage (the stage's object is passed as it is).
-  using source_factory = std::function<std::unique_ptr<source>(const nlohmann::ordered_json& stage)>;
+  using source_factory =
+      std::function<std::unique_ptr<source>(const nlohmann::ordered_json& stage)>;
   /// Builds a sink for one `$emit`/`$merge` stage, or for the DLQ (`{db, coll}` or `{}`).
   using sink_factory = std::function<std::unique_ptr<sink>(const nlohmann::ordered_json& stage)>;
+  /// Looks up an environment variable for `{"$env": name}` (the default reads the process
+  /// environment).
+  using environment = std::function<std::optional<std::string>(const std::string& name)>;
 
+  /// A source built in code. Replaces the source role of a connection of that name.
   void add_source(std::string name, source_factory f) { sources_[std::move(name)] = std::move(f); }
+  /// A sink built in code. Replaces the sink role of a connection of that name.
   void add_sink(std::string name, sink_factory f) { sinks_[std::move(name)] = std::move(f); }
   /// A connection usable both ways.
   void add(std::string name, source_factory src, sink_factory snk) {
@@ -42,38 +192,340 @@ class connection_registry {
     sinks_[std::move(name)] = std::move(snk);
   }
 
-  [[nodiscard]] bool has_source(const std::string& name) const { return sources_.count(name) != 0; }
-  [[nodiscard]] bool has_sink(const std::string& name) const { return sinks_.count(name) != 0; }
-
-  /// Throws `reel.connection.unknown` (with a suggestion) when no source has that name.
-  [[nodiscard]] std::unique_ptr<source> make_source(const std::string& name, const nlohmann::ordered_json& stage,
-                                                    const std::string& where = "") const {
-    auto it = sources_.find(name);
-    if (it == sources_.end()) unknown(name, where, names(sources_), "source");
-    return it->second(stage);
+  /// Registers (or replaces) a connection type; `name` is matched without regard to case.
+  void register_type(std::string name, connection_type type) {
+    types_[detail::lower(name)] = std::move(type);
   }
-  [[nodiscard]] std::unique_ptr<sink> make_sink(const std::string& name, const nlohmann::ordered_json& stage,
+  [[nodiscard]] bool has_type(std::string_view name) const {
+    return types_.count(detail::lower(name)) != 0;
+  }
+  /// The registered type names, sorted.
+  [[nodiscard]] std::vector<std::string> type_names() const { return keys(types_); }
+  [[nodiscard]] const connection_type* find_type(std::string_view name) const {
+    auto it = types_.find(detail::lower(name));
+    return it == types_.end() ? nullptr : &it->second;
+  }
+
+  /// Replaces how `{"$env": name}` values are looked up (a secrets store, or a test fixture).
+  void set_environment(environment env) { env_ = std::move(env); }
+
+  /// Adds (or replaces) the connection `name` from its definition `{type, ...}`. The definition
+  /// is checked now (type known, `$env` variables set, the type's own check); `where` locates it
+  /// in errors (`connections.json:/tickets`), and relative paths in it are resolved against
+  /// `base_directory`. Replaces connections of that name added in code.
+  void add_connection(const std::string& name, nlohmann::ordered_json definition,
+                      std::string where = "", std::filesystem::path base_directory = {}) {
+    entry e{std::move(definition), std::move(where), std::move(base_directory)};
+    if (!e.definition.is_object()) {
+      throw_error("reel.connection.invalid", e.where,
+                  "a connection definition must be an object like {\"type\": \"file\", ...}");
+    }
+    std::vector<std::string> secrets;
+    connection_args args = arguments(name, e, nullptr, "", secrets);
+    guarded(secrets, e.where, [&] {
+      const connection_type& t = type_of(args, e);
+      if (t.check) t.check(args);
+    });
+    sources_.erase(name);
+    sinks_.erase(name);
+    connections_[name] = std::move(e);
+  }
+
+  /// Adds every connection of `definitions`: an object `{name: {type, ...}, ...}`, or an array
+  /// of `{name, type, ...}` objects (the shape of Atlas's Admin API). `origin` (a file name)
+  /// prefixes error locations.
+  void load_connections(const nlohmann::ordered_json& definitions, const std::string& origin = "",
+                        const std::filesystem::path& base_directory = {}) {
+    const std::string at = origin.empty() ? std::string() : origin + ":";
+    if (definitions.is_object()) {
+      for (const auto& [name, def] : definitions.items()) {
+        add_connection(name, def, at + "/" + detail::pointer_token(name), base_directory);
+      }
+      return;
+    }
+    if (definitions.is_array()) {
+      for (std::size_t i = 0; i < definitions.size(); ++i) {
+        const auto& def = definitions[i];
+        const std::string where = at + "/" + std::to_string(i);
+        if (!def.is_object() || !def.contains("name") || !def["name"].is_string()) {
+          throw_error("reel.connection.invalid", where,
+                      "a connection in a list needs a string 'name'");
+        }
+        add_connection(def["name"].get<std::string>(), def, where, base_directory);
+      }
+      return;
+    }
+    throw_error("reel.connection.invalid", origin.empty() ? std::string() : origin,
+                "connections must be an object {name: {type, ...}} or an array of {name, type, "
+                "...}");
+  }
+
+  /// Reads a connections file (JSON; the mongosh syntax is accepted too). Relative paths in its
+  /// definitions are resolved against the file's directory.
+  void load_connections(const std::filesystem::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+      throw_error("reel.connection.io", file.string(), "cannot read the connections file");
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    const nlohmann::ordered_json definitions = json::parse_pipeline_text(text.str(), file.string());
+    load_connections(definitions, file.string(), file.parent_path());
+  }
+
+  /// True when `name` can be used by `$source`.
+  [[nodiscard]] bool has_source(const std::string& name) const {
+    if (sources_.count(name) != 0) return true;
+    auto it = connections_.find(name);
+    if (it == connections_.end()) return false;
+    const connection_type* t = find_type(type_name(it->second.definition));
+    return t && t->make_source;
+  }
+  /// True when `name` can be used by `$emit`, `$merge` or as the DLQ.
+  [[nodiscard]] bool has_sink(const std::string& name) const {
+    if (sinks_.count(name) != 0) return true;
+    auto it = connections_.find(name);
+    if (it == connections_.end()) return false;
+    const connection_type* t = find_type(type_name(it->second.definition));
+    return t && t->make_sink;
+  }
+  /// Every connection name, sorted.
+  [[nodiscard]] std::vector<std::string> names() const {
+    std::vector<std::string> out = keys(sources_);
+    for (const auto& n : keys(sinks_))
+      out.push_back(n);
+    for (const auto& n : keys(connections_))
+      out.push_back(n);
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+  }
+  /// The connections, like `sp.listConnections()`: `[{name, type, definition}]` with
+  /// definitions as written (`$env` references, never their values); connections built in code
+  /// show `type: "code"` and their roles.
+  [[nodiscard]] nlohmann::ordered_json describe() const {
+    nlohmann::ordered_json out = nlohmann::ordered_json::array();
+    for (const std::string& n : names()) {
+      nlohmann::ordered_json c = {{"name", n}};
+      if (auto it = connections_.find(n); it != connections_.end()) {
+        c["type"] = type_name(it->second.definition);
+        c["definition"] = it->second.definition;
+      } else {
+        c["type"] = "code";
+        nlohmann::ordered_json roles = nlohmann::ordered_json::array();
+        if (sources_.count(n)) roles.push_back("source");
+        if (sinks_.count(n)) roles.push_back("sink");
+        c["roles"] = std::move(roles);
+      }
+      out.push_back(std::move(c));
+    }
+    return out;
+  }
+
+  /// Throws what `make_source` would for a name that cannot be a source, without building one.
+  void verify_source(const std::string& name, const std::string& where = "") const {
+    if (!has_source(name)) unknown(name, where, true);
+  }
+  /// Throws what `make_sink` would for a name that cannot be a sink, without building one.
+  void verify_sink(const std::string& name, const std::string& where = "") const {
+    if (!has_sink(name)) unknown(name, where, false);
+  }
+
+  /// Builds the source of connection `name` for `stage`. `where` locates the connection name
+  /// in the pipeline (`/0/$source/connectionName`). Throws `reel.connection.unknown` (with a
+  /// suggestion) when no connection of that name can be a source.
+  [[nodiscard]] std::unique_ptr<source> make_source(const std::string& name,
+                                                    const nlohmann::ordered_json& stage,
+                                                    const std::string& where = "") const {
+    if (auto it = sources_.find(name); it != sources_.end()) return it->second(stage);
+    auto it = connections_.find(name);
+    if (it == connections_.end()) unknown(name, where, true);
+    std::vector<std::string> secrets;
+    connection_args args = arguments(name, it->second, &stage, stage_of(where), secrets);
+    return guarded(secrets, where, [&]() -> std::unique_ptr<source> {
+      const connection_type& t = type_of(args, it->second);
+      if (!t.make_source) unsupported(args, where, "a source");
+      auto s = t.make_source(args);
+      if (!s) unsupported(args, where, "a source");
+      return s;
+    });
+  }
+  /// Builds the sink of connection `name` for `stage` (or the DLQ). Throws
+  /// `reel.connection.unknown` when no connection of that name can be a sink.
+  [[nodiscard]] std::unique_ptr<sink> make_sink(const std::string& name,
+                                                const nlohmann::ordered_json& stage,
                                                 const std::string& where = "") const {
-    auto it = sinks_.find(name);
-    if (it == sinks_.end()) unknown(name, where, names(sinks_), "sink");
-    return it->second(stage);
+    if (auto it = sinks_.find(name); it != sinks_.end()) return it->second(stage);
+    auto it = connections_.find(name);
+    if (it == connections_.end()) unknown(name, where, false);
+    std::vector<std::string> secrets;
+    connection_args args = arguments(name, it->second, &stage, stage_of(where), secrets);
+    return guarded(secrets, where, [&]() -> std::unique_ptr<sink> {
+      const connection_type& t = type_of(args, it->second);
+      if (!t.make_sink) unsupported(args, where, "a sink");
+      auto s = t.make_sink(args);
+      if (!s) unsupported(args, where, "a sink");
+      return s;
+    });
   }
 
  private:
+  struct entry {
+    nlohmann::ordered_json definition;  // as written
+    std::string where;
+    std::filesystem::path base_directory;
+  };
+
   template <class Map>
-  static std::vector<std::string> names(const Map& m) {
+  static std::vector<std::string> keys(const Map& m) {
     std::vector<std::string> out;
-    for (const auto& [k, v] : m) out.push_back(k);
+    for (const auto& [k, v] : m)
+      out.push_back(k);
     return out;
   }
-  [[noreturn]] static void unknown(const std::string& name, const std::string& where, const std::vector<std::string>& known,
-                                   const char* role) {
+
+  static std::string type_name(const nlohmann::ordered_json& definition) {
+    auto it = definition.find("type");
+    return it != definition.end() && it->is_string() ? it->get<std::string>() : std::string();
+  }
+
+  /// `/0/$source/connectionName` → `/0/$source`; `/3/$merge/into/connectionName` → `/3/$merge`.
+  static std::string stage_of(std::string where) {
+    for (std::string_view suffix :
+         {std::string_view("/connectionName"), std::string_view("/into")}) {
+      if (where.size() >= suffix.size() &&
+          where.compare(where.size() - suffix.size(), suffix.size(), suffix) == 0) {
+        where.resize(where.size() - suffix.size());
+      }
+    }
+    return where;
+  }
+
+  [[noreturn]] void unknown(const std::string& name, const std::string& where,
+                            bool as_source) const {
+    const std::string role = as_source ? "source" : "sink";
+    std::vector<std::string> known;
+    for (const std::string& n : names()) {
+      if (as_source ? has_source(n) : has_sink(n)) known.push_back(n);
+    }
+    if (auto it = connections_.find(name);
+        it != connections_.end() || sources_.count(name) || sinks_.count(name)) {
+      const std::string type =
+          it != connections_.end() ? "of type '" + type_name(it->second.definition) + "' " : "";
+      throw_error("reel.connection.unsupported", where,
+                  "connection '" + name + "' " + type + "cannot be used as a " + role);
+    }
     throw_error("reel.connection.unknown", where,
-                std::string("no ") + role + " connection named '" + name + "'" + detail::did_you_mean(name, known));
+                "no " + role + " connection named '" + name + "'" +
+                    reel::detail::did_you_mean(name, known));
+  }
+
+  [[noreturn]] static void unsupported(const connection_args& args, const std::string& where,
+                                       const char* role) {
+    throw_error("reel.connection.unsupported", where,
+                "connection '" + args.name + "' of type '" + type_name(args.definition) +
+                    "' cannot be used as " + role);
+  }
+
+  /// The type of a definition; throws for a missing or unknown type.
+  const connection_type& type_of(const connection_args& args, const entry& e) const {
+    auto it = args.definition.find("type");
+    if (it == args.definition.end()) {
+      throw_error("reel.connection.invalid", e.where,
+                  "a connection definition needs a 'type'" + known_types());
+    }
+    if (!it->is_string()) {
+      throw_error("reel.connection.invalid", e.where + "/type", "type must be a string");
+    }
+    const std::string given = it->get<std::string>();
+    const connection_type* t = find_type(given);
+    if (!t) {
+      std::string suggestion = reel::detail::did_you_mean(detail::lower(given), type_names());
+      throw_error("reel.connection.unknown_type", e.where + "/type",
+                  "unknown connection type '" + given + "'" +
+                      (suggestion.empty() ? known_types() : suggestion));
+    }
+    return *t;
+  }
+
+  std::string known_types() const {
+    std::string out;
+    for (const std::string& n : type_names())
+      out += (out.empty() ? "" : ", ") + n;
+    return out.empty() ? std::string() : " (known types: " + out + ")";
+  }
+
+  /// The definition with `$env` resolved; the values read go to `secrets`.
+  connection_args arguments(const std::string& name, const entry& e,
+                            const nlohmann::ordered_json* stage, std::string stage_where,
+                            std::vector<std::string>& secrets) const {
+    connection_args args;
+    args.name = name;
+    args.definition = e.definition;
+    resolve_env(args.definition, e.where, secrets);
+    if (stage) args.stage = *stage;
+    args.definition_where = e.where;
+    args.stage_where = std::move(stage_where);
+    args.base_directory = e.base_directory;
+    return args;
+  }
+
+  void resolve_env(nlohmann::ordered_json& v, const std::string& where,
+                   std::vector<std::string>& secrets) const {
+    if (v.is_object()) {
+      if (auto it = v.find("$env"); it != v.end()) {
+        if (v.size() != 1 || !it->is_string() || it->get<std::string>().empty()) {
+          throw_error("reel.connection.invalid", where,
+                      "$env takes the name of an environment variable: {\"$env\": \"NAME\"}");
+        }
+        const std::string var = it->get<std::string>();
+        std::optional<std::string> value;
+        if (env_) {
+          value = env_(var);
+        } else if (const char* s = std::getenv(var.c_str())) {
+          value = std::string(s);
+        }
+        if (!value) {
+          throw_error("reel.connection.missing_env", where,
+                      "environment variable '" + var + "' is not set");
+        }
+        secrets.push_back(*value);
+        v = std::move(*value);
+        return;
+      }
+      for (auto& [key, child] : v.items())
+        resolve_env(child, where + "/" + detail::pointer_token(key), secrets);
+    } else if (v.is_array()) {
+      for (std::size_t i = 0; i < v.size(); ++i)
+        resolve_env(v[i], where + "/" + std::to_string(i), secrets);
+    }
+  }
+
+  /// Runs `f`; no error leaving it shows a secret. Exceptions other than `reel::error` become
+  /// `reel.connection.failed`.
+  template <class F>
+  static auto guarded(const std::vector<std::string>& secrets, const std::string& where, F&& f)
+      -> decltype(f()) {
+    try {
+      return f();
+    } catch (const reel::error& e) {
+      if (secrets.empty()) throw;
+      std::vector<diagnostic> clean = e.diagnostics();
+      for (diagnostic& d : clean) {
+        d.where = detail::redact(std::move(d.where), secrets);
+        d.message = detail::redact(std::move(d.message), secrets);
+      }
+      throw reel::error(std::move(clean));
+    } catch (const std::exception& e) {
+      throw_error("reel.connection.failed", where, detail::redact(e.what(), secrets));
+    }
   }
 
   std::map<std::string, source_factory> sources_;
   std::map<std::string, sink_factory> sinks_;
+  std::map<std::string, connection_type> types_;
+  std::map<std::string, entry> connections_;
+  environment env_;
 };
 
 }  // namespace reel

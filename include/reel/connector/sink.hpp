@@ -28,6 +28,9 @@ class sink {
   virtual void write(std::span<const nlohmann::ordered_json> docs, write_result& result) = 0;
   /// Makes everything written so far durable (or delivered).
   virtual void flush() {}
+  /// Processing time moved (the processor's `advance()`): sinks that write on a timer (S3's
+  /// `writeOptions.interval`, batched `$merge`) write what is due.
+  virtual void on_time_passed() {}
 };
 
 }  // namespace reel

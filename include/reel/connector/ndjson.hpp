@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: Apache-2.0
+/// \file
+/// Newline-delimited JSON over C++ streams: `ndjson_source` reads one document per line from an
+/// `std::istream`, `ndjson_sink` writes one per line to an `std::ostream`. The file, stdin and
+/// stdout connectors (`file.hpp`, `stdio.hpp`) are built on them.
+///
+/// The source hands each line to the processor as payload bytes, so a line that is not JSON
+/// becomes a DLQ record that keeps the original bytes and the position `{line, offset}` (1-based
+/// line number, 0-based byte offset of the line's first byte). Blank lines are skipped; a final
+/// line without a newline counts. `\r\n` line ends are accepted. The sink writes relaxed
+/// Extended JSON by default (`outputFormat` `canonicalJson` and `basicJson` as Atlas's `$emit`).
+///
+/// **Example**
+/// ```cpp
+/// std::istringstream in("{\"a\": 1}\nnot json\n");
+/// reel::ndjson_source source(in);
+/// std::vector<reel::source_message> batch;
+/// source.poll(batch, 10);  // two messages; batch[1].position == {"line": 2, "offset": 9}
+///
+/// reel::ndjson_sink out(std::cout);
+/// ```
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <istream>
+#include <optional>
+#include <ostream>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "reel/connector/sink.hpp"
+#include "reel/connector/source.hpp"
+#include "reel/error.hpp"
+#include "reel/json/ejson.hpp"
+
+namespace reel {
+
+/// How a sink writes documents: Atlas's `outputFormat` values.
+enum class output_format {
+  relaxed,    ///< `relaxedJson`: relaxed Extended JSON (the default)
+  canonical,  ///< `canonicalJson`: canonical Extended JSON
+  basic       ///< `basicJson`: plain JSON, dates as epoch milliseconds
+};
+
+/// `"relaxedJson"` → `output_format::relaxed`; nullopt for an unknown name.
+inline std::optional<output_format> parse_output_format(std::string_view s) {
+  if (s == "relaxedJson") return output_format::relaxed;
+  if (s == "canonicalJson") return output_format::canonical;
+  if (s == "basicJson") return output_format::basic;
+  return std::nullopt;
+}
+
+/// One document as a line of text (without the newline).
+inline std::string format_document(const nlohmann::ordered_json& doc, output_format f) {
+  switch (f) {
+    case output_format::canonical:
+      return json::to_canonical_ejson(doc);
+    case output_format::basic:
+      return json::to_basic_json(doc);
+    case output_format::relaxed:
+      break;
+  }
+  return json::to_relaxed_ejson(doc);
+}
+
+namespace detail {
+
+/// Cuts a byte stream into lines, remembering each line's number and offset.
+class line_splitter {
+ public:
+  struct line {
+    std::string text;  ///< without the line end
+    std::uint64_t number = 0;
+    std::uint64_t offset = 0;
+  };
+
+  /// Starts counting at `number`/`offset` (after a seek).
+  void reset(std::uint64_t next_number = 1, std::uint64_t next_offset = 0) {
+    buffer_.clear();
+    consumed_ = 0;
+    next_number_ = next_number;
+    buffer_offset_ = next_offset;
+  }
+
+  void feed(std::string_view bytes) {
+    if (consumed_ > 0 && consumed_ == buffer_.size()) {
+      buffer_offset_ += consumed_;
+      buffer_.clear();
+      consumed_ = 0;
+    } else if (consumed_ > (1u << 16)) {
+      buffer_offset_ += consumed_;
+      buffer_.erase(0, consumed_);
+      consumed_ = 0;
+    }
+    buffer_.append(bytes);
+  }
+
+  /// The next complete line; with `at_end`, also a final line without a newline.
+  std::optional<line> next(bool at_end) {
+    if (consumed_ >= buffer_.size()) return std::nullopt;
+    const std::size_t nl = buffer_.find('\n', consumed_);
+    if (nl == std::string::npos && !at_end) return std::nullopt;
+    const std::size_t end = nl == std::string::npos ? buffer_.size() : nl;
+    line l;
+    l.number = next_number_++;
+    l.offset = buffer_offset_ + consumed_;
+    std::size_t text_end = end;
+    if (text_end > consumed_ && buffer_[text_end - 1] == '\r') --text_end;
+    l.text.assign(buffer_, consumed_, text_end - consumed_);
+    consumed_ = nl == std::string::npos ? buffer_.size() : nl + 1;
+    return l;
+  }
+
+  /// Line number and offset of the next line.
+  [[nodiscard]] std::uint64_t next_number() const noexcept { return next_number_; }
+  [[nodiscard]] std::uint64_t next_offset() const noexcept { return buffer_offset_ + consumed_; }
+  [[nodiscard]] bool empty() const noexcept { return consumed_ >= buffer_.size(); }
+
+ private:
+  std::string buffer_;
+  std::size_t consumed_ = 0;
+  std::uint64_t buffer_offset_ = 0;
+  std::uint64_t next_number_ = 1;
+};
+
+/// True when the line holds only white space.
+inline bool blank(std::string_view s) noexcept {
+  for (char c : s) {
+    if (c != ' ' && c != '\t' && c != '\r' && c != '\f' && c != '\v') return false;
+  }
+  return true;
+}
+
+/// Turns a line into a message: payload bytes and position.
+inline source_message line_message(detail::line_splitter::line&& l, const std::string& path) {
+  source_message m;
+  m.payload = std::move(l.text);
+  m.position = {{"line", l.number}, {"offset", l.offset}};
+  if (!path.empty()) m.metadata = {{"path", path}};
+  return m;
+}
+
+}  // namespace detail
+
+struct ndjson_source_options {
+  /// Reported in `_stream_meta.source.type`.
+  std::string type = "file";
+  /// Reported in `_stream_meta.source.path` when not empty.
+  std::string path;
+  /// Bytes read at a time.
+  std::size_t chunk_size = 64 * 1024;
+};
+
+/// Reads NDJSON from a stream the caller keeps alive. Each non-blank line is one message with
+/// the line as payload and `{line, offset}` as position; `positions()` is where reading
+/// resumes, and `seek()` moves a seekable stream there.
+class ndjson_source : public source {
+ public:
+  explicit ndjson_source(std::istream& in, ndjson_source_options options = {})
+      : in_(&in), options_(std::move(options)) {}
+
+  std::string type() const override { return options_.type; }
+
+  poll_status poll(std::vector<source_message>& out, std::size_t max) override {
+    std::size_t n = 0;
+    while (n < max) {
+      if (auto l = splitter_.next(eof_)) {
+        if (detail::blank(l->text)) continue;
+        out.push_back(detail::line_message(std::move(*l), options_.path));
+        ++n;
+        continue;
+      }
+      if (eof_) break;
+      read_chunk();
+    }
+    if (eof_ && splitter_.empty()) return n == 0 ? poll_status::end_of_input : poll_status::ready;
+    return poll_status::ready;
+  }
+
+  nlohmann::ordered_json positions() const override {
+    return {{"line", splitter_.next_number()}, {"offset", splitter_.next_offset()}};
+  }
+
+  void seek(const nlohmann::ordered_json& p) override {
+    if (!p.is_object() || !p.contains("offset") || !p["offset"].is_number_integer() ||
+        p["offset"].get<std::int64_t>() < 0) {
+      return;
+    }
+    const auto offset = p["offset"].get<std::uint64_t>();
+    const auto line = p.value("line", std::uint64_t{1});
+    in_->clear();
+    in_->seekg(static_cast<std::streamoff>(offset));
+    if (!*in_) {
+      throw_error("reel.io.seek_failed", options_.path,
+                  "cannot seek to byte " + std::to_string(offset));
+    }
+    eof_ = false;
+    splitter_.reset(line, offset);
+  }
+
+ protected:
+  void read_chunk() {
+    buffer_.resize(options_.chunk_size);
+    in_->read(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
+    const auto got = static_cast<std::size_t>(in_->gcount());
+    if (got > 0) splitter_.feed(std::string_view(buffer_.data(), got));
+    if (in_->bad()) {
+      throw_error("reel.io.read_failed", options_.path, "cannot read the input");
+    }
+    if (in_->eof() || got == 0) eof_ = true;
+  }
+
+ private:
+  std::istream* in_;
+  ndjson_source_options options_;
+  detail::line_splitter splitter_;
+  std::string buffer_;
+  bool eof_ = false;
+};
+
+struct ndjson_sink_options {
+  output_format format = output_format::relaxed;
+  /// Flush the stream after every `write()` (for terminals and pipes read live).
+  bool flush_each_write = false;
+  /// Named in I/O errors.
+  std::string path;
+};
+
+/// Writes one document per line to a stream the caller keeps alive.
+class ndjson_sink : public sink {
+ public:
+  explicit ndjson_sink(std::ostream& out, ndjson_sink_options options = {})
+      : out_(&out), options_(std::move(options)) {}
+
+  void write(std::span<const nlohmann::ordered_json> docs, write_result&) override {
+    line_.clear();
+    for (const auto& d : docs) {
+      line_ += format_document(d, options_.format);
+      line_ += '\n';
+    }
+    out_->write(line_.data(), static_cast<std::streamsize>(line_.size()));
+    if (options_.flush_each_write) out_->flush();
+    check();
+  }
+  void flush() override {
+    out_->flush();
+    check();
+  }
+
+ private:
+  void check() const {
+    if (!*out_) throw_error("reel.io.write_failed", options_.path, "cannot write the output");
+  }
+
+  std::ostream* out_;
+  ndjson_sink_options options_;
+  std::string line_;
+};
+
+}  // namespace reel

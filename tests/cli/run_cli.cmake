@@ -1,0 +1,86 @@
+# SPDX-License-Identifier: Apache-2.0
+# Runs the reel program once and checks what it did.
+#   REEL                the program
+#   ARGS                its arguments (a ;-list)
+#   WORKDIR             where to run it (created; with COPY_FROM, that directory's files are
+#                       copied there first)
+#   INPUT               a file for its standard input
+#   EXPECT_RC           the exit status (default 0)
+#   EXPECT_STDOUT       a file the standard output must equal
+#   EXPECT_STDOUT_REGEX a regular expression the standard output must match
+#   EXPECT_STDERR       a file the standard error must equal
+#   EXPECT_STDERR_REGEX a regular expression the standard error must match
+#   EXPECT_FILES        a ;-list of produced=expected file pairs (paths relative to WORKDIR and
+#                       to the expectation directory EXPECT_DIR)
+# Before comparing, varying parts are normalised: "dlqTime":{"$date":"..."} becomes
+# "dlqTime":"<time>", and "<seconds> s, <rate> events/s" becomes "<t> s, <n> events/s".
+cmake_minimum_required(VERSION 3.21)
+
+if(NOT DEFINED EXPECT_RC)
+  set(EXPECT_RC 0)
+endif()
+file(MAKE_DIRECTORY ${WORKDIR})
+if(COPY_FROM)
+  file(COPY ${COPY_FROM}/ DESTINATION ${WORKDIR})
+endif()
+set(input_args)
+if(INPUT)
+  set(input_args INPUT_FILE ${INPUT})
+endif()
+execute_process(COMMAND ${REEL} ${ARGS} WORKING_DIRECTORY ${WORKDIR} ${input_args}
+                OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc TIMEOUT 60)
+
+function(normalise var)
+  set(text "${${var}}")
+  string(REGEX REPLACE "\"dlqTime\":{\"\\$date\":\"[^\"]*\"}" "\"dlqTime\":\"<time>\"" text "${text}")
+  string(REGEX REPLACE "[0-9]+\\.[0-9]+ s, [0-9-]+ events/s" "<t> s, <n> events/s" text "${text}")
+  set(${var} "${text}" PARENT_SCOPE)
+endfunction()
+normalise(out)
+normalise(err)
+
+set(problems "")
+if(NOT rc STREQUAL EXPECT_RC)
+  string(APPEND problems "exit status ${rc}, expected ${EXPECT_RC}\n")
+endif()
+foreach(stream IN ITEMS stdout stderr)
+  if(stream STREQUAL "stdout")
+    set(actual "${out}")
+    set(file_var EXPECT_STDOUT)
+    set(regex_var EXPECT_STDOUT_REGEX)
+  else()
+    set(actual "${err}")
+    set(file_var EXPECT_STDERR)
+    set(regex_var EXPECT_STDERR_REGEX)
+  endif()
+  if(${file_var})
+    file(READ ${${file_var}} expected)
+    if(NOT actual STREQUAL expected)
+      file(WRITE ${WORKDIR}/actual-${stream}.txt "${actual}")
+      string(APPEND problems "${stream} differs from ${${file_var}} (actual in ${WORKDIR}/actual-${stream}.txt)\n--- expected\n${expected}--- actual\n${actual}\n")
+    endif()
+  endif()
+  if(DEFINED ${regex_var})
+    if(NOT actual MATCHES "${${regex_var}}")
+      string(APPEND problems "${stream} does not match '${${regex_var}}':\n${actual}\n")
+    endif()
+  endif()
+endforeach()
+foreach(pair IN LISTS EXPECT_FILES)
+  string(REPLACE "=" ";" pair "${pair}")
+  list(GET pair 0 produced)
+  list(GET pair 1 expected_file)
+  if(NOT EXISTS ${WORKDIR}/${produced})
+    string(APPEND problems "${produced} was not written\n")
+    continue()
+  endif()
+  file(READ ${WORKDIR}/${produced} actual)
+  normalise(actual)
+  file(READ ${EXPECT_DIR}/${expected_file} expected)
+  if(NOT actual STREQUAL expected)
+    string(APPEND problems "${produced} differs from ${expected_file}\n--- expected\n${expected}--- actual\n${actual}\n")
+  endif()
+endforeach()
+if(problems)
+  message(FATAL_ERROR "reel ${ARGS}\n${problems}--- stderr\n${err}")
+endif()

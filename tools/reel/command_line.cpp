@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "command_line.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <utility>
+
+#include "reel/detail/suggest.hpp"
+
+namespace reel::cli {
+
+namespace {
+
+constexpr std::string_view usage = R"(Usage: reel <command> PIPELINE_FILE [options]
+
+Runs MongoDB Atlas Stream Processing pipelines with Reel.
+
+Commands:
+  run PIPELINE_FILE      run a stream processor until its source ends (every window then
+                         closes) or until Ctrl-C, which stops it after flushing its sinks;
+                         a pipeline without $emit/$merge writes its output to stdout
+  process PIPELINE_FILE  like sp.process: output documents to stdout as NDJSON (relaxed
+                         Extended JSON), DLQ records inline as {"_dlqMessage": {...}}
+  check PIPELINE_FILE    compile only: print every problem with its location
+
+Options:
+  --connections FILE     connection definitions: {"name": {"type": ..., ...}, ...}; without
+                         it, a connections.json beside the pipeline file is read if present
+  --name NAME            processor name (default: the file's "name", else its base name)
+  --dlq CONNECTION[/DB/COLL]
+                         (run, process) write DLQ records to this connection
+  --limit N              (process) stop after N output documents
+  --stats-interval SECONDS
+                         (run) seconds between stats lines when stderr is not a terminal
+                         (default 10); on a terminal a progress line is kept up to date
+  -q, --quiet            no progress display and no final summary
+  -h, --help             show this text
+  --version              show the version
+
+A PIPELINE_FILE holds a JSON array of stages, or {"name": ..., "pipeline": [...],
+"options": {"dlq": {"connectionName": ..., "db": ..., "coll": ...}, "streamMeta": false}}
+(streamMeta: false leaves _stream_meta out of outputs). The mongosh syntax of the Atlas
+documentation is accepted too (unquoted keys, 'strings', ISODate(...), comments).
+
+Connections always available: sample_stream_solar, sample_movie_tickets (sample sources;
+options in $source.config: seed, count, rate, start), stdin (NDJSON source), stdout and
+stderr (NDJSON sinks). Connection types for connections.json: file, stdin, stdout, stderr,
+memory, sample_stream_solar, sample_movie_tickets. A value {"$env": "NAME"} in a
+definition is read from the environment variable NAME and never printed.
+
+Exit status: 0 success, 1 runtime failure, 2 bad usage or definition error.
+)";
+
+const std::vector<std::string>& option_names() {
+  static const std::vector<std::string> names = {"--connections", "--name",           "--dlq",
+                                                 "--limit",       "--stats-interval", "--quiet",
+                                                 "--help",        "--version"};
+  return names;
+}
+
+bool takes_value(std::string_view opt) {
+  return opt == "--connections" || opt == "--name" || opt == "--dlq" || opt == "--limit" ||
+         opt == "--stats-interval";
+}
+
+}  // namespace
+
+std::string_view usage_text() {
+  return usage;
+}
+
+bool parse_command_line(const std::vector<std::string>& args, command_line& out,
+                        usage_error& error) {
+  auto fail = [&](std::string message) {
+    error.message = std::move(message);
+    return false;
+  };
+  std::vector<std::string> positional;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string arg = args[i];
+    if (arg == "-h" || arg == "--help") {
+      out.cmd = command::help;
+      return true;
+    }
+    if (arg == "--version") {
+      out.cmd = command::version;
+      return true;
+    }
+    if (arg == "-q" || arg == "--quiet") {
+      out.quiet = true;
+      continue;
+    }
+    if (arg.size() > 1 && arg[0] == '-' && arg != "-") {
+      std::string value;
+      bool has_value = false;
+      if (auto eq = arg.find('='); eq != std::string::npos && arg.rfind("--", 0) == 0) {
+        value = arg.substr(eq + 1);
+        arg.resize(eq);
+        has_value = true;
+      }
+      if (!takes_value(arg)) {
+        return fail("unknown option '" + arg + "'" +
+                    reel::detail::did_you_mean(arg, option_names()));
+      }
+      if (!has_value) {
+        if (i + 1 >= args.size()) return fail("option " + arg + " needs a value");
+        value = args[++i];
+      }
+      if (arg == "--connections") {
+        out.connections_file = value;
+      } else if (arg == "--name") {
+        if (value.empty()) return fail("--name needs a non-empty name");
+        out.name = value;
+      } else if (arg == "--dlq") {
+        out.dlq = value;
+      } else if (arg == "--limit") {
+        std::uint64_t n = 0;
+        auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+        if (ec != std::errc{} || p != value.data() + value.size() || n == 0) {
+          return fail("--limit needs a positive integer, not '" + value + "'");
+        }
+        out.limit = n;
+      } else if (arg == "--stats-interval") {
+        char* end = nullptr;
+        const double s = std::strtod(value.c_str(), &end);
+        if (value.empty() || end != value.c_str() + value.size() || !(s > 0) || !std::isfinite(s)) {
+          return fail("--stats-interval needs a positive number of seconds, not '" + value + "'");
+        }
+        out.stats_interval_seconds = s;
+      }
+      continue;
+    }
+    positional.push_back(arg);
+  }
+
+  if (positional.empty()) return fail("no command given");
+  const std::string& name = positional[0];
+  if (name == "run") {
+    out.cmd = command::run;
+  } else if (name == "process") {
+    out.cmd = command::process;
+  } else if (name == "check") {
+    out.cmd = command::check;
+  } else if (name == "help") {
+    out.cmd = command::help;
+    return true;
+  } else {
+    static const std::vector<std::string> commands = {"run", "process", "check", "help"};
+    return fail("unknown command '" + name + "'" + reel::detail::did_you_mean(name, commands));
+  }
+  if (positional.size() < 2) return fail(name + " needs a PIPELINE_FILE");
+  if (positional.size() > 2) return fail("unexpected argument '" + positional[2] + "'");
+  out.pipeline_file = positional[1];
+  if (out.limit && out.cmd != command::process)
+    return fail("--limit is an option of 'reel process'");
+  if (out.dlq && out.cmd == command::check)
+    return fail("--dlq is an option of 'reel run' and 'reel process'");
+  return true;
+}
+
+}  // namespace reel::cli

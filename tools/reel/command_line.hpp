@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: Apache-2.0
+// The command line of the `reel` program: commands, options, usage text.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace reel::cli {
+
+enum class command { none, help, version, run, process, check };
+
+struct command_line {
+  command cmd = command::none;
+  std::string pipeline_file;
+  std::optional<std::string> connections_file;
+  std::optional<std::string> name;
+  std::optional<std::string> dlq;  ///< CONNECTION[/db/coll]
+  std::optional<std::uint64_t> limit;
+  double stats_interval_seconds = 10;
+  bool quiet = false;
+};
+
+/// A usage error: the message, without the `reel: ` prefix.
+struct usage_error {
+  std::string message;
+};
+
+/// Parses `argv[1..]`; returns a usage error or the command line.
+[[nodiscard]] bool parse_command_line(const std::vector<std::string>& args, command_line& out,
+                                      usage_error& error);
+
+/// The `--help` text.
+[[nodiscard]] std::string_view usage_text();
+
+}  // namespace reel::cli

@@ -1,0 +1,14 @@
+// SPDX-License-Identifier: Apache-2.0
+// The commands of the `reel` program. Each returns the exit status: 0 success, 1 runtime
+// failure, 2 bad usage or definition error.
+#pragma once
+
+#include "command_line.hpp"
+
+namespace reel::cli {
+
+int run_command(const command_line& cl);
+int process_command(const command_line& cl);
+int check_command(const command_line& cl);
+
+}  // namespace reel::cli

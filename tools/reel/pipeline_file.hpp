@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: Apache-2.0
+// Pipeline files: a JSON (or mongosh-syntax) array of stages, or {name, pipeline, options}.
+#pragma once
+
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "reel/detail/suggest.hpp"
+#include "reel/error.hpp"
+#include "reel/json/mongosh_syntax.hpp"
+
+namespace reel::cli {
+
+using document = nlohmann::ordered_json;
+
+struct pipeline_file {
+  std::string path;  ///< as given on the command line
+  std::optional<std::string> name;
+  document pipeline;             ///< the array of stages
+  std::optional<document> dlq;   ///< options.dlq
+  bool stream_meta = true;       ///< options.streamMeta: add _stream_meta to outputs
+  std::string pipeline_pointer;  ///< "" (array form) or "/pipeline"
+};
+
+/// Reads and checks the shape of a pipeline file; throws `reel::error` (`reel.io.open_failed`,
+/// `reel.syntax.error`, `reel.pipeline_file.invalid`).
+inline pipeline_file load_pipeline_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw_error("reel.io.open_failed", path, "cannot read the pipeline file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  pipeline_file f;
+  f.path = path;
+  document d = json::parse_pipeline_text(text.str(), path);
+  const std::string at = path + ":";
+  if (d.is_array()) {
+    f.pipeline = std::move(d);
+    return f;
+  }
+  if (!d.is_object()) {
+    throw_error(
+        "reel.pipeline_file.invalid", at + "/",
+        "a pipeline file holds an array of stages or {\"name\", \"pipeline\", \"options\"}");
+  }
+  static const std::vector<std::string> keys = {"name", "pipeline", "options"};
+  for (const auto& [key, value] : d.items()) {
+    if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
+      throw_error("reel.pipeline_file.invalid", at + "/" + key,
+                  "unknown field '" + key + "'" + reel::detail::did_you_mean(key, keys) +
+                      "; a pipeline file object has name, pipeline and options");
+    }
+  }
+  if (auto it = d.find("name"); it != d.end()) {
+    if (!it->is_string() || it->get_ref<const std::string&>().empty()) {
+      throw_error("reel.pipeline_file.invalid", at + "/name", "name must be a non-empty string");
+    }
+    f.name = it->get<std::string>();
+  }
+  auto p = d.find("pipeline");
+  if (p == d.end())
+    throw_error("reel.pipeline_file.invalid", at + "/", "the file has no 'pipeline'");
+  if (!p->is_array()) {
+    throw_error("reel.pipeline_file.invalid", at + "/pipeline",
+                "pipeline must be an array of stages");
+  }
+  f.pipeline = *p;
+  f.pipeline_pointer = "/pipeline";
+  if (auto o = d.find("options"); o != d.end()) {
+    if (!o->is_object())
+      throw_error("reel.pipeline_file.invalid", at + "/options", "options must be an object");
+    static const std::vector<std::string> option_keys = {"dlq", "streamMeta", "tier"};
+    for (const auto& [key, value] : o->items()) {
+      if (std::find(option_keys.begin(), option_keys.end(), key) == option_keys.end()) {
+        throw_error("reel.pipeline_file.invalid", at + "/options/" + key,
+                    "unknown option '" + key + "'" + reel::detail::did_you_mean(key, option_keys));
+      }
+    }
+    if (auto dlq = o->find("dlq"); dlq != o->end()) {
+      if (!dlq->is_object() || !dlq->contains("connectionName") ||
+          !(*dlq)["connectionName"].is_string()) {
+        throw_error("reel.pipeline_file.invalid", at + "/options/dlq",
+                    "dlq must be {\"connectionName\": ..., \"db\": ..., \"coll\": ...}");
+      }
+      if (!dlq->empty()) f.dlq = *dlq;
+    }
+    if (auto meta = o->find("streamMeta"); meta != o->end()) {
+      if (!meta->is_boolean()) {
+        throw_error("reel.pipeline_file.invalid", at + "/options/streamMeta",
+                    "streamMeta must be true or false");
+      }
+      f.stream_meta = meta->get<bool>();
+    }
+  }
+  return f;
+}
+
+}  // namespace reel::cli
