@@ -48,6 +48,22 @@ class accumulator {
   [[nodiscard]] virtual document init() const = 0;
   /// Adds one document of the group.
   virtual void add(document& state, const document& doc, const eval_context& ctx, std::uint64_t seq) const = 0;
+  /// Evaluates what `add` reads from `doc` without changing any state; throws `reel::error` when
+  /// the document cannot be added. A `$group` evaluates every accumulator (and its key) before it
+  /// changes any state, then calls `add_value` with the results, so a document that fails leaves
+  /// no trace in any window. The default returns `missing()` and lets `add_value` call `add`
+  /// (an accumulator that keeps the defaults is not covered by that guarantee).
+  [[nodiscard]] virtual document evaluate(const document& doc, const eval_context& ctx) const {
+    (void)doc;
+    (void)ctx;
+    return missing();
+  }
+  /// Adds `value`, what `evaluate` returned for `doc`.
+  virtual void add_value(document& state, document&& value, const document& doc, const eval_context& ctx,
+                         std::uint64_t seq) const {
+    (void)value;
+    add(state, doc, ctx, seq);
+  }
   /// Combines `other` (a later or disjoint part of the group) into `state`.
   virtual void merge(document& state, const document& other) const = 0;
   /// The output value (`missing()` leaves the field out).
@@ -61,7 +77,8 @@ class accumulator_registry {
  public:
   using factory = std::function<std::shared_ptr<const accumulator>(const document& argument, const std::string& where)>;
 
-  /// The registry the pipeline compiler uses, with every built-in accumulator.
+  /// The registry the pipeline compiler uses, with every built-in accumulator (defined in
+  /// `reel/json/accumulators/builtin.hpp`).
   static accumulator_registry& global();
 
   void add(std::string name, factory f) {
@@ -109,4 +126,3 @@ inline std::size_t accumulator::state_bytes(const document& state) const { retur
 
 }  // namespace reel::json
 
-#include "reel/json/accumulators/builtin.hpp"

@@ -51,6 +51,7 @@ struct sink_definition {
   std::string stage;  ///< "$emit" or "$merge"
   std::string connection_name;
   document spec;      ///< the whole stage value, for connectors
+  std::string where;  ///< JSON pointer of the stage value (`/3/$emit`), for errors
 };
 
 struct compiled_pipeline {
@@ -254,7 +255,7 @@ class pipeline_compiler {
 
   sink_definition compile_sink(const std::string& name, const document& spec, const std::string& at) {
     if (!spec.is_object()) fail("reel.pipeline.bad_stage", at, name + " takes an object");
-    sink_definition s{name, "", spec};
+    sink_definition s{name, "", spec, at};
     const document* conn = nullptr;
     if (name == "$merge") {
       auto into = spec.find("into");
@@ -350,13 +351,13 @@ class pipeline_compiler {
       const std::string stage_at = where + "/" + escape(stage);
       const document& stage_spec = inner[i].begin().value();
       guard([&] {
-        if (stage == "$group" && !grouped && def->at_close.empty()) {
+        if (stage == "$group" && !grouped && def->at_close.empty() && group_runs_per_event(stage_spec)) {
           grouped = true;
           def->group = std::make_shared<const group_definition>(compile_group(stage_spec, stage_at));
           return;
         }
         auto s = compile_stateless(stage, stage_spec, stage_at, true);
-        if (!grouped && def->at_close.empty() && !s->is_batch_only()) {
+        if (!grouped && def->at_close.empty() && !s->is_batch_only() && !reads_window_meta(stage_spec)) {
           def->per_event.push_back(std::move(s));
         } else {
           grouped = grouped || stage == "$group";

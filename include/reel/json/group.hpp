@@ -19,6 +19,7 @@
 #include "reel/detail/suggest.hpp"
 #include "reel/error.hpp"
 #include "reel/json/accumulator.hpp"
+#include "reel/json/accumulators/builtin.hpp"
 #include "reel/json/expression.hpp"
 #include "reel/json/stage.hpp"
 #include "reel/json/value.hpp"
@@ -57,15 +58,22 @@ struct value_equal {
 };
 
 namespace detail {
+/// A document in a checkpoint (whose JSON objects sort their keys): as MessagePack bytes of the
+/// ordered document, so that field order survives a restore.
+inline nlohmann::json save_document(const document& d) { return nlohmann::json::binary(document::to_msgpack(d)); }
+inline document load_document(const nlohmann::json& j) {
+  if (j.is_binary()) return document::from_msgpack(j.get_binary());
+  return document(j);  // checkpoints written before field order was kept
+}
 inline nlohmann::json save_documents(const std::vector<document>& docs) {
   nlohmann::json out = nlohmann::json::array();
-  for (const auto& d : docs) out.push_back(nlohmann::json(d));
+  for (const auto& d : docs) out.push_back(save_document(d));
   return out;
 }
 inline std::vector<document> load_documents(const nlohmann::json& j) {
   std::vector<document> out;
   out.reserve(j.size());
-  for (const auto& d : j) out.emplace_back(document(d));
+  for (const auto& d : j) out.emplace_back(load_document(d));
   return out;
 }
 }  // namespace detail
@@ -118,10 +126,21 @@ class group_aggregation {
   group_aggregation(std::shared_ptr<const group_definition> def, std::shared_ptr<const eval_context> ctx)
       : def_(std::move(def)), ctx_(std::move(ctx)) {}
 
-  key_type key_of(const document& e) const {
-    document k = def_->id.evaluate(e, *ctx_);
-    return is_missing(k) ? document(nullptr) : k;
+  /// Evaluates the key and every accumulator's input for `e` (throws `reel::error` when one
+  /// fails) before a window changes any state for `e`; the next `key_of(e)` and `add(s, e, seq)`
+  /// use these values. `unprepare()` forgets them.
+  void prepare(const document& e) const {
+    prepared_ = nullptr;
+    prepared_key_ = evaluate_key(e);
+    prepared_values_.resize(def_->accumulators.size());
+    for (std::size_t i = 0; i < prepared_values_.size(); ++i) {
+      prepared_values_[i] = def_->accumulators[i]->evaluate(e, *ctx_);
+    }
+    prepared_ = &e;
   }
+  void unprepare() const noexcept { prepared_ = nullptr; }
+
+  key_type key_of(const document& e) const { return prepared_ == &e ? prepared_key_ : evaluate_key(e); }
   state_type make_state() const {
     state_type s;
     s.reserve(def_->accumulators.size());
@@ -129,6 +148,13 @@ class group_aggregation {
     return s;
   }
   void add(state_type& s, const document& e, std::uint64_t seq) const {
+    if (prepared_ == &e) {  // evaluated by prepare(): nothing below can fail
+      for (std::size_t i = 0; i < s.size(); ++i) {
+        def_->accumulators[i]->add_value(s[i], std::move(prepared_values_[i]), e, *ctx_, seq);
+      }
+      prepared_ = nullptr;
+      return;
+    }
     for (std::size_t i = 0; i < s.size(); ++i) def_->accumulators[i]->add(s[i], e, *ctx_, seq);
   }
   void merge(state_type& s, const state_type& o) const {
@@ -152,14 +178,23 @@ class group_aggregation {
     }
     return out;
   }
-  nlohmann::json save_key(const key_type& k) const { return nlohmann::json(k); }
-  key_type load_key(const nlohmann::json& j) const { return document(j); }
+  nlohmann::json save_key(const key_type& k) const { return detail::save_document(k); }
+  key_type load_key(const nlohmann::json& j) const { return detail::load_document(j); }
   nlohmann::json save_state(const state_type& s) const { return detail::save_documents(s); }
   state_type load_state(const nlohmann::json& j) const { return detail::load_documents(j); }
 
  private:
+  key_type evaluate_key(const document& e) const {
+    document k = def_->id.evaluate(e, *ctx_);
+    return is_missing(k) ? document(nullptr) : k;
+  }
+
   std::shared_ptr<const group_definition> def_;
   std::shared_ptr<const eval_context> ctx_;
+  // The values prepare() evaluated for the event at `prepared_` (scratch, reused).
+  mutable const document* prepared_ = nullptr;
+  mutable key_type prepared_key_;
+  mutable std::vector<document> prepared_values_;
 };
 
 /// Buffers a window's documents in arrival order (inner pipelines that do not start with
@@ -207,8 +242,8 @@ class buffer_aggregation {
     for (const auto& item : s) out.push_back(item[1]);
     return out;
   }
-  nlohmann::json save_key(const key_type& k) const { return nlohmann::json(k); }
-  key_type load_key(const nlohmann::json& j) const { return document(j); }
+  nlohmann::json save_key(const key_type& k) const { return detail::save_document(k); }
+  key_type load_key(const nlohmann::json& j) const { return detail::load_document(j); }
   nlohmann::json save_state(const state_type& s) const { return detail::save_documents(s); }
   state_type load_state(const nlohmann::json& j) const { return detail::load_documents(j); }
 };
@@ -222,11 +257,26 @@ class group_stage final : public document_stage {
     throw_error("reel.pipeline.batch_stage", "", "$group runs on whole windows only");
   }
   bool is_batch_only() const override { return true; }
+  /// Called with a document whose key or accumulator fails, and the error.
+  using error_handler = std::function<void(const document&, const reel::error&)>;
   void apply_batch(std::vector<document>& docs, const eval_context& ctx) const override {
+    apply_batch(docs, ctx, [](const document&, const reel::error& e) { throw e; });
+  }
+  /// Groups `docs`; a document whose key or accumulator fails goes to `on_error` and counts in no
+  /// group.
+  void apply_batch(std::vector<document>& docs, const eval_context& ctx, const error_handler& on_error) const {
     group_aggregation agg(def_, std::make_shared<const eval_context>(ctx));
     reel::detail::flat_map<document, std::vector<document>, value_hash, value_equal> groups;
     std::uint64_t seq = 0;
-    for (const document& d : docs) agg.add(groups.find_or_insert(agg.key_of(d), [&] { return agg.make_state(); }), d, seq++);
+    for (const document& d : docs) {
+      try {
+        agg.prepare(d);
+      } catch (const reel::error& e) {
+        on_error(d, e);
+        continue;
+      }
+      agg.add(groups.find_or_insert(agg.key_of(d), [&] { return agg.make_state(); }), d, seq++);
+    }
     std::vector<std::pair<const document*, const std::vector<document>*>> entries;
     groups.for_each([&](const document& k, const std::vector<document>& s) { entries.emplace_back(&k, &s); });
     std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return compare_values(*a.first, *b.first) < 0; });

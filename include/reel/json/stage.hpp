@@ -42,7 +42,8 @@ class document_stage {
   virtual ~document_stage() = default;
   /// Name used in DLQ records (`operatorName`) and stats, Atlas style: `"MatchOperator"`.
   [[nodiscard]] virtual std::string_view operator_name() const = 0;
-  /// Appends the results for `doc` to `out`. Throws `reel::error` when `doc` cannot be processed.
+  /// Appends the results for `doc` to `out`. Throws `reel::error` when `doc` cannot be processed,
+  /// and then leaves `doc` as it received it (the DLQ record carries it).
   virtual void apply(document&& doc, const eval_context& ctx, std::vector<document>& out) const = 0;
   /// Runs on a whole window batch. The default applies `apply` to each document in order.
   virtual void apply_batch(std::vector<document>& docs, const eval_context& ctx) const {

@@ -97,7 +97,7 @@ class stream_processor {
     }
     source_type_ = source_ ? source_->type() : "memory";
     if (pipeline_.sink) {
-      const std::string where = "/" + pipeline_.sink->stage + (pipeline_.sink->stage == "$merge" ? "/into" : "") + "/connectionName";
+      const std::string where = pipeline_.sink->where + (pipeline_.sink->stage == "$merge" ? "/into" : "") + "/connectionName";
       sink_ = connections.make_sink(pipeline_.sink->connection_name, pipeline_.sink->spec, where);
     }
     if (options_.dlq) {
@@ -107,13 +107,25 @@ class stream_processor {
       }
       dlq_ = connections.make_sink(d["connectionName"].get<std::string>(), d, "/dlq/connectionName");
     }
-    event_meta_ = {{"source", {{"type", source_type_}}},
-                   {"window", {{"start", detail::window_start_marker()}, {"end", detail::window_end_marker()}}}};
+    event_meta_ = {{"source", {{"type", source_type_}}}};
     if (pipeline_.window) {
-      window_ = make_window_runtime(pipeline_.window, &event_meta_, pipeline_.source.partition_idle_timeout,
-                                    [this](const window_bounds& b, const document& partition, std::vector<document>&& docs) {
-                                      on_window_output(b, partition, std::move(docs));
-                                    });
+      // The window's $group keys and session keys see the window bounds as placeholders, filled
+      // in at close; stages outside the window see no window metadata.
+      window_meta_ = {{"source", event_meta_["source"]},
+                      {"window", {{"start", detail::window_start_marker()}, {"end", detail::window_end_marker()}}}};
+      if (pipeline_.window->kind == window_kind::session) {
+        window_meta_["window"]["partition"] = detail::window_partition_marker();
+      }
+      window_ = make_window_runtime(
+          pipeline_.window, &window_meta_, pipeline_.source.partition_idle_timeout,
+          [this](const window_bounds& b, const document& partition, std::vector<document>&& docs) {
+            on_window_output(b, partition, std::move(docs));
+          },
+          [this](std::string_view op, const std::string& reason, const document& doc) {
+            document record = base_record(std::string(op), reason);
+            record["doc"] = doc;
+            dead_letter(std::move(record));
+          });
       needs_now_ = window_->needs_processing_time() || pipeline_.source.partition_idle_timeout.has_value();
       if (source_) {
         const timestamp now = clock_->now();
@@ -151,6 +163,8 @@ class stream_processor {
   void advance(timestamp now) {
     std::lock_guard lock(mutex_);
     if (window_) guarded_window([&] { window_->advance(now); });
+    if (sink_) sink_->on_time_passed();
+    if (dlq_) dlq_->on_time_passed();
   }
   void advance() { advance(clock_->now()); }
 
@@ -360,9 +374,17 @@ class stream_processor {
         return;
       }
     }
-    document source_meta = m.metadata.is_object() ? m.metadata : document::object();
-    if (!source_meta.contains("type")) source_meta["type"] = source_type_;
-    event_meta_["source"] = source_meta;
+    if (m.metadata.is_object() && !m.metadata.empty()) {
+      document source_meta = m.metadata;
+      if (!source_meta.contains("type")) source_meta["type"] = source_type_;
+      event_meta_["source"] = std::move(source_meta);
+      if (window_) window_meta_["source"] = event_meta_["source"];
+      default_source_meta_ = false;
+    } else if (!default_source_meta_) {
+      event_meta_["source"] = {{"type", source_type_}};
+      if (window_) window_meta_["source"] = event_meta_["source"];
+      default_source_meta_ = true;
+    }
 
     timestamp t;
     if (window_ && pipeline_.window->policy.time_boundary == boundary::processing_time) {
@@ -389,7 +411,9 @@ class stream_processor {
     }
     doc[pipeline_.source.ts_field_name] = make_date(t);
 
-    std::vector<document> docs{std::move(doc)};
+    std::vector<document>& docs = batch_;
+    docs.clear();
+    docs.push_back(std::move(doc));
     if (!run_stages(pipeline_.before_window, docs, m)) return;
     if (!window_) {
       for (auto& d : docs) deliver(std::move(d), nullptr, m);
@@ -421,19 +445,21 @@ class stream_processor {
                   const source_message& m) {
     const eval_context ctx{&event_meta_, nullptr};
     for (const auto& stage : stages) {
-      std::vector<document> out;
+      std::vector<document>& out = stage_out_;
+      out.clear();
       for (document& d : docs) {
         const std::size_t before = out.size();
         try {
-          stage->apply(document(d), ctx, out);
+          stage->apply(std::move(d), ctx, out);
         } catch (const reel::error& e) {
+          // `d` may have been moved from: the record keeps what the stage received when it can.
           out.resize(before);
-          dead_letter(dlq_record(std::string(stage->operator_name()), e.message(), &d, m));
+          dead_letter(dlq_record(std::string(stage->operator_name()), e.message(), d.is_null() ? nullptr : &d, m));
           continue;
         }
         if (out.size() == before) ++filtered_count_;
       }
-      docs = std::move(out);
+      docs.swap(out);
       if (docs.empty()) return false;
     }
     return true;
@@ -534,7 +560,11 @@ class stream_processor {
   std::unique_ptr<sink> sink_;
   std::unique_ptr<sink> dlq_;
   std::unique_ptr<window_runtime> window_;
-  document event_meta_;
+  document event_meta_;   // what stages see: {source}
+  document window_meta_;  // what the window's keys see: {source, window: placeholders}
+  bool default_source_meta_ = true;
+  std::vector<document> batch_;      // the documents of the event being processed
+  std::vector<document> stage_out_;  // scratch for run_stages
   std::vector<callback> outputs_;
   std::vector<callback> dead_letters_;
   bool needs_now_ = false;

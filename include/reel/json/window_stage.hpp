@@ -12,8 +12,9 @@
 ///
 /// `{$meta: "stream.window.start"}` / `"end"` (and `"partition"` for sessions) are available
 /// inside the window pipeline and after it. A `$group` `_id` may use them directly (the value is
-/// the same for every document of a window); transforming them inside the `_id` is not
-/// supported.
+/// the same for every document of a window), with placeholders replaced at close; a stage or a
+/// `$group` that uses them otherwise (an accumulator over them, an `_id` that transforms them)
+/// runs at close on the window's buffered documents instead of per event.
 #pragma once
 
 #include <memory>
@@ -59,21 +60,79 @@ inline const document& window_end_marker() {
   static const document m = "\x01reel.window.end";
   return m;
 }
-inline void replace_markers(document& d, const document& start, const document& end) {
+inline const document& window_partition_marker() {
+  static const document m = "\x01reel.window.partition";
+  return m;
+}
+inline void replace_markers(document& d, const document& start, const document& end, const document& partition) {
   if (d.is_string()) {
     if (d == window_start_marker()) d = start;
     else if (d == window_end_marker()) d = end;
+    else if (d == window_partition_marker()) d = partition;
   } else if (d.is_structured()) {
-    for (auto& v : d) replace_markers(v, start, end);
+    for (auto& v : d) replace_markers(v, start, end, partition);
   }
+}
+
+/// Whether `spec` (a stage or an expression) reads the window's metadata: `{$meta: "stream"}`,
+/// `"stream.window"` or `"stream.window.<field>"`. Such values are known only when the window
+/// closes, so the compiler runs these parts of a window's pipeline at close.
+inline bool reads_window_meta(const document& spec) {
+  if (spec.is_object()) {
+    for (const auto& [key, value] : spec.items()) {
+      if (key == "$meta" && value.is_string()) {
+        const std::string& s = value.get_ref<const std::string&>();
+        if (s == "stream" || s == "stream.window" || s.rfind("stream.window.", 0) == 0) return true;
+      }
+      if (reads_window_meta(value)) return true;
+    }
+  } else if (spec.is_array()) {
+    for (const auto& value : spec)
+      if (reads_window_meta(value)) return true;
+  }
+  return false;
+}
+
+/// Whether a `$group` `_id` reads window metadata, if at all, only as whole values
+/// (`{$meta: "stream.window.start"}` as the key or as a field of an object or array key): the
+/// incremental `$group` keys those with placeholders that are replaced at close.
+inline bool window_meta_as_whole_values(const document& id) {
+  if (!reads_window_meta(id)) return true;
+  if (id.is_object() && id.size() == 1 && id.contains("$meta")) {
+    const document& m = id["$meta"];
+    return m == "stream.window.start" || m == "stream.window.end" || m == "stream.window.partition";
+  }
+  if (id.is_object()) {
+    for (const auto& [key, value] : id.items()) {
+      if (!key.empty() && key[0] == '$') return false;  // an operator over the metadata
+      if (!window_meta_as_whole_values(value)) return false;
+    }
+    return true;
+  }
+  if (id.is_array()) {
+    for (const auto& value : id)
+      if (!window_meta_as_whole_values(value)) return false;
+    return true;
+  }
+  return false;
+}
+
+/// Whether a `$group` of a window's pipeline can aggregate as events arrive: its accumulators
+/// do not read window metadata, and its `_id` reads it only as whole values.
+inline bool group_runs_per_event(const document& spec) {
+  if (!spec.is_object()) return true;  // compile_group reports the error
+  for (const auto& [field, value] : spec.items()) {
+    if (field == "_id" ? !window_meta_as_whole_values(value) : reads_window_meta(value)) return false;
+  }
+  return true;
 }
 
 struct session_key_traits {
   using hash = value_hash;
   using equal = value_equal;
   static bool less(const document& a, const document& b) { return compare_values(a, b) < 0; }
-  static nlohmann::json save(const document& k) { return nlohmann::json(k); }
-  static document load(const nlohmann::json& j) { return document(j); }
+  static nlohmann::json save(const document& k) { return save_document(k); }
+  static document load(const nlohmann::json& j) { return load_document(j); }
 };
 
 }  // namespace detail
@@ -81,6 +140,10 @@ struct session_key_traits {
 /// What a closing window hands on: its bounds, the session partition (or null) and the output
 /// documents after the window's inner pipeline.
 using window_output = std::function<void(const window_bounds&, const document& partition, std::vector<document>&&)>;
+/// What a closing window hands on for a document that a stage of its inner pipeline could not
+/// process (the stage's operator name, the error message, the document): the window goes on
+/// with the other documents.
+using window_error = std::function<void(std::string_view operator_name, const std::string& reason, const document& doc)>;
 
 /// The running window of a JSON pipeline.
 class window_runtime {
@@ -110,14 +173,31 @@ template <class Operator>
 class window_runtime_impl final : public window_runtime {
  public:
   window_runtime_impl(std::shared_ptr<const window_definition> def, Operator op, const document* event_meta,
-                      std::optional<duration> partition_idle_timeout, window_output output)
+                      std::optional<duration> partition_idle_timeout, window_output output, window_error error)
       : def_(std::move(def)),
         driver_(std::move(op), def_->policy, partition_idle_timeout),
         event_meta_(event_meta),
-        output_(std::move(output)) {}
+        output_(std::move(output)),
+        error_(std::move(error)) {}
 
   placement on_event(const document& doc, timestamp t, partition_id partition, timestamp now,
                      std::uint64_t seq) override {
+    if constexpr (std::is_same_v<aggregation, group_aggregation>) {
+      // Evaluate the $group key and accumulators first: a document that fails changes no window.
+      const aggregation& agg = driver_.op().aggregation();
+      agg.prepare(doc);
+      struct forget {
+        const aggregation& a;
+        ~forget() { a.unprepare(); }
+      } forget_prepared{agg};
+      return place(doc, t, partition, now, seq);
+    } else {
+      return place(doc, t, partition, now, seq);
+    }
+  }
+
+ private:
+  placement place(const document& doc, timestamp t, partition_id partition, timestamp now, std::uint64_t seq) {
     return driver_.on_event(
         partition, t, now,
         [&](timestamp at, missed_windows& missed) {
@@ -131,6 +211,8 @@ class window_runtime_impl final : public window_runtime {
         },
         emitter());
   }
+
+ public:
   const missed_windows& missed() const override { return driver_.missed(); }
   void advance(timestamp now) override { driver_.advance(now, emitter()); }
   void flush() override { driver_.flush(emitter()); }
@@ -179,7 +261,7 @@ class window_runtime_impl final : public window_runtime {
       docs.reserve(entries.size());
       for (const auto& e : entries) {
         docs.push_back(agg.result(*e.key, *e.state));
-        replace_markers(docs.back()["_id"], start, end);
+        replace_markers(docs.back()["_id"], start, end, partition);
       }
     } else {
       for (const auto& e : entries) docs = agg.documents(*e.state);
@@ -187,15 +269,48 @@ class window_runtime_impl final : public window_runtime {
     const eval_context ctx{&meta, nullptr};
     for (const auto& stage : def_->at_close) {
       if (docs.empty()) break;
-      stage->apply_batch(docs, ctx);
+      run_at_close(*stage, docs, ctx);
     }
     if (!docs.empty()) output_(b, partition, std::move(docs));
+  }
+
+  /// Runs one stage of the inner pipeline on a closing window; a document that fails goes to
+  /// `error_` (without one, the error propagates) and the others go on.
+  void run_at_close(const document_stage& stage, std::vector<document>& docs, const eval_context& ctx) {
+    auto report = [&](const document& d, const reel::error& e) {
+      if (!error_) throw e;
+      error_(stage.operator_name(), e.message(), d);
+    };
+    if (const auto* g = dynamic_cast<const group_stage*>(&stage)) {
+      g->apply_batch(docs, ctx, report);
+    } else if (!stage.is_batch_only()) {
+      std::vector<document> out;
+      out.reserve(docs.size());
+      for (document& d : docs) {
+        const std::size_t before = out.size();
+        try {
+          stage.apply(std::move(d), ctx, out);  // leaves `d` as it was when it throws
+        } catch (const reel::error& e) {
+          out.resize(before);
+          report(d, e);
+        }
+      }
+      docs = std::move(out);
+    } else {
+      try {
+        stage.apply_batch(docs, ctx);
+      } catch (const reel::error& e) {
+        for (const document& d : docs) report(d, e);
+        docs.clear();
+      }
+    }
   }
 
   std::shared_ptr<const window_definition> def_;
   window_driver<Operator> driver_;
   const document* event_meta_;
   window_output output_;
+  window_error error_;
 };
 
 }  // namespace detail
@@ -205,27 +320,28 @@ class window_runtime_impl final : public window_runtime {
 inline std::unique_ptr<window_runtime> make_window_runtime(std::shared_ptr<const window_definition> def,
                                                            const document* event_meta,
                                                            std::optional<duration> partition_idle_timeout,
-                                                           window_output output) {
+                                                           window_output output, window_error error = {}) {
   auto ctx = std::make_shared<const eval_context>(eval_context{event_meta, nullptr});
   if (def->kind == window_kind::session) {
     if (def->group) {
       using op = session_window_operator<group_aggregation, document, detail::session_key_traits>;
       auto agg = group_aggregation(def->group, ctx);
       return std::make_unique<detail::window_runtime_impl<op>>(def, op(agg, def->gap), event_meta, partition_idle_timeout,
-                                                               std::move(output));
+                                                               std::move(output), std::move(error));
     }
     using op = session_window_operator<buffer_aggregation, document, detail::session_key_traits>;
     return std::make_unique<detail::window_runtime_impl<op>>(def, op(buffer_aggregation{}, def->gap), event_meta,
-                                                             partition_idle_timeout, std::move(output));
+                                                             partition_idle_timeout, std::move(output), std::move(error));
   }
   if (def->group) {
     using op = sliced_window_operator<group_aggregation>;
     return std::make_unique<detail::window_runtime_impl<op>>(def, op(group_aggregation(def->group, ctx), def->sliced),
-                                                             event_meta, partition_idle_timeout, std::move(output));
+                                                             event_meta, partition_idle_timeout, std::move(output),
+                                                             std::move(error));
   }
   using op = sliced_window_operator<buffer_aggregation>;
   return std::make_unique<detail::window_runtime_impl<op>>(def, op(buffer_aggregation{}, def->sliced), event_meta,
-                                                           partition_idle_timeout, std::move(output));
+                                                           partition_idle_timeout, std::move(output), std::move(error));
 }
 
 }  // namespace reel::json

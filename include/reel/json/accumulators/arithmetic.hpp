@@ -15,10 +15,9 @@ namespace reel::json::detail {
 
 class sum_accumulator final : public unary_accumulator {
  public:
-  using unary_accumulator::unary_accumulator;
+  sum_accumulator(const document& arg, const std::string& where) : unary_accumulator(arg, where, "$sum") {}
   document init() const override { return 0; }
-  void add(document& s, const document& doc, const eval_context& ctx, std::uint64_t) const override {
-    const document v = input(doc, ctx);
+  void add_evaluated(document& s, document&& v, std::uint64_t) const override {
     if (auto n = as_numeric(v)) s = json::add(*as_numeric(s), *n).to_document();
   }
   void merge(document& s, const document& o) const override { s = json::add(*as_numeric(s), *as_numeric(o)).to_document(); }
@@ -27,10 +26,9 @@ class sum_accumulator final : public unary_accumulator {
 
 class avg_accumulator final : public unary_accumulator {
  public:
-  using unary_accumulator::unary_accumulator;
+  avg_accumulator(const document& arg, const std::string& where) : unary_accumulator(arg, where, "$avg") {}
   document init() const override { return document::array({0, 0}); }
-  void add(document& s, const document& doc, const eval_context& ctx, std::uint64_t) const override {
-    const document v = input(doc, ctx);
+  void add_evaluated(document& s, document&& v, std::uint64_t) const override {
     if (auto n = as_numeric(v)) {
       s[0] = s[0].get<double>() + n->to_double();
       s[1] = s[1].get<std::int64_t>() + 1;
@@ -63,10 +61,9 @@ class count_accumulator final : public accumulator {
 class std_dev_accumulator final : public unary_accumulator {
  public:
   std_dev_accumulator(const document& arg, const std::string& where, bool sample)
-      : unary_accumulator(arg, where), sample_(sample) {}
+      : unary_accumulator(arg, where, sample ? "$stdDevSamp" : "$stdDevPop"), sample_(sample) {}
   document init() const override { return document::array({0, 0.0, 0.0}); }
-  void add(document& s, const document& doc, const eval_context& ctx, std::uint64_t) const override {
-    const document v = input(doc, ctx);
+  void add_evaluated(document& s, document&& v, std::uint64_t) const override {
     auto x = as_numeric(v);
     if (!x) return;
     const auto n = s[0].get<std::int64_t>() + 1;
@@ -101,7 +98,7 @@ class std_dev_accumulator final : public unary_accumulator {
 
 /// `$median: {input, method}` and `$percentile: {input, p: [...], method}`: exact nearest rank,
 /// so every result is one of the inputs.
-class percentile_accumulator final : public accumulator {
+class percentile_accumulator final : public split_accumulator {
  public:
   percentile_accumulator(const document& arg, const std::string& where, bool median) : median_(median) {
     const char* op = median ? "$median" : "$percentile";
@@ -125,8 +122,9 @@ class percentile_accumulator final : public accumulator {
     }
   }
   document init() const override { return document::array(); }
-  void add(document& s, const document& doc, const eval_context& ctx, std::uint64_t) const override {
-    if (auto n = as_numeric(input_.evaluate(doc, ctx))) s.push_back(n->to_double());
+  document evaluate(const document& doc, const eval_context& ctx) const override { return input_.evaluate(doc, ctx); }
+  void add_evaluated(document& s, document&& v, std::uint64_t) const override {
+    if (auto n = as_numeric(v)) s.push_back(n->to_double());
   }
   void merge(document& s, const document& o) const override {
     for (const auto& v : o) s.push_back(v);

@@ -12,10 +12,9 @@ namespace reel::json::detail {
 
 class push_accumulator final : public unary_accumulator {
  public:
-  using unary_accumulator::unary_accumulator;
+  push_accumulator(const document& arg, const std::string& where) : unary_accumulator(arg, where, "$push") {}
   document init() const override { return document::array(); }
-  void add(document& s, const document& doc, const eval_context& ctx, std::uint64_t seq) const override {
-    document v = input(doc, ctx);
+  void add_evaluated(document& s, document&& v, std::uint64_t seq) const override {
     if (is_missing(v)) return;
     insert_by_seq(s, document::array({seq, std::move(v)}));
   }
@@ -29,11 +28,9 @@ class push_accumulator final : public unary_accumulator {
 
 class add_to_set_accumulator final : public unary_accumulator {
  public:
-  using unary_accumulator::unary_accumulator;
+  add_to_set_accumulator(const document& arg, const std::string& where) : unary_accumulator(arg, where, "$addToSet") {}
   document init() const override { return document::array(); }
-  void add(document& s, const document& doc, const eval_context& ctx, std::uint64_t) const override {
-    offer(s, input(doc, ctx));
-  }
+  void add_evaluated(document& s, document&& v, std::uint64_t) const override { offer(s, v); }
   void merge(document& s, const document& o) const override {
     for (const auto& v : o) offer(s, v);
   }
@@ -51,14 +48,18 @@ class add_to_set_accumulator final : public unary_accumulator {
 
 class merge_objects_accumulator final : public unary_accumulator {
  public:
-  using unary_accumulator::unary_accumulator;
+  merge_objects_accumulator(const document& arg, const std::string& where)
+      : unary_accumulator(arg, where, "$mergeObjects") {}
   document init() const override { return document::array(); }
-  void add(document& s, const document& doc, const eval_context& ctx, std::uint64_t seq) const override {
-    document v = input(doc, ctx);
-    if (is_missing(v) || v.is_null()) return;
-    if (!v.is_object()) {
+  document evaluate(const document& doc, const eval_context& ctx) const override {
+    document v = unary_accumulator::evaluate(doc, ctx);
+    if (!is_missing(v) && !v.is_null() && !v.is_object()) {
       throw_error("reel.expression.evaluation_failed", "", "$mergeObjects requires object inputs, but input is of type " + type_name(v));
     }
+    return v;
+  }
+  void add_evaluated(document& s, document&& v, std::uint64_t seq) const override {
+    if (is_missing(v) || v.is_null()) return;
     insert_by_seq(s, document::array({seq, std::move(v)}));
   }
   void merge(document& s, const document& o) const override { s = merge_by_seq(s, o); }

@@ -59,15 +59,37 @@ inline void insert_by_seq(document& list, document item) {
   list.insert(at, std::move(item));
 }
 
-/// Accumulators with one input expression.
-class unary_accumulator : public accumulator {
+/// Accumulators split in `evaluate` (reads the document, may throw) and `add_value` (changes
+/// the state, never throws): `add` is the two in a row.
+class split_accumulator : public accumulator {
  public:
-  unary_accumulator(const document& arg, const std::string& where) : input_(compile_expression(arg, where)) {}
+  void add(document& s, const document& doc, const eval_context& ctx, std::uint64_t seq) const final {
+    add_value(s, evaluate(doc, ctx), doc, ctx, seq);
+  }
+  void add_value(document& s, document&& value, const document&, const eval_context&, std::uint64_t seq) const final {
+    add_evaluated(s, std::move(value), seq);
+  }
 
  protected:
-  [[nodiscard]] document input(const document& doc, const eval_context& ctx) const { return input_.evaluate(doc, ctx); }
+  virtual void add_evaluated(document& s, document&& value, std::uint64_t seq) const = 0;
+};
+
+/// Accumulators with one input expression (MongoDB's accumulators are unary in `$group`: an
+/// array argument is a definition error).
+class unary_accumulator : public split_accumulator {
+ public:
+  unary_accumulator(const document& arg, const std::string& where, const char* op)
+      : input_(compile_unary(arg, where, op)) {}
+  document evaluate(const document& doc, const eval_context& ctx) const override { return input_.evaluate(doc, ctx); }
 
  private:
+  static expression compile_unary(const document& arg, const std::string& where, const char* op) {
+    if (arg.is_array()) {
+      throw_error("reel.pipeline.bad_accumulator", where,
+                  std::string("the ") + op + " accumulator is a unary operator: it takes one expression, not an array");
+    }
+    return compile_expression(arg, where);
+  }
   expression input_;
 };
 

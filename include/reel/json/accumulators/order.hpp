@@ -17,11 +17,9 @@ namespace reel::json::detail {
 class extreme_accumulator final : public unary_accumulator {
  public:
   extreme_accumulator(const document& arg, const std::string& where, bool largest)
-      : unary_accumulator(arg, where), largest_(largest) {}
+      : unary_accumulator(arg, where, largest ? "$max" : "$min"), largest_(largest) {}
   document init() const override { return nullptr; }
-  void add(document& s, const document& doc, const eval_context& ctx, std::uint64_t) const override {
-    offer(s, input(doc, ctx));
-  }
+  void add_evaluated(document& s, document&& v, std::uint64_t) const override { offer(s, v); }
   void merge(document& s, const document& o) const override { offer(s, o); }
   document result(const document& s) const override { return s; }
 
@@ -37,11 +35,10 @@ class extreme_accumulator final : public unary_accumulator {
 class arrival_accumulator final : public unary_accumulator {
  public:
   arrival_accumulator(const document& arg, const std::string& where, bool last)
-      : unary_accumulator(arg, where), last_(last) {}
+      : unary_accumulator(arg, where, last ? "$last" : "$first"), last_(last) {}
   document init() const override { return nullptr; }
-  void add(document& s, const document& doc, const eval_context& ctx, std::uint64_t seq) const override {
+  void add_evaluated(document& s, document&& v, std::uint64_t seq) const override {
     if (!s.is_null() && !wins(seq, s[0].get<std::uint64_t>())) return;
-    document v = input(doc, ctx);
     s = document::array({seq, is_missing(v) ? document(nullptr) : std::move(v)});
   }
   void merge(document& s, const document& o) const override {
@@ -56,7 +53,7 @@ class arrival_accumulator final : public unary_accumulator {
 };
 
 /// `$firstN` / `$lastN: {input, n}`: state `[[seq, value], ...]` ordered by seq, nulls kept.
-class arrival_n_accumulator final : public accumulator {
+class arrival_n_accumulator final : public split_accumulator {
  public:
   arrival_n_accumulator(const document& arg, const std::string& where, bool last) : last_(last) {
     const char* op = last ? "$lastN" : "$firstN";
@@ -64,8 +61,8 @@ class arrival_n_accumulator final : public accumulator {
     n_ = positive_n(required_field(arg, "n", where, op), where, op);
   }
   document init() const override { return document::array(); }
-  void add(document& s, const document& doc, const eval_context& ctx, std::uint64_t seq) const override {
-    document v = input_.evaluate(doc, ctx);
+  document evaluate(const document& doc, const eval_context& ctx) const override { return input_.evaluate(doc, ctx); }
+  void add_evaluated(document& s, document&& v, std::uint64_t seq) const override {
     insert_by_seq(s, document::array({seq, is_missing(v) ? document(nullptr) : std::move(v)}));
     trim(s);
   }
@@ -89,7 +86,7 @@ class arrival_n_accumulator final : public accumulator {
 };
 
 /// `$minN` / `$maxN: {input, n}`: nulls and missing ignored; best first.
-class extreme_n_accumulator final : public accumulator {
+class extreme_n_accumulator final : public split_accumulator {
  public:
   extreme_n_accumulator(const document& arg, const std::string& where, bool largest) : largest_(largest) {
     const char* op = largest ? "$maxN" : "$minN";
@@ -97,9 +94,8 @@ class extreme_n_accumulator final : public accumulator {
     n_ = positive_n(required_field(arg, "n", where, op), where, op);
   }
   document init() const override { return document::array(); }
-  void add(document& s, const document& doc, const eval_context& ctx, std::uint64_t) const override {
-    offer(s, input_.evaluate(doc, ctx));
-  }
+  document evaluate(const document& doc, const eval_context& ctx) const override { return input_.evaluate(doc, ctx); }
+  void add_evaluated(document& s, document&& v, std::uint64_t) const override { offer(s, v); }
   void merge(document& s, const document& o) const override {
     for (const auto& v : o) offer(s, v);
   }
@@ -122,7 +118,7 @@ class extreme_n_accumulator final : public accumulator {
 
 /// `$top`, `$bottom`, `$topN`, `$bottomN: {n, sortBy, output}`: state `[[sortKeys, seq, output], ...]`
 /// best first; `$bottom` keeps the last ones of the sort order.
-class ranked_accumulator final : public accumulator {
+class ranked_accumulator final : public split_accumulator {
  public:
   ranked_accumulator(const document& arg, const std::string& where, const char* op, bool bottom, bool with_n)
       : bottom_(bottom), with_n_(with_n) {
@@ -144,22 +140,32 @@ class ranked_accumulator final : public accumulator {
     }
   }
   document init() const override { return document::array(); }
-  void add(document& s, const document& doc, const eval_context& ctx, std::uint64_t seq) const override {
+  /// `[sortKeys, output]`.
+  document evaluate(const document& doc, const eval_context& ctx) const override {
     document sort_values = document::array();
     for (const auto& [path, direction] : keys_) {
       document v = path.evaluate(doc);
       sort_values.push_back(is_missing(v) ? document(nullptr) : std::move(v));
     }
     document out = output_.evaluate(doc, ctx);
-    offer(s, document::array({std::move(sort_values), seq, is_missing(out) ? document(nullptr) : std::move(out)}));
+    return document::array({std::move(sort_values), is_missing(out) ? document(nullptr) : std::move(out)});
+  }
+  void add_evaluated(document& s, document&& v, std::uint64_t seq) const override {
+    offer(s, document::array({std::move(v[0]), seq, std::move(v[1])}));
   }
   void merge(document& s, const document& o) const override {
     for (const auto& item : o) offer(s, item);
   }
+  /// `$bottomN` keeps its best (the last of the sort order) first, and returns them in sort
+  /// order as MongoDB does.
   document result(const document& s) const override {
     if (!with_n_) return s.empty() ? document(nullptr) : s[0][2];
     document out = document::array();
-    for (const auto& item : s) out.push_back(item[2]);
+    if (bottom_) {
+      for (auto it = s.rbegin(); it != s.rend(); ++it) out.push_back((*it)[2]);
+    } else {
+      for (const auto& item : s) out.push_back(item[2]);
+    }
     return out;
   }
 
