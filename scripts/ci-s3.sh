@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# CI for reel::s3: installs what it builds on (Debian), starts the S3-compatible server of
+# scripts/services/s3.sh, builds the S3 connector and its tests in build-s3 and runs them with
+# REEL_REQUIRE_SERVICES=1 (a test that cannot reach the server fails instead of skipping). The
+# server is stopped on exit. BUILD_DIR overrides build-s3.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+build_dir=${BUILD_DIR:-$root/build-s3}
+[ -x /usr/local/go/bin/go ] && PATH=$PATH:/usr/local/go/bin
+
+packages=(cmake ninja-build g++ pkg-config libfmt-dev nlohmann-json3-dev catch2
+          libcurl4-openssl-dev libssl-dev zlib1g-dev)
+command -v go >/dev/null || packages+=(golang-go)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "ci-s3: installing ${missing[*]}" >&2
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+echo "== S3 service"
+scripts/services/s3.sh up
+trap 'scripts/services/s3.sh down' EXIT
+eval "$(scripts/services/s3.sh env)"
+
+echo "== build (reel::s3 and its tests)"
+cmake -S "$root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" \
+  -DREEL_WITH_S3=ON -DREEL_BUILD_BENCHMARKS=OFF -DREEL_BUILD_EXAMPLES=OFF -DREEL_BUILD_CLI=OFF \
+  >/dev/null
+cmake --build "$build_dir" --target reel_s3 test_s3 -j"$(nproc)"
+
+echo "== tests (ctest -R ^s3:, REEL_REQUIRE_SERVICES=1)"
+REEL_REQUIRE_SERVICES=1 ctest --test-dir "$build_dir" -R '^s3:' --output-on-failure
