@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file
-/// Composing a typed pipeline with `|`: a `reel::source`, stateless stages, at most one window,
+/// Composing a typed pipeline with `|`: a `reel::from` source, stateless stages, at most one window,
 /// and a sink. The composition is only a description; `reel::processor` instantiates it.
 ///
 /// **Example**
 /// ```cpp
-/// auto pipeline = reel::source<trade>(reel::event_time(&trade::ts))
+/// auto pipeline = reel::from<trade>(reel::event_time(&trade::ts))
 ///               | reel::match([](const trade& t) { return t.qty > 0; })
 ///               | reel::tumbling_window({.interval = 1min}, reel::group(&trade::symbol,
 ///               reel::sum(&trade::qty))) | reel::emit([](const auto& r) { /* r.start, r.end,

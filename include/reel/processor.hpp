@@ -42,7 +42,7 @@ struct processor_options {
   /// Where processing time comes from (idle timeouts, processing-time windows, arrival time).
   const reel::clock* clock = &system_clock::instance();
   /// Partitions idle this long stop holding the watermark back (`partitionIdleTimeout`).
-  std::optional<duration> partition_idle_timeout;
+  std::optional<duration> partition_idle_timeout{};
 };
 
 /// Counters and state of a processor (`stats()`).
@@ -162,7 +162,7 @@ class processor {
   static_assert(
       Source::has_event_time || !(detail::event_time_window<Specs>() || ...),
       "an event-time window needs a source with an event-time extractor: "
-      "reel::source<T>(reel::event_time(&T::field)), or use reel::processing_time windows");
+      "reel::from<T>(reel::event_time(&T::field)), or use reel::processing_time windows");
 
   explicit processor(pipeline<Source, Specs...> p, processor_options options = {})
       : processor(std::move(p), options, std::index_sequence_for<Specs...>{}) {}
@@ -327,10 +327,10 @@ class processor {
   }
 
   Source source_;
+  std::uint64_t next_seq_ = 0;  // not next to ctx_.seq: the two stores would be vectorised (slower)
   runtimes stages_;
   const clock* clock_;
   stage_context ctx_;
-  std::uint64_t next_seq_ = 0;
   bool needs_now_ = false;
 };
 

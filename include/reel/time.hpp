@@ -130,39 +130,62 @@ constexpr bool parse_digits(std::string_view s, std::size_t pos, std::size_t cou
 
 }  // namespace detail
 
+namespace detail {
+/// ISO-8601 with a signed, at least four-digit year (outside 0000-9999).
+inline std::string fmt_extended_iso8601_impl(const civil_date& date, std::int64_t in_day) {
+  std::string out = date.year < 0 ? "-" : "+";
+  std::string year = std::to_string(date.year < 0 ? -date.year : date.year);
+  if (year.size() < 6) out.append(6 - year.size(), '0');
+  out += year;
+  char rest[21];
+  auto two = [](char* p, std::int64_t v) {
+    p[0] = static_cast<char>('0' + v / 10);
+    p[1] = static_cast<char>('0' + v % 10);
+  };
+  rest[0] = '-';
+  two(rest + 1, date.month);
+  rest[3] = '-';
+  two(rest + 4, date.day);
+  rest[6] = 'T';
+  two(rest + 7, in_day / 3'600'000);
+  rest[9] = ':';
+  two(rest + 10, in_day / 60'000 % 60);
+  rest[12] = ':';
+  two(rest + 13, in_day / 1000 % 60);
+  rest[15] = '.';
+  rest[16] = static_cast<char>('0' + in_day % 1000 / 100);
+  rest[17] = static_cast<char>('0' + in_day % 100 / 10);
+  rest[18] = static_cast<char>('0' + in_day % 10);
+  rest[19] = 'Z';
+  out.append(rest, 20);
+  return out;
+}
+}  // namespace detail
+
 /// `2024-08-12T21:41:01.788Z`: always UTC, always three fraction digits.
 inline std::string format_iso8601(timestamp t) {
   const std::int64_t ms = to_millis(t);
   const std::int64_t days = detail::floor_div(ms, 86'400'000);
   const std::int64_t in_day = ms - days * 86'400'000;
   const detail::civil_date date = detail::civil_from_days(days);
-  char buf[40];
-  char* p = buf;
-  auto put = [&p](std::int64_t v, int width) {
-    char tmp[24];
-    auto [end, ec] = std::to_chars(tmp, tmp + sizeof tmp, v < 0 ? -v : v);
-    (void)ec;
-    if (v < 0) *p++ = '-';
-    for (int pad = width - static_cast<int>(end - tmp); pad > 0; --pad)
-      *p++ = '0';
-    for (char* c = tmp; c != end; ++c)
-      *p++ = *c;
+  if (date.year < 0 || date.year > 9999) {  // rare: extended years, written with a sign
+    return detail::fmt_extended_iso8601_impl(date, in_day);
+  }
+  char buf[25] = "0000-00-00T00:00:00.000Z";
+  auto put = [&buf](int pos, std::int64_t v, int width) {
+    for (int i = pos + width - 1; i >= pos; --i) {
+      buf[i] = static_cast<char>('0' + v % 10);
+      v /= 10;
+    }
   };
-  put(date.year, 4);
-  *p++ = '-';
-  put(date.month, 2);
-  *p++ = '-';
-  put(date.day, 2);
-  *p++ = 'T';
-  put(in_day / 3'600'000, 2);
-  *p++ = ':';
-  put(in_day / 60'000 % 60, 2);
-  *p++ = ':';
-  put(in_day / 1000 % 60, 2);
-  *p++ = '.';
-  put(in_day % 1000, 3);
-  *p++ = 'Z';
-  return std::string(buf, p);
+  put(0, date.year, 4);
+  put(5, date.month, 2);
+  put(8, date.day, 2);
+  put(11, in_day / 3'600'000, 2);
+  put(14, in_day / 60'000 % 60, 2);
+  put(17, in_day / 1000 % 60, 2);
+  put(20, in_day % 1000, 3);
+  return std::string(buf, 24);
 }
 
 /// Parses ISO-8601 as MongoDB's `$dateFromString` accepts its common forms: `YYYY-MM-DD`,

@@ -11,6 +11,7 @@
 /// ```
 #pragma once
 
+#include <compare>
 #include <cstddef>
 #include <functional>
 #include <tuple>
@@ -24,7 +25,10 @@ namespace reel {
 /// The key of `group_all`: every event in one group.
 struct no_key {
   friend constexpr bool operator==(no_key, no_key) noexcept { return true; }
-  friend constexpr bool operator<(no_key, no_key) noexcept { return false; }
+  // All of <, >, <=, >=: `group` requires a std::totally_ordered key.
+  friend constexpr std::strong_ordering operator<=>(no_key, no_key) noexcept {
+    return std::strong_ordering::equal;
+  }
   friend void to_json(nlohmann::json& j, no_key) { j = nullptr; }
   friend void from_json(const nlohmann::json&, no_key&) {}
 };
@@ -64,7 +68,7 @@ class group_aggregation {
   group_aggregation(KeyProj key, Acc... accumulators)
       : key_(std::move(key)), accumulators_(std::move(accumulators)...) {}
 
-  key_type key_of(const Event& e) const { return std::invoke(key_, e); }
+  decltype(auto) key_of(const Event& e) const { return std::invoke(key_, e); }
   state_type make_state() const { return state_type{}; }
   void add(state_type& s, const Event& e, std::uint64_t seq) const {
     each([&](const auto& acc, auto& st) { acc.add(st, e, seq); }, s);

@@ -30,17 +30,21 @@ class flat_map {
   /// The value for `key`, default-constructed by `make()` when absent.
   template <class Make>
   Value& find_or_insert(const Key& key, Make&& make) {
-    if ((size_ + 1) * 8 > slots_.size() * 7) grow();
-    std::size_t i = index_of(key);
-    while (used_[i]) {
-      if (equal_(slots_[i].first, key)) return slots_[i].second;
-      i = (i + 1) & mask_;
+    if (!slots_.empty()) [[likely]] {
+      std::size_t i = index_of(key);
+      while (used_[i]) {
+        if (equal_(slots_[i].first, key)) return slots_[i].second;
+        i = (i + 1) & mask_;
+      }
+      if (size_ < grow_at_) [[likely]] {  // room without growing: insert where the probe ended
+        used_[i] = 1;
+        ++size_;
+        slots_[i].first = key;
+        slots_[i].second = make();
+        return slots_[i].second;
+      }
     }
-    used_[i] = 1;
-    ++size_;
-    slots_[i].first = key;
-    slots_[i].second = make();
-    return slots_[i].second;
+    return insert_after_growing(key, make);
   }
   Value& operator[](const Key& key) {
     return find_or_insert(key, [] { return Value{}; });
@@ -81,10 +85,19 @@ class flat_map {
     return true;
   }
 
+  /// Makes room for `n` entries: inserting them will not grow the table.
+  void reserve(std::size_t n) {
+    std::size_t capacity = slots_.empty() ? 8 : slots_.size();
+    while (capacity * 7 / 8 < n)
+      capacity *= 2;
+    if (capacity > slots_.size()) rehash(capacity);
+  }
+
   void clear() {
     slots_.clear();
     used_.clear();
     size_ = 0;
+    grow_at_ = 0;
     mask_ = 0;
   }
 
@@ -112,13 +125,29 @@ class flat_map {
     const std::uint64_t h = static_cast<std::uint64_t>(hash_(key)) * 0x9E3779B97F4A7C15ULL;
     return static_cast<std::size_t>(h >> shift_) & mask_;
   }
-  void grow() {
-    const std::size_t new_capacity = slots_.empty() ? 8 : slots_.size() * 2;
+  /// Grows (the table is full, or has no slots yet), then inserts `key`, known to be absent.
+  template <class Make>
+  [[gnu::noinline]] Value& insert_after_growing(const Key& key, Make& make) {
+    grow();
+    std::size_t i = index_of(key);
+    while (used_[i])
+      i = (i + 1) & mask_;
+    used_[i] = 1;
+    ++size_;
+    slots_[i].first = key;
+    slots_[i].second = make();
+    return slots_[i].second;
+  }
+
+  void grow() { rehash(slots_.empty() ? 8 : slots_.size() * 2); }
+
+  void rehash(std::size_t new_capacity) {
     std::vector<value_type> old_slots(new_capacity);
     std::vector<std::uint8_t> old_used(new_capacity, 0);
     old_slots.swap(slots_);
     old_used.swap(used_);
     mask_ = new_capacity - 1;
+    grow_at_ = new_capacity * 7 / 8;
     shift_ = 64 - static_cast<unsigned>(__builtin_ctzll(new_capacity));
     size_ = 0;
     for (std::size_t i = 0; i < old_slots.size(); ++i) {
@@ -135,6 +164,7 @@ class flat_map {
   std::vector<value_type> slots_;
   std::vector<std::uint8_t> used_;
   std::size_t size_ = 0;
+  std::size_t grow_at_ = 0;  ///< the size that fills the table to 7/8: the next insert grows
   std::size_t mask_ = 0;
   unsigned shift_ = 64;
   [[no_unique_address]] Hash hash_{};

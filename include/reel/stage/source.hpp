@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file
-/// `reel::source<T>(...)`: the start of a typed pipeline. Events of type `T` are pushed by the
+/// `reel::from<T>(...)`: the start of a typed pipeline. Events of type `T` are pushed by the
 /// application (`processor::push`) or fed from a range (`reel::run`). With
 /// `reel::event_time(projection)` each event carries its event time; without it, events carry
 /// the processing time of their arrival, and only processing-time windows may follow.
 ///
 /// **Example**
 /// ```cpp
-/// auto p = reel::source<trade>(reel::event_time(&trade::ts)) | ...;
+/// auto p = reel::from<trade>(reel::event_time(&trade::ts)) | ...;
 /// ```
 #pragma once
 
@@ -53,12 +53,12 @@ struct source_spec {
 };
 
 template <class T>
-source_spec<T> source() {
+source_spec<T> from() {
   return {};
 }
 
 template <class T, class Proj>
-source_spec<T, event_time_spec<Proj>> source(event_time_spec<Proj> time) {
+source_spec<T, event_time_spec<Proj>> from(event_time_spec<Proj> time) {
   static_assert(event_time_projection<Proj, T>,
                 "reel::event_time: the projection must return a std::chrono::sys_time (e.g. "
                 "reel::timestamp) for the event type");

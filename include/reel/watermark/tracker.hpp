@@ -74,6 +74,19 @@ class watermark_tracker {
   /// An event with time `t` arrived on `partition` at processing time `now`. Returns true when
   /// the processor watermark moved.
   bool observe(partition_id partition, timestamp t, timestamp now = min_timestamp) {
+    if (partition < partitions_.size()) [[likely]] {
+      partition_watermark& p = partitions_[partition];
+      if (!p.idle && t <= p.watermark) {  // the common case: nothing moves
+        ++p.events;
+        p.last_activity = now;
+        return false;
+      }
+    }
+    return observe_slow(partition, t, now);
+  }
+
+ private:
+  [[gnu::noinline]] bool observe_slow(partition_id partition, timestamp t, timestamp now) {
     if (partition >= partitions_.size()) ensure_partition(partition, now);
     partition_watermark& p = partitions_[partition];
     ++p.events;
@@ -93,6 +106,7 @@ class watermark_tracker {
     return false;
   }
 
+ public:
   /// Processing time moved to `now`: partitions may become idle. Returns true when the
   /// watermark moved.
   bool advance(timestamp now) {

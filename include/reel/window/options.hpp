@@ -28,7 +28,7 @@ struct tumbling_options {
   duration interval{};
   duration offset{0};  ///< shifts boundaries from UTC alignment
   duration allowed_lateness = default_allowed_lateness;
-  std::optional<duration> idle_timeout;
+  std::optional<duration> idle_timeout{};
 };
 
 struct hopping_options {
@@ -36,13 +36,13 @@ struct hopping_options {
   duration hop{};  ///< `hop < interval`: overlapping windows; `hop > interval`: gaps
   duration offset{0};
   duration allowed_lateness = default_allowed_lateness;
-  std::optional<duration> idle_timeout;
+  std::optional<duration> idle_timeout{};
 };
 
 struct session_options {
   duration gap{};
   duration allowed_lateness = default_allowed_lateness;
-  std::optional<duration> idle_timeout;
+  std::optional<duration> idle_timeout{};
 };
 
 /// `[start, end)` of one window.
@@ -55,7 +55,7 @@ struct window_bounds {
 /// The closing and idleness rules that every window kind shares.
 struct close_policy {
   duration allowed_lateness = default_allowed_lateness;
-  std::optional<duration> idle_timeout;
+  std::optional<duration> idle_timeout{};
   boundary time_boundary = boundary::event_time;
 };
 

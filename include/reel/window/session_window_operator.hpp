@@ -115,7 +115,9 @@ class session_window_operator {
     return placement::accepted;
   }
 
-  [[nodiscard]] timestamp next_close_end() const noexcept {
+  /// The end of the earliest-ending open session (exact: stale heap entries are settled first).
+  [[nodiscard]] timestamp next_close_end() const {
+    settle_heap_front();
     return heap_.empty() ? max_timestamp : from_millis(heap_.front().end);
   }
   [[nodiscard]] bool has_open_windows() const noexcept { return !sessions_.empty(); }
@@ -235,9 +237,22 @@ class session_window_operator {
     return a.end > b.end;
   }
 
-  void push_heap_entry(std::int64_t end, std::uint64_t id) {
+  void push_heap_entry(std::int64_t end, std::uint64_t id) const {
     heap_.push_back({end, id});
     std::push_heap(heap_.begin(), heap_.end(), heap_after);
+  }
+
+  /// Until the top of the heap is a live session's current end: drops entries of sessions merged
+  /// away, and pushes again, with its current end, a session that grew since its entry was made.
+  void settle_heap_front() const {
+    while (!heap_.empty()) {
+      const heap_entry top = heap_.front();
+      const auto it = sessions_.find(top.id);
+      if (it != sessions_.end() && it->second.last + gap_ == top.end) return;
+      std::pop_heap(heap_.begin(), heap_.end(), heap_after);
+      heap_.pop_back();
+      if (it != sessions_.end()) push_heap_entry(it->second.last + gap_, top.id);
+    }
   }
 
   template <class Emit>
@@ -292,7 +307,7 @@ class session_window_operator {
   detail::flat_map<partition_key, std::vector<std::uint64_t>, typename PartitionTraits::hash,
                    typename PartitionTraits::equal>
       by_key_;
-  std::vector<heap_entry> heap_;
+  mutable std::vector<heap_entry> heap_;  // by end; may hold stale entries (see close_up_to)
   std::vector<std::uint64_t> closing_;
   std::vector<entry> entries_;
   std::uint64_t next_id_ = 0;

@@ -4,7 +4,9 @@
 /// `gcd(interval, hop)`; each pane keeps one aggregate state per key, created lazily when an event
 /// lands in it. A window closes by combining the states of its panes, so the cost per event does
 /// not grow with `interval / hop` (slicing), and a tumbling window (one pane per window) emits
-/// its pane as it is.
+/// its pane as it is. With many panes per window and fixed-size states, the combinations slide
+/// ("two stacks", `slide_to`), so the cost per window does not grow with `interval / hop` either.
+/// Consecutive events in the same pane take a fast path (no division, no pane lookup).
 ///
 /// Windows are aligned to the epoch shifted by `offset`: window `k` is
 /// `[k*hop + offset, k*hop + offset + interval)`. A window closes when the close bound (the
@@ -17,6 +19,7 @@
 #include <map>
 #include <numeric>
 #include <optional>
+#include <type_traits>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -84,6 +87,23 @@ class sliced_window_operator {
   placement add(const event_type& event, timestamp t, std::uint64_t seq, missed_windows& missed) {
     missed.clear();
     const std::int64_t ms = to_millis(t);
+    // Fast path: the event lands in the pane of the previous one, whose windows are all still
+    // open (checked when the range was set, re-checked whenever windows close). No division, no
+    // pane lookup; nothing changes for next_end_ (already at or below that pane's first end).
+    if (ms >= fast_start_ && ms < fast_end_) [[likely]] {
+      ++cached_->events;
+      state_type& state =
+          cached_->groups.find_or_insert(agg_.key_of(event), [this] { return agg_.make_state(); });
+      agg_.add(state, event, seq);
+      return placement::accepted;
+    }
+    return add_slow(event, ms, seq, missed);
+  }
+
+ private:
+  /// `add` for an event outside the fast-path pane: classifies it, finds its pane.
+  [[gnu::noinline]] placement add_slow(const event_type& event, std::int64_t ms, std::uint64_t seq,
+                                       missed_windows& missed) {
     const std::int64_t k_last = detail::floor_div(ms - offset_, hop_);
     const std::int64_t k_first = detail::floor_div(ms - offset_ - interval_, hop_) + 1;
     if (k_first > k_last) return placement::in_gap;
@@ -94,16 +114,26 @@ class sliced_window_operator {
       }
       if (k_open > k_last) return placement::late;
     }
-    pane& p = pane_for(detail::floor_div(ms - offset_, pane_));
+    const std::int64_t index = detail::floor_div(ms - offset_, pane_);
+    pane& p = pane_for(index);
     ++p.events;
     state_type& state =
         p.groups.find_or_insert(agg_.key_of(event), [this] { return agg_.make_state(); });
     agg_.add(state, event, seq);
     const std::int64_t end = k_open * hop_ + offset_ + interval_;
     if (end < next_end_) next_end_ = end;
+    if (k_open == k_first) {  // every window of this pane is open: later events take the fast path
+      fast_start_ = index * pane_ + offset_;
+      fast_end_ = fast_start_ + pane_;
+      fast_first_end_ = end;
+    } else {  // partially late: the pane may be folded into the sliding combinations
+      reset_fast_path();
+      slide_valid_ = false;
+    }
     return placement::accepted;
   }
 
+ public:
   /// The end of the earliest window that still has content: nothing closes below it.
   [[nodiscard]] timestamp next_close_end() const noexcept { return from_millis(next_end_); }
   [[nodiscard]] bool has_open_windows() const noexcept { return !panes_.empty(); }
@@ -115,6 +145,12 @@ class sliced_window_operator {
   std::optional<timestamp> close_through(timestamp bound, Emit&& emit) {
     const std::int64_t b = to_millis(bound);
     if (has_closed_ && b <= closed_) return std::nullopt;
+    if (b < next_end_) {  // no window with content ends at or before b: only the bound moves
+      closed_ = b;
+      has_closed_ = true;
+      if (closed_ >= fast_first_end_) reset_fast_path();
+      return std::nullopt;
+    }
     std::optional<timestamp> last_closed;
     while (!panes_.empty()) {
       const std::int64_t first_pane_start = panes_.begin()->first * pane_ + offset_;
@@ -131,6 +167,7 @@ class sliced_window_operator {
     }
     closed_ = has_closed_ ? std::max(closed_, b) : b;
     has_closed_ = true;
+    if (closed_ >= fast_first_end_) reset_fast_path();
     recompute_next_end();
     return last_closed;
   }
@@ -151,6 +188,8 @@ class sliced_window_operator {
       last = from_millis(end);
       collect_panes(end);
     }
+    reset_fast_path();
+    slide_valid_ = false;
     recompute_next_end();
     return last;
   }
@@ -189,7 +228,9 @@ class sliced_window_operator {
       p.groups.for_each(
           [&](const key_type&, const state_type& s) { bytes += agg_.dynamic_bytes(s); });
     }
-    return bytes;
+    for (const group_map& m : front_)  // sliding combinations (fixed-size states only)
+      bytes += m.table_bytes();
+    return bytes + back_.table_bytes();
   }
 
   /// The window that starts at `start` (or, if `start` is not a window start, the latest window
@@ -232,6 +273,8 @@ class sliced_window_operator {
   void load(const nlohmann::json& j) {
     panes_.clear();
     cached_ = nullptr;
+    reset_fast_path();
+    slide_valid_ = false;
     has_closed_ = !j.at("closed").is_null();
     closed_ = has_closed_ ? j.at("closed").get<std::int64_t>() : 0;
     for (const auto& p : j.at("panes")) {
@@ -258,8 +301,10 @@ class sliced_window_operator {
 
   pane& pane_for(std::int64_t index) {
     if (cached_ != nullptr && cached_index_ == index) return *cached_;
-    auto it =
-        panes_.try_emplace(index, pane{group_map(agg_.key_hasher(), agg_.key_equality()), 0}).first;
+    auto [it, fresh] =
+        panes_.try_emplace(index, pane{group_map(agg_.key_hasher(), agg_.key_equality()), 0});
+    // Size the table like the last pane dropped: no rehashing while the keys come back.
+    if (fresh && expected_groups_ > 0) it->second.groups.reserve(expected_groups_);
     cached_index_ = index;
     cached_ = &it->second;
     return *cached_;
@@ -276,19 +321,13 @@ class sliced_window_operator {
       it->second.groups.for_each([&](const key_type& key, const state_type& s) {
         entries_.push_back({&key, &s});
       });
+    } else if (slides()) {
+      slide_to(first_index, end_index).for_each([&](const key_type& key, const state_type& s) {
+        entries_.push_back({&key, &s});
+      });
     } else {
       combined_.clear();
-      for (auto it = panes_.lower_bound(first_index); it != panes_.end() && it->first < end_index;
-           ++it) {
-        it->second.groups.for_each([&](const key_type& key, const state_type& s) {
-          bool fresh = false;
-          state_type& target = combined_.find_or_insert(key, [&] {
-            fresh = true;
-            return s;
-          });
-          if (!fresh) agg_.merge(target, s);
-        });
-      }
+      merge_panes(combined_, first_index, end_index);
       combined_.for_each([&](const key_type& key, const state_type& s) {
         entries_.push_back({&key, &s});
       });
@@ -299,15 +338,85 @@ class sliced_window_operator {
     emit(window_bounds{from_millis(start), from_millis(end)}, entries_);
   }
 
+  /// Merges the panes with index in `[lo, hi)` into `into`.
+  void merge_panes(group_map& into, std::int64_t lo, std::int64_t hi) {
+    for (auto it = panes_.lower_bound(lo); it != panes_.end() && it->first < hi; ++it)
+      merge_map(into, it->second.groups);
+  }
+  void merge_map(group_map& into, const group_map& from) {
+    from.for_each([&](const key_type& key, const state_type& s) {
+      bool fresh = false;
+      state_type& target = into.find_or_insert(key, [&] {
+        fresh = true;
+        return s;
+      });
+      if (!fresh) agg_.merge(target, s);
+    });
+  }
+
+  /// Whether windows are combined by sliding (below) rather than pane by pane: when a window has
+  /// enough panes for it to pay, and states are small values that are cheap to copy.
+  [[nodiscard]] bool slides() const noexcept {
+    return std::is_trivially_copy_constructible_v<state_type> &&
+           std::is_trivially_destructible_v<state_type> && interval_ / pane_ >= 2 * step_ + 4;
+  }
+
+  /// The combined states of the panes `[lo, hi)` of the window closing now, for hopping windows
+  /// with many panes ("two stacks"): `front_[j]` combines the panes from the start of the j-th
+  /// window of the current run up to `front_end_`; `back_` combines the panes added since, up to
+  /// `back_end_`. A window is `front_[j]` + `back_`; when the run is used up, the front is rebuilt
+  /// from the panes of the closing window. Each pane is merged a constant number of times,
+  /// so the cost per window does not grow with interval / hop. Windows close in order of end,
+  /// and panes of closed windows change only through partially late events, which invalidate
+  /// this (`slide_valid_`).
+  const group_map& slide_to(std::int64_t lo, std::int64_t hi) {
+    if (slide_valid_ && lo >= front_lo_ && lo < front_end_ && (lo - front_lo_) % step_ == 0 &&
+        hi >= back_end_) {
+      const auto j = static_cast<std::size_t>((lo - front_lo_) / step_);
+      for (; front_pos_ < j; ++front_pos_)  // used up: release the table
+        front_[front_pos_] = group_map(agg_.key_hasher(), agg_.key_equality());
+      merge_panes(back_, back_end_, hi);
+      back_end_ = hi;
+      if (back_.empty()) return front_[j];
+      combined_ = front_[j];
+      merge_map(combined_, back_);
+      return combined_;
+    }
+    const auto n = static_cast<std::size_t>((hi - lo + step_ - 1) / step_);
+    front_.assign(n, group_map(agg_.key_hasher(), agg_.key_equality()));
+    for (std::size_t j = n; j-- > 0;) {
+      const std::int64_t from = lo + static_cast<std::int64_t>(j) * step_;
+      if (j + 1 < n) front_[j] = front_[j + 1];
+      merge_panes(front_[j], from, std::min(from + step_, hi));
+    }
+    front_lo_ = lo;
+    front_pos_ = 0;
+    front_end_ = hi;
+    back_.clear();
+    back_end_ = hi;
+    slide_valid_ = true;
+    return front_[0];
+  }
+
   /// Drops panes whose every window has ended at or before `closed_end`.
   void collect_panes(std::int64_t closed_end) {
     while (!panes_.empty()) {
       const std::int64_t ps = panes_.begin()->first * pane_ + offset_;
       const std::int64_t last_k = detail::floor_div(ps - offset_, hop_);
       if (last_k * hop_ + offset_ + interval_ > closed_end) break;
-      if (cached_ == &panes_.begin()->second) cached_ = nullptr;
+      if (cached_ == &panes_.begin()->second) {
+        cached_ = nullptr;
+        reset_fast_path();
+      }
+      expected_groups_ = panes_.begin()->second.groups.size();
       panes_.erase(panes_.begin());
     }
+  }
+
+  void reset_fast_path() noexcept {
+    fast_start_ = INT64_MAX;
+    fast_end_ = INT64_MIN;
+    fast_first_end_ = INT64_MAX;
   }
 
   void recompute_next_end() {
@@ -326,14 +435,29 @@ class sliced_window_operator {
   std::int64_t hop_;
   std::int64_t offset_;
   std::int64_t pane_;
+  std::int64_t step_ = pane_ > 0 ? hop_ / pane_ : 1;  ///< panes from a window start to the next
   std::map<std::int64_t, pane> panes_;
+  std::size_t expected_groups_ = 0;  ///< groups of the last pane dropped: new panes' table size
   pane* cached_ = nullptr;
   std::int64_t cached_index_ = 0;
+  // [fast_start_, fast_end_): the range of the cached pane while all its windows are open
+  // (fast_first_end_: the end of its first window). Empty otherwise.
+  std::int64_t fast_start_ = INT64_MAX;
+  std::int64_t fast_end_ = INT64_MIN;
+  std::int64_t fast_first_end_ = INT64_MAX;
   bool has_closed_ = false;
   std::int64_t closed_ = 0;
   std::int64_t next_end_ = INT64_MAX;
   std::vector<entry> entries_;
   group_map combined_{agg_.key_hasher(), agg_.key_equality()};
+  // Sliding combinations of hopping windows (slide_to).
+  std::vector<group_map> front_;
+  std::size_t front_pos_ = 0;
+  std::int64_t front_lo_ = 0;
+  std::int64_t front_end_ = 0;
+  group_map back_{agg_.key_hasher(), agg_.key_equality()};
+  std::int64_t back_end_ = 0;
+  bool slide_valid_ = false;
 };
 
 }  // namespace reel

@@ -7,9 +7,9 @@
 ///   processor watermark moves, every window with `end <= watermark - allowedLateness` closes.
 /// - `advance(now)` applies processing time: partitions idle for `partitionIdleTimeout` stop
 ///   holding the watermark back; with `idleTimeout`, when the source has delivered nothing since
-///   `idle_since` and `now >= idle_since + idleTimeout`, every window with `end <= now` closes and
-///   the watermark moves to the last closed window's end; with `boundary: processingTime`, the
-///   watermark is the processing clock.
+///   `idle_since` and `now >= idle_since + idleTimeout`, every open window (one holding events)
+///   with `end <= now` closes and the watermark moves to the last closed window's end; with
+///   `boundary: processingTime`, the watermark is the processing clock.
 /// - `flush()` closes everything (end of input).
 #pragma once
 
@@ -57,7 +57,12 @@ class window_driver {
     if (policy_.time_boundary == boundary::processing_time) t = now;
     last_arrival_ = now;
     const placement where = add(t, missed_);
-    if (tracker_.observe(partition, t, now)) close_to_watermark(emit);
+    bool moved = tracker_.observe(partition, t, now);
+    // Processing-time windows close when the clock passes their end, whatever other partitions
+    // have delivered (as in advance()).
+    if (policy_.time_boundary == boundary::processing_time) moved = tracker_.raise(now) || moved;
+    if (moved) [[unlikely]]
+      close_to_watermark(emit);
     return where;
   }
 
@@ -74,7 +79,19 @@ class window_driver {
     if (policy_.idle_timeout && op_.has_open_windows()) {
       const timestamp idle_since = last_arrival_ != min_timestamp ? last_arrival_ : started_;
       if (now - idle_since >= *policy_.idle_timeout) {
-        if (auto last = op_.close_through(now, emit)) tracker_.raise(*last);
+        // Close the open windows (those holding events) that end by `now`, one end at a time, so
+        // that the close bound moves only to the last closed end: a window that never held an
+        // event is not open, does not close, and events for it are late only by the watermark
+        // rule (DESIGN.md §4).
+        std::optional<timestamp> last;
+        while (op_.has_open_windows()) {
+          const timestamp end = op_.next_close_end();
+          if (end > now) break;
+          const std::optional<timestamp> closed = op_.close_through(end, emit);
+          if (!closed) break;
+          last = closed;
+        }
+        if (last) tracker_.raise(*last);
       }
     }
   }
@@ -117,8 +134,10 @@ class window_driver {
   }
 
  private:
+  // Out of line: runs only when the watermark moves, and keeps the per-event path small enough
+  // for the compiler to inline.
   template <class Emit>
-  void close_to_watermark(Emit& emit) {
+  [[gnu::noinline]] void close_to_watermark(Emit& emit) {
     if (auto bound = close_bound()) op_.close_through(*bound, emit);
   }
 

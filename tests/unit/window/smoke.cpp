@@ -10,7 +10,7 @@ TEST_CASE("tumbling sum closes at watermark - lateness >= end", "[window][tumbli
   using result = reel::window_result<std::int64_t, std::tuple<std::int64_t, std::int64_t>>;
   std::vector<result> out;
   auto proc = reel::make_processor(
-      reel::source<tick>(reel::event_time(&tick::ts)) |
+      reel::from<tick>(reel::event_time(&tick::ts)) |
       reel::tumbling_window({.interval = 10s, .allowed_lateness = 2s},
                             reel::group(&tick::key, reel::sum(&tick::value), reel::count())) |
       reel::emit_to(out));
