@@ -22,7 +22,7 @@
 #include <reel/s3/sink.hpp>
 #endif
 #ifdef REEL_HAVE_MONGO
-#include <reel/mongo/connection.hpp>
+#include <reel/mongo/connection_type.hpp>
 #endif
 
 #include "console.hpp"

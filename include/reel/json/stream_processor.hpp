@@ -184,10 +184,16 @@ class stream_processor {
     std::vector<source_message> batch;
     while (outputs_count_ - before < limit) {
       batch.clear();
-      const poll_status status = source_->poll(batch, 512);
-      for (auto& m : batch) {
-        push(std::move(m));
-        if (outputs_count_ - before >= limit) break;
+      // Messages polled but not pushed when a previous call reached its limit come first.
+      const poll_status status = pending_.empty() ? source_->poll(batch, 512) : poll_status::ready;
+      if (!pending_.empty()) batch.swap(pending_);
+      for (std::size_t i = 0; i < batch.size(); ++i) {
+        push(std::move(batch[i]));
+        if (outputs_count_ - before >= limit) {
+          pending_.assign(std::make_move_iterator(batch.begin() + static_cast<std::ptrdiff_t>(i) + 1),
+                          std::make_move_iterator(batch.end()));
+          break;
+        }
       }
       if (status == poll_status::end_of_input) {
         flush();
@@ -564,6 +570,7 @@ class stream_processor {
   document window_meta_;  // what the window's keys see: {source, window: placeholders}
   bool default_source_meta_ = true;
   std::vector<document> batch_;      // the documents of the event being processed
+  std::vector<source_message> pending_;  // polled by process() but not pushed yet
   std::vector<document> stage_out_;  // scratch for run_stages
   std::vector<callback> outputs_;
   std::vector<callback> dead_letters_;
