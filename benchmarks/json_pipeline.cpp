@@ -40,26 +40,31 @@ int main(int argc, char** argv) {
   std::vector<ticket> typed;
   lines.reserve(events);
   typed.reserve(events);
-  const std::int64_t start_ms = reel::to_millis(reel::parse_iso8601("2024-06-01T20:00:00Z").value());
+  const std::int64_t start_ms =
+      reel::to_millis(reel::parse_iso8601("2024-06-01T20:00:00Z").value());
   std::uint64_t rng = 42;
   std::size_t bytes = 0;
   for (std::size_t i = 0; i < events; ++i) {
     rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
     const auto movie = static_cast<std::int64_t>((rng >> 33) % 8);
     const auto amount = static_cast<std::int64_t>((rng >> 40) % 20);  // 0 is filtered by $match
-    const std::int64_t ts = start_ms + static_cast<std::int64_t>(i) * 10 - static_cast<std::int64_t>((rng >> 20) % 500);
-    lines.push_back(fmt::format(R"({{"movie":"{}","amountPaid":{},"ticketCount":{},"customer":"c-{:03}","ts":"{}"}})",
-                                movies[movie], amount, 1 + (rng >> 50) % 4, (rng >> 24) % 100,
-                                reel::format_iso8601(reel::from_millis(ts))));
+    const std::int64_t ts =
+        start_ms + static_cast<std::int64_t>(i) * 10 - static_cast<std::int64_t>((rng >> 20) % 500);
+    lines.push_back(fmt::format(
+        R"({{"movie":"{}","amountPaid":{},"ticketCount":{},"customer":"c-{:03}","ts":"{}"}})",
+        movies[movie], amount, 1 + (rng >> 50) % 4, (rng >> 24) % 100,
+        reel::format_iso8601(reel::from_millis(ts))));
     bytes += lines.back().size();
     typed.push_back({movie, amount, reel::from_millis(ts)});
   }
-  fmt::print("events: {}, average document: {:.0f} bytes\n", events, static_cast<double>(bytes) / static_cast<double>(events));
+  fmt::print("events: {}, average document: {:.0f} bytes\n", events,
+             static_cast<double>(bytes) / static_cast<double>(events));
 
   // 1. Parsing alone (the ceiling of the JSON path).
   auto t0 = std::chrono::steady_clock::now();
   std::size_t fields = 0;
-  for (const auto& line : lines) fields += reel::json::parse_ejson_line(line).size();
+  for (const auto& line : lines)
+    fields += reel::json::parse_ejson_line(line).size();
   const double parse_s = seconds_since(t0);
 
   // 2. The JSON pipeline.
@@ -89,16 +94,18 @@ int main(int argc, char** argv) {
   std::int64_t typed_checksum = 0;
   std::size_t typed_results = 0;
   using namespace std::chrono_literals;
-  auto proc = reel::make_processor(reel::from<ticket>(reel::event_time(&ticket::ts)) |
-                                   reel::match([](const ticket& t) { return t.amount > 0; }) |
-                                   reel::tumbling_window({.interval = 1s, .allowed_lateness = 1s},
-                                                         reel::group(&ticket::movie, reel::sum(&ticket::amount))) |
-                                   reel::emit([&](const auto& r) {
-                                     ++typed_results;
-                                     typed_checksum += std::get<0>(r.values);
-                                   }));
+  auto proc = reel::make_processor(
+      reel::from<ticket>(reel::event_time(&ticket::ts)) |
+      reel::match([](const ticket& t) { return t.amount > 0; }) |
+      reel::tumbling_window({.interval = 1s, .allowed_lateness = 1s},
+                            reel::group(&ticket::movie, reel::sum(&ticket::amount))) |
+      reel::emit([&](const auto& r) {
+        ++typed_results;
+        typed_checksum += std::get<0>(r.values);
+      }));
   t0 = std::chrono::steady_clock::now();
-  for (const auto& t : typed) proc.push(t);
+  for (const auto& t : typed)
+    proc.push(t);
   proc.flush();
   const double typed_s = seconds_since(t0);
 
@@ -108,9 +115,11 @@ int main(int argc, char** argv) {
   fmt::print("{:<40} {:>12.0f}\n", "JSON pipeline (parse+$match+$group)", n / json_s);
   fmt::print("{:<40} {:>12.0f}\n", "typed pipeline (same events)", n / typed_s);
   fmt::print("JSON pipeline / parse only: {:.2f}x\n", parse_s / json_s);
-  fmt::print("results: json {} (checksum {}), typed {} (checksum {}), late json {}: {}\n", json_results, json_checksum,
-             typed_results, typed_checksum, sp.stats()["lateMessageCount"].get<std::int64_t>(),
-             json_checksum == typed_checksum && json_results == typed_results ? "match" : "MISMATCH");
+  fmt::print(
+      "results: json {} (checksum {}), typed {} (checksum {}), late json {}: {}\n", json_results,
+      json_checksum, typed_results, typed_checksum,
+      sp.stats()["lateMessageCount"].get<std::int64_t>(),
+      json_checksum == typed_checksum && json_results == typed_results ? "match" : "MISMATCH");
   (void)fields;
   return json_checksum == typed_checksum && json_results == typed_results ? 0 : 1;
 }

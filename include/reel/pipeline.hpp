@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file
-/// Composing a typed pipeline with `|`: a `reel::from` source, stateless stages, at most one window,
-/// and a sink. The composition is only a description; `reel::processor` instantiates it.
+/// Composing a typed pipeline with `|`: a `reel::from` source, stateless stages, at most one
+/// window, and a sink. The composition is only a description; `reel::processor` instantiates it.
 ///
 /// **Example**
 /// ```cpp

@@ -159,10 +159,9 @@ class processor {
                 "a reel pipeline has at most one window stage");
   static_assert(detail::ends_with_sink<Specs...>(),
                 "a reel pipeline must end with a sink: reel::emit or reel::emit_to");
-  static_assert(
-      Source::has_event_time || !(detail::event_time_window<Specs>() || ...),
-      "an event-time window needs a source with an event-time extractor: "
-      "reel::from<T>(reel::event_time(&T::field)), or use reel::processing_time windows");
+  static_assert(Source::has_event_time || !(detail::event_time_window<Specs>() || ...),
+                "an event-time window needs a source with an event-time extractor: "
+                "reel::from<T>(reel::event_time(&T::field)), or use reel::processing_time windows");
 
   explicit processor(pipeline<Source, Specs...> p, processor_options options = {})
       : processor(std::move(p), options, std::index_sequence_for<Specs...>{}) {}

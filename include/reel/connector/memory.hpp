@@ -30,7 +30,8 @@ class memory_source final : public source {
     }
   }
   /// Any messages (payload bytes, partitions, record times).
-  explicit memory_source(std::vector<source_message> messages, std::vector<std::string> partitions = {"0"})
+  explicit memory_source(std::vector<source_message> messages,
+                         std::vector<std::string> partitions = {"0"})
       : messages_(std::move(messages)), partitions_(std::move(partitions)) {}
 
   std::string type() const override { return "memory"; }
@@ -45,7 +46,9 @@ class memory_source final : public source {
     return poll_status::ready;
   }
   nlohmann::ordered_json positions() const override { return next_; }
-  void seek(const nlohmann::ordered_json& p) override { next_ = p.is_number() ? p.get<std::size_t>() : 0; }
+  void seek(const nlohmann::ordered_json& p) override {
+    next_ = p.is_number() ? p.get<std::size_t>() : 0;
+  }
 
  private:
   std::vector<source_message> messages_;
@@ -74,7 +77,8 @@ class callback_sink final : public sink {
  public:
   explicit callback_sink(std::function<void(const nlohmann::ordered_json&)> f) : f_(std::move(f)) {}
   void write(std::span<const nlohmann::ordered_json> docs, write_result&) override {
-    for (const auto& d : docs) f_(d);
+    for (const auto& d : docs)
+      f_(d);
   }
 
  private:

@@ -59,7 +59,8 @@ enum class poll_status {
 class source {
  public:
   virtual ~source() = default;
-  /// `"memory"`, `"kafka"`, `"atlas"`, `"file"`, `"generated"`: reported in `_stream_meta.source.type`.
+  /// `"memory"`, `"kafka"`, `"atlas"`, `"file"`, `"generated"`: reported in
+  /// `_stream_meta.source.type`.
   [[nodiscard]] virtual std::string type() const = 0;
   /// Appends up to `max` messages to `out`.
   virtual poll_status poll(std::vector<source_message>& out, std::size_t max) = 0;

@@ -13,13 +13,15 @@
 /// struct product final : reel::json::accumulator {
 ///   reel::json::expression input;
 ///   document init() const override { return 1; }
-///   void add(document& s, const document& doc, const eval_context& ctx, std::uint64_t) const override {
+///   void add(document& s, const document& doc, const eval_context& ctx, std::uint64_t) const
+///   override {
 ///     s = s.get<double>() * input.evaluate(doc, ctx).get<double>();
 ///   }
-///   void merge(document& s, const document& o) const override { s = s.get<double>() * o.get<double>(); }
-///   document result(const document& s) const override { return s; }
+///   void merge(document& s, const document& o) const override { s = s.get<double>() *
+///   o.get<double>(); } document result(const document& s) const override { return s; }
 /// };
-/// reel::json::accumulator_registry::global().add("$product", [](const document& arg, const std::string& where) {
+/// reel::json::accumulator_registry::global().add("$product", [](const document& arg, const
+/// std::string& where) {
 ///   auto p = std::make_shared<product>();
 ///   p->input = reel::json::compile_expression(arg, where);
 ///   return p;
@@ -47,7 +49,8 @@ class accumulator {
   /// The state of an empty group.
   [[nodiscard]] virtual document init() const = 0;
   /// Adds one document of the group.
-  virtual void add(document& state, const document& doc, const eval_context& ctx, std::uint64_t seq) const = 0;
+  virtual void add(document& state, const document& doc, const eval_context& ctx,
+                   std::uint64_t seq) const = 0;
   /// Evaluates what `add` reads from `doc` without changing any state; throws `reel::error` when
   /// the document cannot be added. A `$group` evaluates every accumulator (and its key) before it
   /// changes any state, then calls `add_value` with the results, so a document that fails leaves
@@ -59,8 +62,8 @@ class accumulator {
     return missing();
   }
   /// Adds `value`, what `evaluate` returned for `doc`.
-  virtual void add_value(document& state, document&& value, const document& doc, const eval_context& ctx,
-                         std::uint64_t seq) const {
+  virtual void add_value(document& state, document&& value, const document& doc,
+                         const eval_context& ctx, std::uint64_t seq) const {
     (void)value;
     add(state, doc, ctx, seq);
   }
@@ -75,7 +78,8 @@ class accumulator {
 /// Name (`"$sum"`) → factory(argument, JSON pointer of the argument).
 class accumulator_registry {
  public:
-  using factory = std::function<std::shared_ptr<const accumulator>(const document& argument, const std::string& where)>;
+  using factory = std::function<std::shared_ptr<const accumulator>(const document& argument,
+                                                                   const std::string& where)>;
 
   /// The registry the pipeline compiler uses, with every built-in accumulator (defined in
   /// `reel/json/accumulators/builtin.hpp`).
@@ -93,7 +97,8 @@ class accumulator_registry {
   [[nodiscard]] std::vector<std::string> names() const {
     std::lock_guard lock(mutex_);
     std::vector<std::string> out;
-    for (const auto& [name, f] : factories_) out.push_back(name);
+    for (const auto& [name, f] : factories_)
+      out.push_back(name);
     return out;
   }
 
@@ -106,23 +111,28 @@ namespace detail {
 /// Rough heap bytes of a document (for `stateSize`).
 inline std::size_t document_bytes(const document& d) {
   switch (d.type()) {
-    case document::value_t::string: return d.get_ref<const std::string&>().capacity();
+    case document::value_t::string:
+      return d.get_ref<const std::string&>().capacity();
     case document::value_t::array: {
       std::size_t n = d.size() * sizeof(document);
-      for (const auto& e : d) n += document_bytes(e);
+      for (const auto& e : d)
+        n += document_bytes(e);
       return n;
     }
     case document::value_t::object: {
       std::size_t n = 0;
-      for (const auto& [k, v] : d.items()) n += sizeof(document) + k.capacity() + 32 + document_bytes(v);
+      for (const auto& [k, v] : d.items())
+        n += sizeof(document) + k.capacity() + 32 + document_bytes(v);
       return n;
     }
-    default: return 0;
+    default:
+      return 0;
   }
 }
 }  // namespace detail
 
-inline std::size_t accumulator::state_bytes(const document& state) const { return detail::document_bytes(state); }
+inline std::size_t accumulator::state_bytes(const document& state) const {
+  return detail::document_bytes(state);
+}
 
 }  // namespace reel::json
-

@@ -77,13 +77,16 @@ struct compile_result {
 namespace detail {
 
 inline const std::vector<std::string>& window_stage_names() {
-  static const std::vector<std::string> names = {"$tumblingWindow", "$hoppingWindow", "$sessionWindow"};
+  static const std::vector<std::string> names = {"$tumblingWindow", "$hoppingWindow",
+                                                 "$sessionWindow"};
   return names;
 }
 inline bool is_window_stage(const std::string& n) {
   return n == "$tumblingWindow" || n == "$hoppingWindow" || n == "$sessionWindow";
 }
-inline bool is_sink_stage(const std::string& n) { return n == "$emit" || n == "$merge"; }
+inline bool is_sink_stage(const std::string& n) {
+  return n == "$emit" || n == "$merge";
+}
 
 class pipeline_compiler {
  public:
@@ -108,13 +111,17 @@ class pipeline_compiler {
       const document& spec = stage.begin().value();
       guard([&] {
         if (name == "$source") {
-          if (i != 0) fail("reel.pipeline.misplaced_stage", where, "$source must be the first stage");
+          if (i != 0)
+            fail("reel.pipeline.misplaced_stage", where, "$source must be the first stage");
           out.source = compile_source(spec, at);
         } else if (is_sink_stage(name)) {
-          if (i + 1 != pipeline.size()) fail("reel.pipeline.misplaced_stage", where, name + " must be the last stage");
+          if (i + 1 != pipeline.size())
+            fail("reel.pipeline.misplaced_stage", where, name + " must be the last stage");
           out.sink = compile_sink(name, spec, at);
         } else if (is_window_stage(name)) {
-          if (seen_window) fail("reel.pipeline.misplaced_stage", where, "a pipeline may have only one window stage");
+          if (seen_window)
+            fail("reel.pipeline.misplaced_stage", where,
+                 "a pipeline may have only one window stage");
           seen_window = true;
           out.window = compile_window(name, spec, at);
         } else {
@@ -123,12 +130,15 @@ class pipeline_compiler {
         }
       });
     }
-    if (options_.require_source && (pipeline.empty() || !pipeline[0].is_object() || !pipeline[0].contains("$source"))) {
+    if (options_.require_source &&
+        (pipeline.empty() || !pipeline[0].is_object() || !pipeline[0].contains("$source"))) {
       report("reel.pipeline.missing_source", "/0", "the pipeline must start with a $source stage");
     }
-    if (out.window && out.source.time_field && out.window->policy.time_boundary == boundary::processing_time) {
-      report("reel.pipeline.invalid_option", "/0/$source/timeField",
-             "timeField cannot be used with a processing-time window (boundary: \"processingTime\")");
+    if (out.window && out.source.time_field &&
+        out.window->policy.time_boundary == boundary::processing_time) {
+      report(
+          "reel.pipeline.invalid_option", "/0/$source/timeField",
+          "timeField cannot be used with a processing-time window (boundary: \"processingTime\")");
     }
     if (diagnostics_.empty()) result.pipeline = std::move(out);
     result.diagnostics = std::move(diagnostics_);
@@ -148,32 +158,38 @@ class pipeline_compiler {
     try {
       f();
     } catch (const reel::error& e) {
-      for (const auto& d : e.diagnostics()) diagnostics_.push_back(d);
+      for (const auto& d : e.diagnostics())
+        diagnostics_.push_back(d);
     }
   }
   /// JSON pointer escaping of a key.
   static std::string escape(const std::string& key) {
     std::string out;
     for (char c : key) {
-      if (c == '~') out += "~0";
-      else if (c == '/') out += "~1";
-      else out += c;
+      if (c == '~')
+        out += "~0";
+      else if (c == '/')
+        out += "~1";
+      else
+        out += c;
     }
     return out;
   }
 
   bool stage_name(const document& stage, const std::string& where, std::string& name) {
     if (!stage.is_object() || stage.size() != 1) {
-      report("reel.pipeline.bad_stage", where, "a stage must be an object with exactly one field, like {\"$match\": {...}}");
+      report("reel.pipeline.bad_stage", where,
+             "a stage must be an object with exactly one field, like {\"$match\": {...}}");
       return false;
     }
     name = stage.begin().key();
-    if (name == "$source" || is_sink_stage(name) || is_window_stage(name) || stage_registry::global().find(name) ||
-        name == "$group") {
+    if (name == "$source" || is_sink_stage(name) || is_window_stage(name) ||
+        stage_registry::global().find(name) || name == "$group") {
       return true;
     }
     std::vector<std::string> known = stage_registry::global().names();
-    for (const char* n : {"$source", "$emit", "$merge", "$group", "$tumblingWindow", "$hoppingWindow", "$sessionWindow"}) {
+    for (const char* n : {"$source", "$emit", "$merge", "$group", "$tumblingWindow",
+                          "$hoppingWindow", "$sessionWindow"}) {
       known.emplace_back(n);
     }
     report("reel.pipeline.unknown_stage", where + "/" + escape(name),
@@ -184,7 +200,8 @@ class pipeline_compiler {
   /// Options objects: every key must be known.
   static void check_keys(const document& spec, const std::string& where, const char* stage,
                          std::initializer_list<const char*> allowed) {
-    if (!spec.is_object()) fail("reel.pipeline.bad_stage", where, std::string(stage) + " takes an object");
+    if (!spec.is_object())
+      fail("reel.pipeline.bad_stage", where, std::string(stage) + " takes an object");
     std::vector<std::string> names(allowed.begin(), allowed.end());
     for (const auto& [key, value] : spec.items()) {
       if (std::find(names.begin(), names.end(), key) == names.end()) {
@@ -198,7 +215,9 @@ class pipeline_compiler {
   /// `{size, unit}`; with `allow_zero`, the integer `0` too.
   static duration parse_duration(const document& v, const std::string& where, bool allow_zero) {
     if (allow_zero && v.is_number_integer() && v.get<std::int64_t>() == 0) return duration{0};
-    if (!v.is_object()) fail("reel.pipeline.invalid_option", where, "expected a duration like {\"size\": 30, \"unit\": \"second\"}");
+    if (!v.is_object())
+      fail("reel.pipeline.invalid_option", where,
+           "expected a duration like {\"size\": 30, \"unit\": \"second\"}");
     check_keys(v, where, "a duration", {"size", "unit"});
     auto size = v.find("size");
     auto unit = v.find("unit");
@@ -225,25 +244,32 @@ class pipeline_compiler {
     source_definition s;
     s.spec = spec;
     if (auto it = spec.find("connectionName"); it != spec.end()) {
-      if (!it->is_string()) fail("reel.pipeline.invalid_option", at + "/connectionName", "connectionName must be a string");
+      if (!it->is_string())
+        fail("reel.pipeline.invalid_option", at + "/connectionName",
+             "connectionName must be a string");
       s.connection_name = it->get<std::string>();
     }
     if (auto it = spec.find("documents"); it != spec.end()) {
       if (s.connection_name) {
-        fail("reel.pipeline.invalid_option", at + "/documents", "$source takes either connectionName or documents, not both");
+        fail("reel.pipeline.invalid_option", at + "/documents",
+             "$source takes either connectionName or documents, not both");
       }
-      if (!it->is_array()) fail("reel.pipeline.invalid_option", at + "/documents", "documents must be an array");
+      if (!it->is_array())
+        fail("reel.pipeline.invalid_option", at + "/documents", "documents must be an array");
       for (std::size_t i = 0; i < it->size(); ++i) {
         if (!(*it)[i].is_object()) {
-          fail("reel.pipeline.invalid_option", at + "/documents/" + std::to_string(i), "documents must be objects");
+          fail("reel.pipeline.invalid_option", at + "/documents/" + std::to_string(i),
+               "documents must be objects");
         }
       }
       s.documents = normalize_ejson(*it);
     }
-    if (auto it = spec.find("timeField"); it != spec.end()) s.time_field = compile_expression(*it, at + "/timeField");
+    if (auto it = spec.find("timeField"); it != spec.end())
+      s.time_field = compile_expression(*it, at + "/timeField");
     if (auto it = spec.find("tsFieldName"); it != spec.end()) {
       if (!it->is_string() || it->get<std::string>().empty() || it->get<std::string>()[0] == '$') {
-        fail("reel.pipeline.invalid_option", at + "/tsFieldName", "tsFieldName must be a field name");
+        fail("reel.pipeline.invalid_option", at + "/tsFieldName",
+             "tsFieldName must be a field name");
       }
       s.ts_field_name = it->get<std::string>();
     }
@@ -253,63 +279,81 @@ class pipeline_compiler {
     return s;
   }
 
-  sink_definition compile_sink(const std::string& name, const document& spec, const std::string& at) {
+  sink_definition compile_sink(const std::string& name, const document& spec,
+                               const std::string& at) {
     if (!spec.is_object()) fail("reel.pipeline.bad_stage", at, name + " takes an object");
     sink_definition s{name, "", spec, at};
     const document* conn = nullptr;
     if (name == "$merge") {
       auto into = spec.find("into");
       if (into == spec.end() || !into->is_object()) {
-        fail("reel.pipeline.invalid_option", at + "/into", "$merge requires into: {connectionName, db, coll}");
+        fail("reel.pipeline.invalid_option", at + "/into",
+             "$merge requires into: {connectionName, db, coll}");
       }
       if (auto it = into->find("connectionName"); it != into->end()) conn = &*it;
-      if (!conn) fail("reel.pipeline.invalid_option", at + "/into", "$merge.into requires connectionName");
-      if (!conn->is_string()) fail("reel.pipeline.invalid_option", at + "/into/connectionName", "connectionName must be a string");
+      if (!conn)
+        fail("reel.pipeline.invalid_option", at + "/into", "$merge.into requires connectionName");
+      if (!conn->is_string())
+        fail("reel.pipeline.invalid_option", at + "/into/connectionName",
+             "connectionName must be a string");
     } else {
       if (auto it = spec.find("connectionName"); it != spec.end()) conn = &*it;
       if (!conn) fail("reel.pipeline.invalid_option", at, "$emit requires connectionName");
-      if (!conn->is_string()) fail("reel.pipeline.invalid_option", at + "/connectionName", "connectionName must be a string");
+      if (!conn->is_string())
+        fail("reel.pipeline.invalid_option", at + "/connectionName",
+             "connectionName must be a string");
     }
     s.connection_name = conn->get<std::string>();
     return s;
   }
 
-  std::shared_ptr<const document_stage> compile_stateless(const std::string& name, const document& spec,
-                                                           const std::string& at, bool in_window) {
+  std::shared_ptr<const document_stage> compile_stateless(const std::string& name,
+                                                          const document& spec,
+                                                          const std::string& at, bool in_window) {
     if (name == "$group") {
-      if (!in_window) fail("reel.pipeline.misplaced_stage", at, "$group is allowed only inside a window's pipeline");
-      return std::make_shared<group_stage>(std::make_shared<const group_definition>(compile_group(spec, at)));
+      if (!in_window)
+        fail("reel.pipeline.misplaced_stage", at,
+             "$group is allowed only inside a window's pipeline");
+      return std::make_shared<group_stage>(
+          std::make_shared<const group_definition>(compile_group(spec, at)));
     }
     if (name == "$source" || is_sink_stage(name) || is_window_stage(name)) {
-      fail("reel.pipeline.misplaced_stage", at, name + " is not allowed inside a window's pipeline");
+      fail("reel.pipeline.misplaced_stage", at,
+           name + " is not allowed inside a window's pipeline");
     }
     const stage_registry::entry* e = stage_registry::global().find(name);
     if (e->placement == stage_placement::window_only && !in_window) {
-      fail("reel.pipeline.misplaced_stage", at, name + " is allowed only inside a window's pipeline");
+      fail("reel.pipeline.misplaced_stage", at,
+           name + " is allowed only inside a window's pipeline");
     }
     return e->make(spec, at);
   }
 
-  std::shared_ptr<const window_definition> compile_window(const std::string& name, const document& spec,
+  std::shared_ptr<const window_definition> compile_window(const std::string& name,
+                                                          const document& spec,
                                                           const std::string& at) {
     auto def = std::make_shared<window_definition>();
     if (name == "$tumblingWindow") {
-      check_keys(spec, at, "$tumblingWindow", {"interval", "offset", "allowedLateness", "idleTimeout", "boundary", "pipeline"});
+      check_keys(spec, at, "$tumblingWindow",
+                 {"interval", "offset", "allowedLateness", "idleTimeout", "boundary", "pipeline"});
       def->kind = window_kind::tumbling;
       def->operator_name = "TumblingWindowOperator";
     } else if (name == "$hoppingWindow") {
       check_keys(spec, at, "$hoppingWindow",
-                 {"interval", "hopSize", "offset", "allowedLateness", "idleTimeout", "boundary", "pipeline"});
+                 {"interval", "hopSize", "offset", "allowedLateness", "idleTimeout", "boundary",
+                  "pipeline"});
       def->kind = window_kind::hopping;
       def->operator_name = "HoppingWindowOperator";
     } else {
-      check_keys(spec, at, "$sessionWindow", {"partitionBy", "gap", "allowedLateness", "idleTimeout", "boundary", "pipeline"});
+      check_keys(spec, at, "$sessionWindow",
+                 {"partitionBy", "gap", "allowedLateness", "idleTimeout", "boundary", "pipeline"});
       def->kind = window_kind::session;
       def->operator_name = "SessionWindowOperator";
     }
     auto required = [&](const char* key) -> const document& {
       auto it = spec.find(key);
-      if (it == spec.end()) fail("reel.pipeline.invalid_option", at, name + " requires '" + key + "'");
+      if (it == spec.end())
+        fail("reel.pipeline.invalid_option", at, name + " requires '" + key + "'");
       return *it;
     };
     if (auto it = spec.find("boundary"); it != spec.end()) {
@@ -322,7 +366,8 @@ class pipeline_compiler {
           }
         }
       } else if (*it != "eventTime") {
-        fail("reel.pipeline.invalid_option", at + "/boundary", "boundary must be \"eventTime\" or \"processingTime\"");
+        fail("reel.pipeline.invalid_option", at + "/boundary",
+             "boundary must be \"eventTime\" or \"processingTime\"");
       }
     }
     if (def->kind == window_kind::session) {
@@ -330,9 +375,11 @@ class pipeline_compiler {
       def->partition_by = compile_expression(required("partitionBy"), at + "/partitionBy");
     } else {
       def->sliced.interval = parse_duration(required("interval"), at + "/interval", false);
-      def->sliced.hop = def->kind == window_kind::hopping ? parse_duration(required("hopSize"), at + "/hopSize", false)
-                                                          : def->sliced.interval;
-      if (auto it = spec.find("offset"); it != spec.end()) def->sliced.offset = parse_offset(*it, at + "/offset");
+      def->sliced.hop = def->kind == window_kind::hopping
+                            ? parse_duration(required("hopSize"), at + "/hopSize", false)
+                            : def->sliced.interval;
+      if (auto it = spec.find("offset"); it != spec.end())
+        def->sliced.offset = parse_offset(*it, at + "/offset");
     }
     if (auto it = spec.find("allowedLateness"); it != spec.end()) {
       def->policy.allowed_lateness = parse_duration(*it, at + "/allowedLateness", true);
@@ -342,7 +389,9 @@ class pipeline_compiler {
       if (d.count() > 0) def->policy.idle_timeout = d;
     }
     const document& inner = required("pipeline");
-    if (!inner.is_array()) fail("reel.pipeline.invalid_option", at + "/pipeline", "a window's pipeline must be an array");
+    if (!inner.is_array())
+      fail("reel.pipeline.invalid_option", at + "/pipeline",
+           "a window's pipeline must be an array");
     bool grouped = false;
     for (std::size_t i = 0; i < inner.size(); ++i) {
       const std::string where = at + "/pipeline/" + std::to_string(i);
@@ -351,13 +400,16 @@ class pipeline_compiler {
       const std::string stage_at = where + "/" + escape(stage);
       const document& stage_spec = inner[i].begin().value();
       guard([&] {
-        if (stage == "$group" && !grouped && def->at_close.empty() && group_runs_per_event(stage_spec)) {
+        if (stage == "$group" && !grouped && def->at_close.empty() &&
+            group_runs_per_event(stage_spec)) {
           grouped = true;
-          def->group = std::make_shared<const group_definition>(compile_group(stage_spec, stage_at));
+          def->group =
+              std::make_shared<const group_definition>(compile_group(stage_spec, stage_at));
           return;
         }
         auto s = compile_stateless(stage, stage_spec, stage_at, true);
-        if (!grouped && def->at_close.empty() && !s->is_batch_only() && !reads_window_meta(stage_spec)) {
+        if (!grouped && def->at_close.empty() && !s->is_batch_only() &&
+            !reads_window_meta(stage_spec)) {
           def->per_event.push_back(std::move(s));
         } else {
           grouped = grouped || stage == "$group";
@@ -369,13 +421,17 @@ class pipeline_compiler {
   }
 
   static duration parse_offset(const document& v, const std::string& where) {
-    if (!v.is_object()) fail("reel.pipeline.invalid_option", where, "offset must be {\"offsetFromUtc\": <n>, \"unit\": <unit>}");
+    if (!v.is_object())
+      fail("reel.pipeline.invalid_option", where,
+           "offset must be {\"offsetFromUtc\": <n>, \"unit\": <unit>}");
     check_keys(v, where, "offset", {"offsetFromUtc", "unit"});
     auto n = v.find("offsetFromUtc");
     auto unit = v.find("unit");
-    if (n == v.end() || !n->is_number_integer()) fail("reel.pipeline.invalid_option", where, "offset requires an integer offsetFromUtc");
+    if (n == v.end() || !n->is_number_integer())
+      fail("reel.pipeline.invalid_option", where, "offset requires an integer offsetFromUtc");
     if (unit == v.end() || !unit->is_string() || !parse_time_unit(unit->get<std::string>())) {
-      fail("reel.pipeline.invalid_option", where + "/unit", "offset requires a unit: ms, second, minute or hour");
+      fail("reel.pipeline.invalid_option", where + "/unit",
+           "offset requires a unit: ms, second, minute or hour");
     }
     return make_duration(n->get<std::int64_t>(), *parse_time_unit(unit->get<std::string>()));
   }
@@ -387,7 +443,8 @@ class pipeline_compiler {
 }  // namespace detail
 
 /// Every problem of `pipeline`, or the compiled pipeline.
-inline compile_result try_compile_pipeline(const document& pipeline, pipeline_options options = {}) {
+inline compile_result try_compile_pipeline(const document& pipeline,
+                                           pipeline_options options = {}) {
   return detail::pipeline_compiler(options).run(pipeline);
 }
 

@@ -35,21 +35,27 @@ struct value_hash {
     }
     if (auto t = as_date(d)) return std::hash<std::int64_t>{}(to_millis(*t)) ^ 0x5bd1e995;
     switch (d.type()) {
-      case document::value_t::string: return std::hash<std::string>{}(d.get_ref<const std::string&>());
-      case document::value_t::boolean: return d.get<bool>() ? 0x9e37 : 0x7f4a;
+      case document::value_t::string:
+        return std::hash<std::string>{}(d.get_ref<const std::string&>());
+      case document::value_t::boolean:
+        return d.get<bool>() ? 0x9e37 : 0x7f4a;
       case document::value_t::null:
-      case document::value_t::discarded: return 0x1234;
+      case document::value_t::discarded:
+        return 0x1234;
       case document::value_t::array: {
         std::size_t h = 0xabcdef;
-        for (const auto& e : d) h = h * 31 + (*this)(e);
+        for (const auto& e : d)
+          h = h * 31 + (*this)(e);
         return h;
       }
       case document::value_t::object: {
         std::size_t h = 0xfedcba;
-        for (const auto& [k, v] : d.items()) h = h * 31 + std::hash<std::string>{}(k) * 7 + (*this)(v);
+        for (const auto& [k, v] : d.items())
+          h = h * 31 + std::hash<std::string>{}(k)*7 + (*this)(v);
         return h;
       }
-      default: return std::hash<document>{}(d);
+      default:
+        return std::hash<document>{}(d);
     }
   }
 };
@@ -60,20 +66,24 @@ struct value_equal {
 namespace detail {
 /// A document in a checkpoint (whose JSON objects sort their keys): as MessagePack bytes of the
 /// ordered document, so that field order survives a restore.
-inline nlohmann::json save_document(const document& d) { return nlohmann::json::binary(document::to_msgpack(d)); }
+inline nlohmann::json save_document(const document& d) {
+  return nlohmann::json::binary(document::to_msgpack(d));
+}
 inline document load_document(const nlohmann::json& j) {
   if (j.is_binary()) return document::from_msgpack(j.get_binary());
   return document(j);  // checkpoints written before field order was kept
 }
 inline nlohmann::json save_documents(const std::vector<document>& docs) {
   nlohmann::json out = nlohmann::json::array();
-  for (const auto& d : docs) out.push_back(save_document(d));
+  for (const auto& d : docs)
+    out.push_back(save_document(d));
   return out;
 }
 inline std::vector<document> load_documents(const nlohmann::json& j) {
   std::vector<document> out;
   out.reserve(j.size());
-  for (const auto& d : j) out.emplace_back(load_document(d));
+  for (const auto& d : j)
+    out.emplace_back(load_document(d));
   return out;
 }
 }  // namespace detail
@@ -89,23 +99,29 @@ struct group_definition {
 inline group_definition compile_group(const document& spec, const std::string& where) {
   if (!spec.is_object()) throw_error("reel.pipeline.bad_stage", where, "$group takes an object");
   auto id = spec.find("_id");
-  if (id == spec.end()) throw_error("reel.pipeline.bad_stage", where, "$group requires an '_id' field");
+  if (id == spec.end())
+    throw_error("reel.pipeline.bad_stage", where, "$group requires an '_id' field");
   group_definition g;
   g.id = compile_expression(*id, where + "/_id");
   for (const auto& [field, acc] : spec.items()) {
     if (field == "_id") continue;
     const std::string at = where + "/" + field;
     if (field.empty() || field[0] == '$' || field.find('.') != std::string::npos) {
-      throw_error("reel.pipeline.bad_stage", at, "$group output field names must not be empty, start with '$' or contain '.'");
+      throw_error("reel.pipeline.bad_stage", at,
+                  "$group output field names must not be empty, start with '$' or contain '.'");
     }
-    if (!acc.is_object() || acc.size() != 1 || acc.begin().key().empty() || acc.begin().key()[0] != '$') {
-      throw_error("reel.pipeline.bad_accumulator", at, "the field '" + field + "' must be an accumulator object like {\"$sum\": \"$qty\"}");
+    if (!acc.is_object() || acc.size() != 1 || acc.begin().key().empty() ||
+        acc.begin().key()[0] != '$') {
+      throw_error(
+          "reel.pipeline.bad_accumulator", at,
+          "the field '" + field + "' must be an accumulator object like {\"$sum\": \"$qty\"}");
     }
     const std::string name = acc.begin().key();
     const auto* factory = accumulator_registry::global().find(name);
     if (factory == nullptr) {
       throw_error("reel.pipeline.unknown_operator", at,
-                  "unknown accumulator '" + name + "'" + reel::detail::did_you_mean(name, accumulator_registry::global().names()));
+                  "unknown accumulator '" + name + "'" +
+                      reel::detail::did_you_mean(name, accumulator_registry::global().names()));
     }
     g.fields.push_back(field);
     g.accumulators.push_back((*factory)(acc.begin().value(), at + "/" + name));
@@ -123,7 +139,8 @@ class group_aggregation {
   using key_hash = value_hash;
   using key_equal = value_equal;
 
-  group_aggregation(std::shared_ptr<const group_definition> def, std::shared_ptr<const eval_context> ctx)
+  group_aggregation(std::shared_ptr<const group_definition> def,
+                    std::shared_ptr<const eval_context> ctx)
       : def_(std::move(def)), ctx_(std::move(ctx)) {}
 
   /// Evaluates the key and every accumulator's input for `e` (throws `reel::error` when one
@@ -140,11 +157,14 @@ class group_aggregation {
   }
   void unprepare() const noexcept { prepared_ = nullptr; }
 
-  key_type key_of(const document& e) const { return prepared_ == &e ? prepared_key_ : evaluate_key(e); }
+  key_type key_of(const document& e) const {
+    return prepared_ == &e ? prepared_key_ : evaluate_key(e);
+  }
   state_type make_state() const {
     state_type s;
     s.reserve(def_->accumulators.size());
-    for (const auto& acc : def_->accumulators) s.push_back(acc->init());
+    for (const auto& acc : def_->accumulators)
+      s.push_back(acc->init());
     return s;
   }
   void add(state_type& s, const document& e, std::uint64_t seq) const {
@@ -155,17 +175,20 @@ class group_aggregation {
       prepared_ = nullptr;
       return;
     }
-    for (std::size_t i = 0; i < s.size(); ++i) def_->accumulators[i]->add(s[i], e, *ctx_, seq);
+    for (std::size_t i = 0; i < s.size(); ++i)
+      def_->accumulators[i]->add(s[i], e, *ctx_, seq);
   }
   void merge(state_type& s, const state_type& o) const {
-    for (std::size_t i = 0; i < s.size(); ++i) def_->accumulators[i]->merge(s[i], o[i]);
+    for (std::size_t i = 0; i < s.size(); ++i)
+      def_->accumulators[i]->merge(s[i], o[i]);
   }
   bool key_less(const key_type& a, const key_type& b) const { return compare_values(a, b) < 0; }
   key_hash key_hasher() const { return {}; }
   key_equal key_equality() const { return {}; }
   std::size_t dynamic_bytes(const state_type& s) const {
     std::size_t n = s.capacity() * sizeof(document);
-    for (std::size_t i = 0; i < s.size(); ++i) n += def_->accumulators[i]->state_bytes(s[i]);
+    for (std::size_t i = 0; i < s.size(); ++i)
+      n += def_->accumulators[i]->state_bytes(s[i]);
     return n;
   }
   /// `{_id: key, <field>: result, ...}`.
@@ -214,17 +237,19 @@ class buffer_aggregation {
     if (s.empty() || s.back()[0].get<std::uint64_t>() <= seq) {
       s.push_back(std::move(item));
     } else {
-      auto at = std::upper_bound(s.begin(), s.end(), seq,
-                                 [](std::uint64_t q, const document& x) { return q < x[0].get<std::uint64_t>(); });
+      auto at = std::upper_bound(s.begin(), s.end(), seq, [](std::uint64_t q, const document& x) {
+        return q < x[0].get<std::uint64_t>();
+      });
       s.insert(at, std::move(item));
     }
   }
   void merge(state_type& s, const state_type& o) const {
     state_type out;
     out.reserve(s.size() + o.size());
-    std::merge(s.begin(), s.end(), o.begin(), o.end(), std::back_inserter(out), [](const document& a, const document& b) {
-      return a[0].get<std::uint64_t>() < b[0].get<std::uint64_t>();
-    });
+    std::merge(s.begin(), s.end(), o.begin(), o.end(), std::back_inserter(out),
+               [](const document& a, const document& b) {
+                 return a[0].get<std::uint64_t>() < b[0].get<std::uint64_t>();
+               });
     s = std::move(out);
   }
   bool key_less(const key_type&, const key_type&) const { return false; }
@@ -232,14 +257,16 @@ class buffer_aggregation {
   key_equal key_equality() const { return {}; }
   std::size_t dynamic_bytes(const state_type& s) const {
     std::size_t n = s.capacity() * sizeof(document);
-    for (const auto& d : s) n += detail::document_bytes(d);
+    for (const auto& d : s)
+      n += detail::document_bytes(d);
     return n;
   }
   /// The buffered documents in arrival order.
   std::vector<document> documents(const state_type& s) const {
     std::vector<document> out;
     out.reserve(s.size());
-    for (const auto& item : s) out.push_back(item[1]);
+    for (const auto& item : s)
+      out.push_back(item[1]);
     return out;
   }
   nlohmann::json save_key(const key_type& k) const { return detail::save_document(k); }
@@ -264,7 +291,8 @@ class group_stage final : public document_stage {
   }
   /// Groups `docs`; a document whose key or accumulator fails goes to `on_error` and counts in no
   /// group.
-  void apply_batch(std::vector<document>& docs, const eval_context& ctx, const error_handler& on_error) const {
+  void apply_batch(std::vector<document>& docs, const eval_context& ctx,
+                   const error_handler& on_error) const {
     group_aggregation agg(def_, std::make_shared<const eval_context>(ctx));
     reel::detail::flat_map<document, std::vector<document>, value_hash, value_equal> groups;
     std::uint64_t seq = 0;
@@ -278,11 +306,14 @@ class group_stage final : public document_stage {
       agg.add(groups.find_or_insert(agg.key_of(d), [&] { return agg.make_state(); }), d, seq++);
     }
     std::vector<std::pair<const document*, const std::vector<document>*>> entries;
-    groups.for_each([&](const document& k, const std::vector<document>& s) { entries.emplace_back(&k, &s); });
-    std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return compare_values(*a.first, *b.first) < 0; });
+    groups.for_each(
+        [&](const document& k, const std::vector<document>& s) { entries.emplace_back(&k, &s); });
+    std::sort(entries.begin(), entries.end(),
+              [](const auto& a, const auto& b) { return compare_values(*a.first, *b.first) < 0; });
     std::vector<document> out;
     out.reserve(entries.size());
-    for (const auto& [k, s] : entries) out.push_back(agg.result(*k, *s));
+    for (const auto& [k, s] : entries)
+      out.push_back(agg.result(*k, *s));
     docs = std::move(out);
   }
 

@@ -49,7 +49,8 @@ class document_stage {
   virtual void apply_batch(std::vector<document>& docs, const eval_context& ctx) const {
     std::vector<document> out;
     out.reserve(docs.size());
-    for (document& d : docs) apply(std::move(d), ctx, out);
+    for (document& d : docs)
+      apply(std::move(d), ctx, out);
     docs = std::move(out);
   }
   /// True for stages that need the whole batch (`$sort`, `$limit`, `$count`, `$group`): they are
@@ -65,7 +66,8 @@ enum class stage_placement {
 
 class stage_registry {
  public:
-  using factory = std::function<std::shared_ptr<const document_stage>(const document& spec, const std::string& where)>;
+  using factory = std::function<std::shared_ptr<const document_stage>(const document& spec,
+                                                                      const std::string& where)>;
   struct entry {
     stage_placement placement;
     factory make;
@@ -86,7 +88,8 @@ class stage_registry {
   [[nodiscard]] std::vector<std::string> names() const {
     std::lock_guard lock(mutex_);
     std::vector<std::string> out;
-    for (const auto& [name, e] : entries_) out.push_back(name);
+    for (const auto& [name, e] : entries_)
+      out.push_back(name);
     return out;
   }
 

@@ -10,9 +10,8 @@
 /// ```cpp
 /// reel::connection_registry connections;  // "out" → a sink
 /// reel::json::stream_processor sp(pipeline, connections, {.name = "movies"});
-/// sp.push(reel::json::document::parse(R"({"movie": "Dune", "amountPaid": 12.5, "ts": "2024-06-01T20:00:03Z"})"));
-/// sp.flush();
-/// sp.stats()["outputMessageCount"];
+/// sp.push(reel::json::document::parse(R"({"movie": "Dune", "amountPaid": 12.5, "ts":
+/// "2024-06-01T20:00:03Z"})")); sp.flush(); sp.stats()["outputMessageCount"];
 /// ```
 #pragma once
 
@@ -60,21 +59,30 @@ inline std::size_t serialized_size(const document& d) {
   switch (d.type()) {
     case document::value_t::object: {
       std::size_t n = 2;
-      for (const auto& [k, v] : d.items()) n += k.size() + 4 + serialized_size(v);
+      for (const auto& [k, v] : d.items())
+        n += k.size() + 4 + serialized_size(v);
       return n;
     }
     case document::value_t::array: {
       std::size_t n = 2;
-      for (const auto& v : d) n += serialized_size(v) + 1;
+      for (const auto& v : d)
+        n += serialized_size(v) + 1;
       return n;
     }
-    case document::value_t::string: return d.get_ref<const std::string&>().size() + 2;
-    case document::value_t::boolean: return d.get<bool>() ? 4 : 5;
-    case document::value_t::null: return 4;
-    case document::value_t::number_integer: return fmt::formatted_size("{}", d.get<std::int64_t>());
-    case document::value_t::number_unsigned: return fmt::formatted_size("{}", d.get<std::uint64_t>());
-    case document::value_t::number_float: return fmt::formatted_size("{}", d.get<double>());
-    default: return 0;
+    case document::value_t::string:
+      return d.get_ref<const std::string&>().size() + 2;
+    case document::value_t::boolean:
+      return d.get<bool>() ? 4 : 5;
+    case document::value_t::null:
+      return 4;
+    case document::value_t::number_integer:
+      return fmt::formatted_size("{}", d.get<std::int64_t>());
+    case document::value_t::number_unsigned:
+      return fmt::formatted_size("{}", d.get<std::uint64_t>());
+    case document::value_t::number_float:
+      return fmt::formatted_size("{}", d.get<double>());
+    default:
+      return 0;
   }
 }
 }  // namespace detail
@@ -85,19 +93,24 @@ class stream_processor {
 
   stream_processor(const document& pipeline, const connection_registry& connections = {},
                    stream_processor_options options = {})
-      : stream_processor(compile_pipeline(pipeline, options.compile), connections, std::move(options)) {}
+      : stream_processor(compile_pipeline(pipeline, options.compile), connections,
+                         std::move(options)) {}
 
   stream_processor(compiled_pipeline pipeline, const connection_registry& connections,
                    stream_processor_options options = {})
       : pipeline_(std::move(pipeline)), options_(std::move(options)), clock_(options_.clock) {
     if (pipeline_.source.documents) {
-      source_ = std::make_unique<memory_source>(pipeline_.source.documents->get<std::vector<document>>());
+      source_ =
+          std::make_unique<memory_source>(pipeline_.source.documents->get<std::vector<document>>());
     } else if (pipeline_.source.connection_name) {
-      source_ = connections.make_source(*pipeline_.source.connection_name, pipeline_.source.spec, "/0/$source/connectionName");
+      source_ = connections.make_source(*pipeline_.source.connection_name, pipeline_.source.spec,
+                                        "/0/$source/connectionName");
     }
     source_type_ = source_ ? source_->type() : "memory";
     if (pipeline_.sink) {
-      const std::string where = pipeline_.sink->where + (pipeline_.sink->stage == "$merge" ? "/into" : "") + "/connectionName";
+      const std::string where = pipeline_.sink->where +
+                                (pipeline_.sink->stage == "$merge" ? "/into" : "") +
+                                "/connectionName";
       sink_ = connections.make_sink(pipeline_.sink->connection_name, pipeline_.sink->spec, where);
     }
     if (options_.dlq) {
@@ -105,14 +118,17 @@ class stream_processor {
       if (!d.is_object() || !d.contains("connectionName") || !d["connectionName"].is_string()) {
         throw_error("reel.options.invalid", "/dlq", "dlq must be {connectionName, db, coll}");
       }
-      dlq_ = connections.make_sink(d["connectionName"].get<std::string>(), d, "/dlq/connectionName");
+      dlq_ =
+          connections.make_sink(d["connectionName"].get<std::string>(), d, "/dlq/connectionName");
     }
     event_meta_ = {{"source", {{"type", source_type_}}}};
     if (pipeline_.window) {
       // The window's $group keys and session keys see the window bounds as placeholders, filled
       // in at close; stages outside the window see no window metadata.
-      window_meta_ = {{"source", event_meta_["source"]},
-                      {"window", {{"start", detail::window_start_marker()}, {"end", detail::window_end_marker()}}}};
+      window_meta_ = {
+          {"source", event_meta_["source"]},
+          {"window",
+           {{"start", detail::window_start_marker()}, {"end", detail::window_end_marker()}}}};
       if (pipeline_.window->kind == window_kind::session) {
         window_meta_["window"]["partition"] = detail::window_partition_marker();
       }
@@ -126,10 +142,12 @@ class stream_processor {
             record["doc"] = doc;
             dead_letter(std::move(record));
           });
-      needs_now_ = window_->needs_processing_time() || pipeline_.source.partition_idle_timeout.has_value();
+      needs_now_ =
+          window_->needs_processing_time() || pipeline_.source.partition_idle_timeout.has_value();
       if (source_) {
         const timestamp now = clock_->now();
-        for (const std::string& p : source_->partitions()) window_->tracker().add_partition(p, now);
+        for (const std::string& p : source_->partitions())
+          window_->tracker().add_partition(p, now);
       }
     }
   }
@@ -144,7 +162,8 @@ class stream_processor {
 
   /// Pushes one document from `partition`. `record_time` is the source's own timestamp, used as
   /// event time when the pipeline has no `timeField`.
-  void push(document doc, partition_id partition = 0, std::optional<timestamp> record_time = std::nullopt) {
+  void push(document doc, partition_id partition = 0,
+            std::optional<timestamp> record_time = std::nullopt) {
     std::lock_guard lock(mutex_);
     source_message m;
     m.document = std::move(doc);
@@ -179,7 +198,8 @@ class stream_processor {
   /// Reads the `$source` until it ends (then flushes) or until `limit` outputs were produced.
   /// Returns the number of outputs produced by this call.
   std::size_t process(std::size_t limit = SIZE_MAX) {
-    if (!source_) throw_error("reel.processor.no_source", "", "the pipeline has no $source to read from");
+    if (!source_)
+      throw_error("reel.processor.no_source", "", "the pipeline has no $source to read from");
     const std::uint64_t before = outputs_count_;
     std::vector<source_message> batch;
     while (outputs_count_ - before < limit) {
@@ -190,8 +210,9 @@ class stream_processor {
       for (std::size_t i = 0; i < batch.size(); ++i) {
         push(std::move(batch[i]));
         if (outputs_count_ - before >= limit) {
-          pending_.assign(std::make_move_iterator(batch.begin() + static_cast<std::ptrdiff_t>(i) + 1),
-                          std::make_move_iterator(batch.end()));
+          pending_.assign(
+              std::make_move_iterator(batch.begin() + static_cast<std::ptrdiff_t>(i) + 1),
+              std::make_move_iterator(batch.end()));
           break;
         }
       }
@@ -206,8 +227,10 @@ class stream_processor {
 
   /// Runs the source on a thread until `stop()` or its end.
   void start() {
-    if (!source_) throw_error("reel.processor.no_source", "", "the pipeline has no $source to read from");
-    if (thread_.joinable()) throw_error("reel.processor.state", "", "the processor is already running");
+    if (!source_)
+      throw_error("reel.processor.no_source", "", "the pipeline has no $source to read from");
+    if (thread_.joinable())
+      throw_error("reel.processor.state", "", "the processor is already running");
     stop_requested_ = false;
     running_ = true;
     thread_ = std::thread([this] { run_loop(); });
@@ -252,7 +275,8 @@ class stream_processor {
       document parts = document::array();
       for (const auto& p : tracker.partitions()) {
         parts.push_back({{"partition", p.name},
-                         {"watermark", p.watermark == min_timestamp ? document(nullptr) : make_date(p.watermark)},
+                         {"watermark", p.watermark == min_timestamp ? document(nullptr)
+                                                                    : make_date(p.watermark)},
                          {"isIdle", p.idle},
                          {"messageCount", p.events}});
       }
@@ -275,13 +299,14 @@ class stream_processor {
     const duration lateness = pipeline_.window->policy.time_boundary == boundary::processing_time
                                   ? duration{0}
                                   : pipeline_.window->policy.allowed_lateness;
-    document out = {{"window", {{"start", make_date(w->bounds.start)}, {"end", make_date(w->bounds.end)}}},
-                    {"open", w->open},
-                    {"events", w->events},
-                    {"groups", w->groups},
-                    {"watermark", tracker.has_watermark() ? make_date(tracker.watermark()) : document(nullptr)},
-                    {"allowedLatenessMs", lateness.count()},
-                    {"closesAtWatermark", make_date(w->bounds.end + lateness)}};
+    document out = {
+        {"window", {{"start", make_date(w->bounds.start)}, {"end", make_date(w->bounds.end)}}},
+        {"open", w->open},
+        {"events", w->events},
+        {"groups", w->groups},
+        {"watermark", tracker.has_watermark() ? make_date(tracker.watermark()) : document(nullptr)},
+        {"allowedLatenessMs", lateness.count()},
+        {"closesAtWatermark", make_date(w->bounds.end + lateness)}};
     if (auto holder = tracker.holding_back(); holder && tracker.partitions().size() > 1) {
       out["watermarkHeldBy"] = tracker.partitions()[*holder].name;
     }
@@ -295,8 +320,9 @@ class stream_processor {
     nlohmann::json j = {{"format", "reel.json.checkpoint"},
                         {"version", 1},
                         {"seq", seq_},
-                        {"counters", {input_count_, input_bytes_, outputs_count_, output_bytes_, dlq_count_, dlq_bytes_,
-                                      filtered_count_, late_count_}}};
+                        {"counters",
+                         {input_count_, input_bytes_, outputs_count_, output_bytes_, dlq_count_,
+                          dlq_bytes_, filtered_count_, late_count_}}};
     if (window_) j["window"] = window_->save();
     if (source_) j["source"] = source_->positions();
     const auto bytes = nlohmann::json::to_msgpack(j);
@@ -305,8 +331,10 @@ class stream_processor {
   void restore(std::string_view bytes) {
     std::lock_guard lock(mutex_);
     nlohmann::json j = nlohmann::json::from_msgpack(bytes.begin(), bytes.end(), true, false);
-    if (j.is_discarded() || !j.is_object() || j.value("format", "") != "reel.json.checkpoint" || j.value("version", 0) != 1) {
-      throw_error("reel.checkpoint.invalid", "", "not a reel stream processor checkpoint of version 1");
+    if (j.is_discarded() || !j.is_object() || j.value("format", "") != "reel.json.checkpoint" ||
+        j.value("version", 0) != 1) {
+      throw_error("reel.checkpoint.invalid", "",
+                  "not a reel stream processor checkpoint of version 1");
     }
     try {
       seq_ = j.at("seq").get<std::uint64_t>();
@@ -337,7 +365,8 @@ class stream_processor {
         }
         batch.clear();
         const poll_status status = source_->poll(batch, 512);
-        for (auto& m : batch) push(std::move(m));
+        for (auto& m : batch)
+          push(std::move(m));
         advance();
         if (status == poll_status::end_of_input) {
           flush();
@@ -358,7 +387,8 @@ class stream_processor {
 
   void ingest(source_message&& m) {
     ++input_count_;
-    const timestamp now = needs_now_ || !pipeline_.source.time_field ? clock_->now() : min_timestamp;
+    const timestamp now =
+        needs_now_ || !pipeline_.source.time_field ? clock_->now() : min_timestamp;
     document doc;
     if (m.document) {
       doc = normalize_ejson(std::move(*m.document));
@@ -374,7 +404,8 @@ class stream_processor {
         return;
       }
       if (!doc.is_object()) {
-        document record = dlq_record("SourceOperator", "Input message is not a JSON object", nullptr, m);
+        document record =
+            dlq_record("SourceOperator", "Input message is not a JSON object", nullptr, m);
         record["errInfo"]["payload"] = m.payload;
         dead_letter(std::move(record));
         return;
@@ -400,13 +431,15 @@ class stream_processor {
       try {
         v = pipeline_.source.time_field->evaluate(doc, eval_context{&event_meta_, nullptr});
       } catch (const reel::error& e) {
-        dead_letter(dlq_record("SourceOperator", "Failed to evaluate timeField: " + e.message(), &doc, m));
+        dead_letter(
+            dlq_record("SourceOperator", "Failed to evaluate timeField: " + e.message(), &doc, m));
         return;
       }
       auto date = as_date(v);
       if (!date) {
-        dead_letter(dlq_record("SourceOperator",
-                               "timeField must evaluate to a date, but it evaluated to " + type_name(v), &doc, m));
+        dead_letter(dlq_record(
+            "SourceOperator",
+            "timeField must evaluate to a date, but it evaluated to " + type_name(v), &doc, m));
         return;
       }
       t = *date;
@@ -422,7 +455,8 @@ class stream_processor {
     docs.push_back(std::move(doc));
     if (!run_stages(pipeline_.before_window, docs, m)) return;
     if (!window_) {
-      for (auto& d : docs) deliver(std::move(d), nullptr, m);
+      for (auto& d : docs)
+        deliver(std::move(d), nullptr, m);
       return;
     }
     if (!run_stages(pipeline_.window->per_event, docs, m)) return;
@@ -430,7 +464,8 @@ class stream_processor {
       const std::uint64_t seq = seq_++;
       placement where = placement::accepted;
       bool failed = false;
-      guarded_window([&] { where = window_->on_event(d, t, m.partition, now, seq); }, &d, &m, &failed);
+      guarded_window([&] { where = window_->on_event(d, t, m.partition, now, seq); }, &d, &m,
+                     &failed);
       if (failed) continue;
       const missed_windows& missed = window_->missed();
       if (where == placement::in_gap) {
@@ -439,7 +474,8 @@ class stream_processor {
         if (where == placement::late) ++late_count_;
         document record = dlq_record(pipeline_.window->operator_name, late_event_reason, &d, m);
         document starts = document::array();
-        for (timestamp s : missed.starts) starts.push_back(make_date(s));
+        for (timestamp s : missed.starts)
+          starts.push_back(make_date(s));
         record["missedWindowStartTimes"] = std::move(starts);
         dead_letter(std::move(record));
       }
@@ -447,8 +483,8 @@ class stream_processor {
   }
 
   /// Runs stateless stages; a failing document becomes a DLQ record. False when nothing is left.
-  bool run_stages(const std::vector<std::shared_ptr<const document_stage>>& stages, std::vector<document>& docs,
-                  const source_message& m) {
+  bool run_stages(const std::vector<std::shared_ptr<const document_stage>>& stages,
+                  std::vector<document>& docs, const source_message& m) {
     const eval_context ctx{&event_meta_, nullptr};
     for (const auto& stage : stages) {
       std::vector<document>& out = stage_out_;
@@ -460,7 +496,8 @@ class stream_processor {
         } catch (const reel::error& e) {
           // `d` may have been moved from: the record keeps what the stage received when it can.
           out.resize(before);
-          dead_letter(dlq_record(std::string(stage->operator_name()), e.message(), d.is_null() ? nullptr : &d, m));
+          dead_letter(dlq_record(std::string(stage->operator_name()), e.message(),
+                                 d.is_null() ? nullptr : &d, m));
           continue;
         }
         if (out.size() == before) ++filtered_count_;
@@ -474,7 +511,8 @@ class stream_processor {
   /// Runs `f` on the window; an expression failure inside it (a session key, a group key)
   /// becomes a DLQ record of the current document.
   template <class F>
-  void guarded_window(F&& f, const document* doc = nullptr, const source_message* m = nullptr, bool* failed = nullptr) {
+  void guarded_window(F&& f, const document* doc = nullptr, const source_message* m = nullptr,
+                      bool* failed = nullptr) {
     try {
       f();
     } catch (const reel::error& e) {
@@ -484,9 +522,11 @@ class stream_processor {
     }
   }
 
-  void on_window_output(const window_bounds& b, const document& partition, std::vector<document>&& docs) {
+  void on_window_output(const window_bounds& b, const document& partition,
+                        std::vector<document>&& docs) {
     const document start = make_date(b.start), end = make_date(b.end);
-    document meta = {{"source", {{"type", source_type_}}}, {"window", {{"start", start}, {"end", end}}}};
+    document meta = {{"source", {{"type", source_type_}}},
+                     {"window", {{"start", start}, {"end", end}}}};
     if (pipeline_.window->kind == window_kind::session) meta["window"]["partition"] = partition;
     const eval_context ctx{&meta, nullptr};
     for (const auto& stage : pipeline_.after_window) {
@@ -511,7 +551,8 @@ class stream_processor {
   void deliver(document&& d, const document*, const source_message& m) {
     if (options_.stream_meta) {
       document meta = {{"source", event_meta_["source"]}};
-      if (!m.position.is_null() && !meta["source"].contains("position")) meta["source"]["position"] = m.position;
+      if (!m.position.is_null() && !meta["source"].contains("position"))
+        meta["source"]["position"] = m.position;
       d["_stream_meta"] = std::move(meta);
     }
     emit(std::move(d));
@@ -520,12 +561,14 @@ class stream_processor {
   void emit(document&& d) {
     ++outputs_count_;
     output_bytes_ += detail::serialized_size(d);
-    for (const auto& f : outputs_) f(d);
+    for (const auto& f : outputs_)
+      f(d);
     if (sink_) {
       write_result r;
       sink_->write(std::span<const document>(&d, 1), r);
       for (const auto& [index, reason] : r.rejected) {
-        document record = base_record(pipeline_.sink->stage == "$merge" ? "MergeOperator" : "EmitOperator", reason);
+        document record = base_record(
+            pipeline_.sink->stage == "$merge" ? "MergeOperator" : "EmitOperator", reason);
         record["doc"] = d;
         dead_letter(std::move(record));
       }
@@ -538,7 +581,8 @@ class stream_processor {
             {"operatorName", op},
             {"errInfo", {{"reason", reason}}}};
   }
-  document dlq_record(const std::string& op, const std::string& reason, const document* doc, const source_message& m) const {
+  document dlq_record(const std::string& op, const std::string& reason, const document* doc,
+                      const source_message& m) const {
     document record = base_record(op, reason);
     if (doc) record["doc"] = *doc;
     document source = m.metadata.is_object() ? m.metadata : document::object();
@@ -551,7 +595,8 @@ class stream_processor {
   void dead_letter(document&& record) {
     ++dlq_count_;
     dlq_bytes_ += detail::serialized_size(record);
-    for (const auto& f : dead_letters_) f(record);
+    for (const auto& f : dead_letters_)
+      f(record);
     if (dlq_) {
       write_result r;
       dlq_->write(std::span<const document>(&record, 1), r);
@@ -569,9 +614,9 @@ class stream_processor {
   document event_meta_;   // what stages see: {source}
   document window_meta_;  // what the window's keys see: {source, window: placeholders}
   bool default_source_meta_ = true;
-  std::vector<document> batch_;      // the documents of the event being processed
+  std::vector<document> batch_;          // the documents of the event being processed
   std::vector<source_message> pending_;  // polled by process() but not pushed yet
-  std::vector<document> stage_out_;  // scratch for run_stages
+  std::vector<document> stage_out_;      // scratch for run_stages
   std::vector<callback> outputs_;
   std::vector<callback> dead_letters_;
   bool needs_now_ = false;

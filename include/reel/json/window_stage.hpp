@@ -64,13 +64,18 @@ inline const document& window_partition_marker() {
   static const document m = "\x01reel.window.partition";
   return m;
 }
-inline void replace_markers(document& d, const document& start, const document& end, const document& partition) {
+inline void replace_markers(document& d, const document& start, const document& end,
+                            const document& partition) {
   if (d.is_string()) {
-    if (d == window_start_marker()) d = start;
-    else if (d == window_end_marker()) d = end;
-    else if (d == window_partition_marker()) d = partition;
+    if (d == window_start_marker())
+      d = start;
+    else if (d == window_end_marker())
+      d = end;
+    else if (d == window_partition_marker())
+      d = partition;
   } else if (d.is_structured()) {
-    for (auto& v : d) replace_markers(v, start, end, partition);
+    for (auto& v : d)
+      replace_markers(v, start, end, partition);
   }
 }
 
@@ -122,7 +127,8 @@ inline bool window_meta_as_whole_values(const document& id) {
 inline bool group_runs_per_event(const document& spec) {
   if (!spec.is_object()) return true;  // compile_group reports the error
   for (const auto& [field, value] : spec.items()) {
-    if (field == "_id" ? !window_meta_as_whole_values(value) : reads_window_meta(value)) return false;
+    if (field == "_id" ? !window_meta_as_whole_values(value) : reads_window_meta(value))
+      return false;
   }
   return true;
 }
@@ -139,11 +145,13 @@ struct session_key_traits {
 
 /// What a closing window hands on: its bounds, the session partition (or null) and the output
 /// documents after the window's inner pipeline.
-using window_output = std::function<void(const window_bounds&, const document& partition, std::vector<document>&&)>;
+using window_output =
+    std::function<void(const window_bounds&, const document& partition, std::vector<document>&&)>;
 /// What a closing window hands on for a document that a stage of its inner pipeline could not
 /// process (the stage's operator name, the error message, the document): the window goes on
 /// with the other documents.
-using window_error = std::function<void(std::string_view operator_name, const std::string& reason, const document& doc)>;
+using window_error = std::function<void(std::string_view operator_name, const std::string& reason,
+                                        const document& doc)>;
 
 /// The running window of a JSON pipeline.
 class window_runtime {
@@ -151,8 +159,8 @@ class window_runtime {
   virtual ~window_runtime() = default;
   /// Places `doc` (event time `t`, from `partition`, processing time `now`); `meta` is the
   /// stream metadata the inner expressions see. Closes what the new watermark allows.
-  virtual placement on_event(const document& doc, timestamp t, partition_id partition, timestamp now,
-                             std::uint64_t seq) = 0;
+  virtual placement on_event(const document& doc, timestamp t, partition_id partition,
+                             timestamp now, std::uint64_t seq) = 0;
   [[nodiscard]] virtual const missed_windows& missed() const = 0;
   virtual void advance(timestamp now) = 0;
   virtual void flush() = 0;
@@ -160,7 +168,8 @@ class window_runtime {
   [[nodiscard]] virtual const watermark_tracker& tracker() const = 0;
   [[nodiscard]] virtual std::size_t open_windows() const = 0;
   [[nodiscard]] virtual std::size_t state_bytes() const = 0;
-  [[nodiscard]] virtual std::optional<window_explanation> explain(const document& partition, timestamp t) const = 0;
+  [[nodiscard]] virtual std::optional<window_explanation> explain(const document& partition,
+                                                                  timestamp t) const = 0;
   [[nodiscard]] virtual std::optional<timestamp> idle_close_time(timestamp end) const = 0;
   [[nodiscard]] virtual bool needs_processing_time() const = 0;
   [[nodiscard]] virtual nlohmann::json save() const = 0;
@@ -172,8 +181,9 @@ namespace detail {
 template <class Operator>
 class window_runtime_impl final : public window_runtime {
  public:
-  window_runtime_impl(std::shared_ptr<const window_definition> def, Operator op, const document* event_meta,
-                      std::optional<duration> partition_idle_timeout, window_output output, window_error error)
+  window_runtime_impl(std::shared_ptr<const window_definition> def, Operator op,
+                      const document* event_meta, std::optional<duration> partition_idle_timeout,
+                      window_output output, window_error error)
       : def_(std::move(def)),
         driver_(std::move(op), def_->policy, partition_idle_timeout),
         event_meta_(event_meta),
@@ -197,7 +207,8 @@ class window_runtime_impl final : public window_runtime {
   }
 
  private:
-  placement place(const document& doc, timestamp t, partition_id partition, timestamp now, std::uint64_t seq) {
+  placement place(const document& doc, timestamp t, partition_id partition, timestamp now,
+                  std::uint64_t seq) {
     return driver_.on_event(
         partition, t, now,
         [&](timestamp at, missed_windows& missed) {
@@ -228,7 +239,9 @@ class window_runtime_impl final : public window_runtime {
       return driver_.op().explain(t);
     }
   }
-  std::optional<timestamp> idle_close_time(timestamp end) const override { return driver_.idle_close_time(end); }
+  std::optional<timestamp> idle_close_time(timestamp end) const override {
+    return driver_.idle_close_time(end);
+  }
   bool needs_processing_time() const override { return driver_.needs_processing_time(); }
   nlohmann::json save() const override { return driver_.save(); }
   void load(const nlohmann::json& j) override { driver_.load(j); }
@@ -239,7 +252,9 @@ class window_runtime_impl final : public window_runtime {
 
   auto emitter() {
     if constexpr (is_session) {
-      return [this](const window_bounds& b, const document& pkey, const auto& entries) { close(b, pkey, entries); };
+      return [this](const window_bounds& b, const document& pkey, const auto& entries) {
+        close(b, pkey, entries);
+      };
     } else {
       return [this](const window_bounds& b, const auto& entries) { close(b, null_ref(), entries); };
     }
@@ -264,7 +279,8 @@ class window_runtime_impl final : public window_runtime {
         replace_markers(docs.back()["_id"], start, end, partition);
       }
     } else {
-      for (const auto& e : entries) docs = agg.documents(*e.state);
+      for (const auto& e : entries)
+        docs = agg.documents(*e.state);
     }
     const eval_context ctx{&meta, nullptr};
     for (const auto& stage : def_->at_close) {
@@ -276,7 +292,8 @@ class window_runtime_impl final : public window_runtime {
 
   /// Runs one stage of the inner pipeline on a closing window; a document that fails goes to
   /// `error_` (without one, the error propagates) and the others go on.
-  void run_at_close(const document_stage& stage, std::vector<document>& docs, const eval_context& ctx) {
+  void run_at_close(const document_stage& stage, std::vector<document>& docs,
+                    const eval_context& ctx) {
     auto report = [&](const document& d, const reel::error& e) {
       if (!error_) throw e;
       error_(stage.operator_name(), e.message(), d);
@@ -300,7 +317,8 @@ class window_runtime_impl final : public window_runtime {
       try {
         stage.apply_batch(docs, ctx);
       } catch (const reel::error& e) {
-        for (const document& d : docs) report(d, e);
+        for (const document& d : docs)
+          report(d, e);
         docs.clear();
       }
     }
@@ -317,31 +335,33 @@ class window_runtime_impl final : public window_runtime {
 
 /// Builds the runtime for a compiled window. `event_meta` points at the metadata object the
 /// processor fills for each event (it must outlive the runtime).
-inline std::unique_ptr<window_runtime> make_window_runtime(std::shared_ptr<const window_definition> def,
-                                                           const document* event_meta,
-                                                           std::optional<duration> partition_idle_timeout,
-                                                           window_output output, window_error error = {}) {
+inline std::unique_ptr<window_runtime> make_window_runtime(
+    std::shared_ptr<const window_definition> def, const document* event_meta,
+    std::optional<duration> partition_idle_timeout, window_output output, window_error error = {}) {
   auto ctx = std::make_shared<const eval_context>(eval_context{event_meta, nullptr});
   if (def->kind == window_kind::session) {
     if (def->group) {
       using op = session_window_operator<group_aggregation, document, detail::session_key_traits>;
       auto agg = group_aggregation(def->group, ctx);
-      return std::make_unique<detail::window_runtime_impl<op>>(def, op(agg, def->gap), event_meta, partition_idle_timeout,
+      return std::make_unique<detail::window_runtime_impl<op>>(def, op(agg, def->gap), event_meta,
+                                                               partition_idle_timeout,
                                                                std::move(output), std::move(error));
     }
     using op = session_window_operator<buffer_aggregation, document, detail::session_key_traits>;
-    return std::make_unique<detail::window_runtime_impl<op>>(def, op(buffer_aggregation{}, def->gap), event_meta,
-                                                             partition_idle_timeout, std::move(output), std::move(error));
+    return std::make_unique<detail::window_runtime_impl<op>>(
+        def, op(buffer_aggregation{}, def->gap), event_meta, partition_idle_timeout,
+        std::move(output), std::move(error));
   }
   if (def->group) {
     using op = sliced_window_operator<group_aggregation>;
-    return std::make_unique<detail::window_runtime_impl<op>>(def, op(group_aggregation(def->group, ctx), def->sliced),
-                                                             event_meta, partition_idle_timeout, std::move(output),
-                                                             std::move(error));
+    return std::make_unique<detail::window_runtime_impl<op>>(
+        def, op(group_aggregation(def->group, ctx), def->sliced), event_meta,
+        partition_idle_timeout, std::move(output), std::move(error));
   }
   using op = sliced_window_operator<buffer_aggregation>;
-  return std::make_unique<detail::window_runtime_impl<op>>(def, op(buffer_aggregation{}, def->sliced), event_meta,
-                                                           partition_idle_timeout, std::move(output), std::move(error));
+  return std::make_unique<detail::window_runtime_impl<op>>(
+      def, op(buffer_aggregation{}, def->sliced), event_meta, partition_idle_timeout,
+      std::move(output), std::move(error));
 }
 
 }  // namespace reel::json

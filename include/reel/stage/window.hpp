@@ -48,14 +48,15 @@ struct window_stage_base {
 
   void account(placement where, const missed_windows& missed, const In& e, timestamp t,
                stage_context& ctx) {
-    if (where == placement::accepted && missed.empty()) [[likely]] return;
+    if (where == placement::accepted && missed.empty()) [[likely]]
+      return;
     reject(where, missed, e, t, ctx);
   }
 
  private:
   /// Late, partially late and in-gap events: counted, and handed to the dead letter handler.
-  [[gnu::noinline]] void reject(placement where, const missed_windows& missed, const In& e, timestamp t,
-                                stage_context& ctx) {
+  [[gnu::noinline]] void reject(placement where, const missed_windows& missed, const In& e,
+                                timestamp t, stage_context& ctx) {
     if (where == placement::in_gap) {
       ++ctx.counters.in_gap;
       return;

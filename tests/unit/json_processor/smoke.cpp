@@ -18,7 +18,8 @@ TEST_CASE("a JSON tumbling window sums per movie", "[json][processor]") {
   sp.on_dead_letter([&](const document& d) { dlq.push_back(d); });
   sp.push(document::parse(R"({"movie": "Dune", "amountPaid": 10, "ts": "2024-06-01T20:00:01Z"})"));
   sp.push(document::parse(R"({"movie": "Up", "amountPaid": 30, "ts": "2024-06-01T20:00:02Z"})"));
-  sp.push(document::parse(R"({"movie": "Dune", "amountPaid": 5, "ts": "2024-06-01T20:00:29.999Z"})"));
+  sp.push(
+      document::parse(R"({"movie": "Dune", "amountPaid": 5, "ts": "2024-06-01T20:00:29.999Z"})"));
   sp.push(document::parse(R"({"movie": "Dune", "amountPaid": 0, "ts": "2024-06-01T20:00:40Z"})"));
   sp.push(document::parse(R"({"movie": "Dune", "amountPaid": 7, "ts": "2024-06-01T20:01:30Z"})"));
   REQUIRE(out.size() == 2);
@@ -27,7 +28,8 @@ TEST_CASE("a JSON tumbling window sums per movie", "[json][processor]") {
   sp.push(document::parse(R"({"movie": "Dune", "amountPaid": 7, "ts": "2024-06-01T20:00:10Z"})"));
   REQUIRE(dlq.size() == 1);
   CHECK(dlq[0]["errInfo"]["reason"] == "Input document arrived late.");
-  CHECK(dlq[0]["missedWindowStartTimes"] == document::parse(R"([{"$date": "2024-06-01T20:00:00.000Z"}])"));
+  CHECK(dlq[0]["missedWindowStartTimes"] ==
+        document::parse(R"([{"$date": "2024-06-01T20:00:00.000Z"}])"));
   sp.flush();
   REQUIRE(out.size() == 3);
   CHECK(sp.stats()["inputMessageCount"] == 6);

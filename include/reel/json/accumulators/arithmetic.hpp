@@ -15,18 +15,22 @@ namespace reel::json::detail {
 
 class sum_accumulator final : public unary_accumulator {
  public:
-  sum_accumulator(const document& arg, const std::string& where) : unary_accumulator(arg, where, "$sum") {}
+  sum_accumulator(const document& arg, const std::string& where)
+      : unary_accumulator(arg, where, "$sum") {}
   document init() const override { return 0; }
   void add_evaluated(document& s, document&& v, std::uint64_t) const override {
     if (auto n = as_numeric(v)) s = json::add(*as_numeric(s), *n).to_document();
   }
-  void merge(document& s, const document& o) const override { s = json::add(*as_numeric(s), *as_numeric(o)).to_document(); }
+  void merge(document& s, const document& o) const override {
+    s = json::add(*as_numeric(s), *as_numeric(o)).to_document();
+  }
   document result(const document& s) const override { return s; }
 };
 
 class avg_accumulator final : public unary_accumulator {
  public:
-  avg_accumulator(const document& arg, const std::string& where) : unary_accumulator(arg, where, "$avg") {}
+  avg_accumulator(const document& arg, const std::string& where)
+      : unary_accumulator(arg, where, "$avg") {}
   document init() const override { return document::array({0, 0}); }
   void add_evaluated(document& s, document&& v, std::uint64_t) const override {
     if (auto n = as_numeric(v)) {
@@ -47,13 +51,16 @@ class avg_accumulator final : public unary_accumulator {
 class count_accumulator final : public accumulator {
  public:
   count_accumulator(const document& arg, const std::string& where) {
-    if (!arg.is_object() || !arg.empty()) throw_error("reel.pipeline.bad_accumulator", where, "$count takes an empty object: {}");
+    if (!arg.is_object() || !arg.empty())
+      throw_error("reel.pipeline.bad_accumulator", where, "$count takes an empty object: {}");
   }
   document init() const override { return 0; }
   void add(document& s, const document&, const eval_context&, std::uint64_t) const override {
     s = s.get<std::int64_t>() + 1;
   }
-  void merge(document& s, const document& o) const override { s = s.get<std::int64_t>() + o.get<std::int64_t>(); }
+  void merge(document& s, const document& o) const override {
+    s = s.get<std::int64_t>() + o.get<std::int64_t>();
+  }
   document result(const document& s) const override { return s; }
 };
 
@@ -81,9 +88,10 @@ class std_dev_accumulator final : public unary_accumulator {
     }
     const double total = static_cast<double>(n1 + n2);
     const double delta = o[1].get<double>() - s[1].get<double>();
-    s = document::array({n1 + n2, s[1].get<double>() + delta * static_cast<double>(n2) / total,
-                         s[2].get<double>() + o[2].get<double>() +
-                             delta * delta * static_cast<double>(n1) * static_cast<double>(n2) / total});
+    s = document::array(
+        {n1 + n2, s[1].get<double>() + delta * static_cast<double>(n2) / total,
+         s[2].get<double>() + o[2].get<double>() +
+             delta * delta * static_cast<double>(n1) * static_cast<double>(n2) / total});
   }
   document result(const document& s) const override {
     const auto n = s[0].get<std::int64_t>();
@@ -100,7 +108,8 @@ class std_dev_accumulator final : public unary_accumulator {
 /// so every result is one of the inputs.
 class percentile_accumulator final : public split_accumulator {
  public:
-  percentile_accumulator(const document& arg, const std::string& where, bool median) : median_(median) {
+  percentile_accumulator(const document& arg, const std::string& where, bool median)
+      : median_(median) {
     const char* op = median ? "$median" : "$percentile";
     input_ = compile_expression(required_field(arg, "input", where, op), where + "/input");
     const document& method = required_field(arg, "method", where, op);
@@ -112,36 +121,45 @@ class percentile_accumulator final : public split_accumulator {
       ps_ = {0.5};
     } else {
       const document& p = required_field(arg, "p", where, op);
-      if (!p.is_array() || p.empty()) throw_error("reel.pipeline.bad_accumulator", where + "/p", "$percentile 'p' must be a non-empty array");
+      if (!p.is_array() || p.empty())
+        throw_error("reel.pipeline.bad_accumulator", where + "/p",
+                    "$percentile 'p' must be a non-empty array");
       for (const auto& v : p) {
         if (!v.is_number() || v.get<double>() < 0 || v.get<double>() > 1) {
-          throw_error("reel.pipeline.bad_accumulator", where + "/p", "$percentile 'p' values must be numbers between 0 and 1");
+          throw_error("reel.pipeline.bad_accumulator", where + "/p",
+                      "$percentile 'p' values must be numbers between 0 and 1");
         }
         ps_.push_back(v.get<double>());
       }
     }
   }
   document init() const override { return document::array(); }
-  document evaluate(const document& doc, const eval_context& ctx) const override { return input_.evaluate(doc, ctx); }
+  document evaluate(const document& doc, const eval_context& ctx) const override {
+    return input_.evaluate(doc, ctx);
+  }
   void add_evaluated(document& s, document&& v, std::uint64_t) const override {
     if (auto n = as_numeric(v)) s.push_back(n->to_double());
   }
   void merge(document& s, const document& o) const override {
-    for (const auto& v : o) s.push_back(v);
+    for (const auto& v : o)
+      s.push_back(v);
   }
   document result(const document& s) const override {
     std::vector<double> values;
     values.reserve(s.size());
-    for (const auto& v : s) values.push_back(v.get<double>());
+    for (const auto& v : s)
+      values.push_back(v.get<double>());
     std::sort(values.begin(), values.end());
     auto at = [&](double p) -> document {
       if (values.empty()) return nullptr;
-      const auto rank = static_cast<std::size_t>(std::max(1.0, std::ceil(p * static_cast<double>(values.size()))));
+      const auto rank = static_cast<std::size_t>(
+          std::max(1.0, std::ceil(p * static_cast<double>(values.size()))));
       return values[std::min(rank, values.size()) - 1];
     };
     if (median_) return at(0.5);
     document out = document::array();
-    for (double p : ps_) out.push_back(at(p));
+    for (double p : ps_)
+      out.push_back(at(p));
     return out;
   }
 

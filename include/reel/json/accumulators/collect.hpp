@@ -12,7 +12,8 @@ namespace reel::json::detail {
 
 class push_accumulator final : public unary_accumulator {
  public:
-  push_accumulator(const document& arg, const std::string& where) : unary_accumulator(arg, where, "$push") {}
+  push_accumulator(const document& arg, const std::string& where)
+      : unary_accumulator(arg, where, "$push") {}
   document init() const override { return document::array(); }
   void add_evaluated(document& s, document&& v, std::uint64_t seq) const override {
     if (is_missing(v)) return;
@@ -21,18 +22,21 @@ class push_accumulator final : public unary_accumulator {
   void merge(document& s, const document& o) const override { s = merge_by_seq(s, o); }
   document result(const document& s) const override {
     document out = document::array();
-    for (const auto& item : s) out.push_back(item[1]);
+    for (const auto& item : s)
+      out.push_back(item[1]);
     return out;
   }
 };
 
 class add_to_set_accumulator final : public unary_accumulator {
  public:
-  add_to_set_accumulator(const document& arg, const std::string& where) : unary_accumulator(arg, where, "$addToSet") {}
+  add_to_set_accumulator(const document& arg, const std::string& where)
+      : unary_accumulator(arg, where, "$addToSet") {}
   document init() const override { return document::array(); }
   void add_evaluated(document& s, document&& v, std::uint64_t) const override { offer(s, v); }
   void merge(document& s, const document& o) const override {
-    for (const auto& v : o) offer(s, v);
+    for (const auto& v : o)
+      offer(s, v);
   }
   document result(const document& s) const override { return s; }
 
@@ -54,7 +58,8 @@ class merge_objects_accumulator final : public unary_accumulator {
   document evaluate(const document& doc, const eval_context& ctx) const override {
     document v = unary_accumulator::evaluate(doc, ctx);
     if (!is_missing(v) && !v.is_null() && !v.is_object()) {
-      throw_error("reel.expression.evaluation_failed", "", "$mergeObjects requires object inputs, but input is of type " + type_name(v));
+      throw_error("reel.expression.evaluation_failed", "",
+                  "$mergeObjects requires object inputs, but input is of type " + type_name(v));
     }
     return v;
   }
@@ -66,7 +71,8 @@ class merge_objects_accumulator final : public unary_accumulator {
   document result(const document& s) const override {
     document out = document::object();
     for (const auto& item : s) {
-      for (const auto& [k, v] : item[1].items()) out[k] = v;
+      for (const auto& [k, v] : item[1].items())
+        out[k] = v;
     }
     return out;
   }

@@ -15,12 +15,15 @@
 namespace reel::json::detail {
 
 /// `{"input": ..., "n": ...}`-style arguments: the field or a definition error.
-inline const document& required_field(const document& arg, const char* field, const std::string& where,
-                                      const char* op) {
-  if (!arg.is_object()) throw_error("reel.pipeline.bad_accumulator", where, std::string(op) + " takes an object argument");
+inline const document& required_field(const document& arg, const char* field,
+                                      const std::string& where, const char* op) {
+  if (!arg.is_object())
+    throw_error("reel.pipeline.bad_accumulator", where,
+                std::string(op) + " takes an object argument");
   auto it = arg.find(field);
   if (it == arg.end()) {
-    throw_error("reel.pipeline.bad_accumulator", where, std::string(op) + " requires '" + field + "'");
+    throw_error("reel.pipeline.bad_accumulator", where,
+                std::string(op) + " requires '" + field + "'");
   }
   return *it;
 }
@@ -28,7 +31,8 @@ inline const document& required_field(const document& arg, const char* field, co
 /// A positive integer `n` (constant), else a definition error.
 inline std::size_t positive_n(const document& n, const std::string& where, const char* op) {
   if (!n.is_number_integer() || n.get<std::int64_t>() < 1) {
-    throw_error("reel.pipeline.bad_accumulator", where + "/n", std::string(op) + " requires 'n' to be a positive integer");
+    throw_error("reel.pipeline.bad_accumulator", where + "/n",
+                std::string(op) + " requires 'n' to be a positive integer");
   }
   return static_cast<std::size_t>(n.get<std::int64_t>());
 }
@@ -38,7 +42,8 @@ inline document merge_by_seq(const document& a, const document& b) {
   document out = document::array();
   std::size_t i = 0, j = 0;
   while (i < a.size() || j < b.size()) {
-    if (j == b.size() || (i < a.size() && a[i][0].get<std::uint64_t>() <= b[j][0].get<std::uint64_t>())) {
+    if (j == b.size() ||
+        (i < a.size() && a[i][0].get<std::uint64_t>() <= b[j][0].get<std::uint64_t>())) {
       out.push_back(a[i++]);
     } else {
       out.push_back(b[j++]);
@@ -54,8 +59,9 @@ inline void insert_by_seq(document& list, document item) {
     list.push_back(std::move(item));
     return;
   }
-  auto at = std::upper_bound(list.begin(), list.end(), seq,
-                             [](std::uint64_t s, const document& e) { return s < e[0].get<std::uint64_t>(); });
+  auto at = std::upper_bound(list.begin(), list.end(), seq, [](std::uint64_t s, const document& e) {
+    return s < e[0].get<std::uint64_t>();
+  });
   list.insert(at, std::move(item));
 }
 
@@ -63,10 +69,12 @@ inline void insert_by_seq(document& list, document item) {
 /// the state, never throws): `add` is the two in a row.
 class split_accumulator : public accumulator {
  public:
-  void add(document& s, const document& doc, const eval_context& ctx, std::uint64_t seq) const final {
+  void add(document& s, const document& doc, const eval_context& ctx,
+           std::uint64_t seq) const final {
     add_value(s, evaluate(doc, ctx), doc, ctx, seq);
   }
-  void add_value(document& s, document&& value, const document&, const eval_context&, std::uint64_t seq) const final {
+  void add_value(document& s, document&& value, const document&, const eval_context&,
+                 std::uint64_t seq) const final {
     add_evaluated(s, std::move(value), seq);
   }
 
@@ -80,13 +88,16 @@ class unary_accumulator : public split_accumulator {
  public:
   unary_accumulator(const document& arg, const std::string& where, const char* op)
       : input_(compile_unary(arg, where, op)) {}
-  document evaluate(const document& doc, const eval_context& ctx) const override { return input_.evaluate(doc, ctx); }
+  document evaluate(const document& doc, const eval_context& ctx) const override {
+    return input_.evaluate(doc, ctx);
+  }
 
  private:
   static expression compile_unary(const document& arg, const std::string& where, const char* op) {
     if (arg.is_array()) {
       throw_error("reel.pipeline.bad_accumulator", where,
-                  std::string("the ") + op + " accumulator is a unary operator: it takes one expression, not an array");
+                  std::string("the ") + op +
+                      " accumulator is a unary operator: it takes one expression, not an array");
     }
     return compile_expression(arg, where);
   }

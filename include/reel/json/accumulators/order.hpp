@@ -45,10 +45,14 @@ class arrival_accumulator final : public unary_accumulator {
     if (o.is_null()) return;
     if (s.is_null() || wins(o[0].get<std::uint64_t>(), s[0].get<std::uint64_t>())) s = o;
   }
-  document result(const document& s) const override { return s.is_null() ? document(nullptr) : s[1]; }
+  document result(const document& s) const override {
+    return s.is_null() ? document(nullptr) : s[1];
+  }
 
  private:
-  bool wins(std::uint64_t candidate, std::uint64_t current) const { return last_ ? candidate >= current : candidate < current; }
+  bool wins(std::uint64_t candidate, std::uint64_t current) const {
+    return last_ ? candidate >= current : candidate < current;
+  }
   bool last_;
 };
 
@@ -61,7 +65,9 @@ class arrival_n_accumulator final : public split_accumulator {
     n_ = positive_n(required_field(arg, "n", where, op), where, op);
   }
   document init() const override { return document::array(); }
-  document evaluate(const document& doc, const eval_context& ctx) const override { return input_.evaluate(doc, ctx); }
+  document evaluate(const document& doc, const eval_context& ctx) const override {
+    return input_.evaluate(doc, ctx);
+  }
   void add_evaluated(document& s, document&& v, std::uint64_t seq) const override {
     insert_by_seq(s, document::array({seq, is_missing(v) ? document(nullptr) : std::move(v)}));
     trim(s);
@@ -72,13 +78,15 @@ class arrival_n_accumulator final : public split_accumulator {
   }
   document result(const document& s) const override {
     document out = document::array();
-    for (const auto& item : s) out.push_back(item[1]);
+    for (const auto& item : s)
+      out.push_back(item[1]);
     return out;
   }
 
  private:
   void trim(document& s) const {
-    while (s.size() > n_) s.erase(last_ ? s.begin() : s.end() - 1);
+    while (s.size() > n_)
+      s.erase(last_ ? s.begin() : s.end() - 1);
   }
   expression input_;
   std::size_t n_ = 1;
@@ -88,16 +96,20 @@ class arrival_n_accumulator final : public split_accumulator {
 /// `$minN` / `$maxN: {input, n}`: nulls and missing ignored; best first.
 class extreme_n_accumulator final : public split_accumulator {
  public:
-  extreme_n_accumulator(const document& arg, const std::string& where, bool largest) : largest_(largest) {
+  extreme_n_accumulator(const document& arg, const std::string& where, bool largest)
+      : largest_(largest) {
     const char* op = largest ? "$maxN" : "$minN";
     input_ = compile_expression(required_field(arg, "input", where, op), where + "/input");
     n_ = positive_n(required_field(arg, "n", where, op), where, op);
   }
   document init() const override { return document::array(); }
-  document evaluate(const document& doc, const eval_context& ctx) const override { return input_.evaluate(doc, ctx); }
+  document evaluate(const document& doc, const eval_context& ctx) const override {
+    return input_.evaluate(doc, ctx);
+  }
   void add_evaluated(document& s, document&& v, std::uint64_t) const override { offer(s, v); }
   void merge(document& s, const document& o) const override {
-    for (const auto& v : o) offer(s, v);
+    for (const auto& v : o)
+      offer(s, v);
   }
   document result(const document& s) const override { return s; }
 
@@ -116,19 +128,22 @@ class extreme_n_accumulator final : public split_accumulator {
   bool largest_;
 };
 
-/// `$top`, `$bottom`, `$topN`, `$bottomN: {n, sortBy, output}`: state `[[sortKeys, seq, output], ...]`
-/// best first; `$bottom` keeps the last ones of the sort order.
+/// `$top`, `$bottom`, `$topN`, `$bottomN: {n, sortBy, output}`: state `[[sortKeys, seq, output],
+/// ...]` best first; `$bottom` keeps the last ones of the sort order.
 class ranked_accumulator final : public split_accumulator {
  public:
-  ranked_accumulator(const document& arg, const std::string& where, const char* op, bool bottom, bool with_n)
+  ranked_accumulator(const document& arg, const std::string& where, const char* op, bool bottom,
+                     bool with_n)
       : bottom_(bottom), with_n_(with_n) {
     const document& sort_by = required_field(arg, "sortBy", where, op);
     if (!sort_by.is_object() || sort_by.empty()) {
-      throw_error("reel.pipeline.bad_accumulator", where + "/sortBy", std::string(op) + " 'sortBy' must be a non-empty object");
+      throw_error("reel.pipeline.bad_accumulator", where + "/sortBy",
+                  std::string(op) + " 'sortBy' must be a non-empty object");
     }
     for (const auto& [field, direction] : sort_by.items()) {
       if (direction != 1 && direction != -1) {
-        throw_error("reel.pipeline.bad_accumulator", where + "/sortBy/" + field, "sort direction must be 1 or -1");
+        throw_error("reel.pipeline.bad_accumulator", where + "/sortBy/" + field,
+                    "sort direction must be 1 or -1");
       }
       keys_.emplace_back(field_path(field, where + "/sortBy"), direction.get<int>());
     }
@@ -136,7 +151,8 @@ class ranked_accumulator final : public split_accumulator {
     if (with_n) {
       n_ = positive_n(required_field(arg, "n", where, op), where, op);
     } else if (arg.contains("n")) {
-      throw_error("reel.pipeline.bad_accumulator", where + "/n", std::string(op) + " does not take 'n'");
+      throw_error("reel.pipeline.bad_accumulator", where + "/n",
+                  std::string(op) + " does not take 'n'");
     }
   }
   document init() const override { return document::array(); }
@@ -148,13 +164,15 @@ class ranked_accumulator final : public split_accumulator {
       sort_values.push_back(is_missing(v) ? document(nullptr) : std::move(v));
     }
     document out = output_.evaluate(doc, ctx);
-    return document::array({std::move(sort_values), is_missing(out) ? document(nullptr) : std::move(out)});
+    return document::array(
+        {std::move(sort_values), is_missing(out) ? document(nullptr) : std::move(out)});
   }
   void add_evaluated(document& s, document&& v, std::uint64_t seq) const override {
     offer(s, document::array({std::move(v[0]), seq, std::move(v[1])}));
   }
   void merge(document& s, const document& o) const override {
-    for (const auto& item : o) offer(s, item);
+    for (const auto& item : o)
+      offer(s, item);
   }
   /// `$bottomN` keeps its best (the last of the sort order) first, and returns them in sort
   /// order as MongoDB does.
@@ -162,9 +180,11 @@ class ranked_accumulator final : public split_accumulator {
     if (!with_n_) return s.empty() ? document(nullptr) : s[0][2];
     document out = document::array();
     if (bottom_) {
-      for (auto it = s.rbegin(); it != s.rend(); ++it) out.push_back((*it)[2]);
+      for (auto it = s.rbegin(); it != s.rend(); ++it)
+        out.push_back((*it)[2]);
     } else {
-      for (const auto& item : s) out.push_back(item[2]);
+      for (const auto& item : s)
+        out.push_back(item[2]);
     }
     return out;
   }
@@ -176,7 +196,8 @@ class ranked_accumulator final : public split_accumulator {
       const int c = compare_values(a[0][i], b[0][i]) * keys_[i].second;
       if (c != 0) return bottom_ ? c > 0 : c < 0;
     }
-    return bottom_ ? a[1].get<std::uint64_t>() > b[1].get<std::uint64_t>() : a[1].get<std::uint64_t>() < b[1].get<std::uint64_t>();
+    return bottom_ ? a[1].get<std::uint64_t>() > b[1].get<std::uint64_t>()
+                   : a[1].get<std::uint64_t>() < b[1].get<std::uint64_t>();
   }
   void offer(document& s, const document& item) const {
     auto cmp = [this](const document& a, const document& b) { return before(a, b); };
