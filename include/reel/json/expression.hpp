@@ -3,9 +3,9 @@
 /// MongoDB aggregation expressions, compiled once into a tree and evaluated per event without
 /// re-parsing: field paths (`"$a.b"`), variables (`$$ROOT`, `$$CURRENT`, `$$REMOVE`, `$let`
 /// and iteration variables, external variables), literals, and the operators listed in
-/// `detail/ops_*.hpp` (arithmetic, comparison, boolean, conditional, string, array, type
-/// conversion, date, `$meta`). Semantics follow MongoDB: BSON comparison order, integer
-/// promotion on overflow, null/missing handling per operator.
+/// `detail/ops_*.hpp` (arithmetic, comparison, boolean, conditional, string, array, set, type
+/// conversion, date, trigonometry, bitwise, statistics, random, `$meta`). Semantics follow MongoDB:
+/// BSON comparison order, integer promotion on overflow, null/missing handling per operator.
 ///
 /// Definition errors throw `reel::error` with a stable id and the JSON pointer of the culprit:
 /// `reel.expression.unknown_operator`, `reel.expression.bad_arguments`,
@@ -39,6 +39,8 @@
 #include "reel/json/detail/ops_convert.hpp"
 #include "reel/json/detail/ops_date.hpp"
 #include "reel/json/detail/ops_logic.hpp"
+#include "reel/json/detail/ops_math.hpp"
+#include "reel/json/detail/ops_set.hpp"
 #include "reel/json/detail/ops_string.hpp"
 #include "reel/json/eval_context.hpp"
 #include "reel/json/value.hpp"
@@ -120,6 +122,8 @@ inline const std::unordered_map<std::string_view, op_spec>& operator_table() {
     register_array_ops(t);
     register_convert_ops(t);
     register_date_ops(t);
+    register_set_ops(t);
+    register_math_ops(t);
     return t;
   }();
   return table;
@@ -127,53 +131,9 @@ inline const std::unordered_map<std::string_view, op_spec>& operator_table() {
 
 /// MongoDB operators Reel knows of but does not implement (for a clearer message).
 inline bool is_unsupported_operator(std::string_view op) noexcept {
-  static constexpr std::string_view names[] = {"$function",
-                                               "$accumulator",
-                                               "$rand",
-                                               "$sampleRate",
-                                               "$setUnion",
-                                               "$setIntersection",
-                                               "$setDifference",
-                                               "$setEquals",
-                                               "$setIsSubset",
-                                               "$sortArray",
-                                               "$binarySize",
-                                               "$bsonSize",
-                                               "$tsIncrement",
-                                               "$tsSecond",
-                                               "$setField",
-                                               "$unsetField",
-                                               "$toHashedIndexKey",
-                                               "$currentDate",
-                                               "$createUUID",
-                                               "$firstN",
-                                               "$lastN",
-                                               "$maxN",
-                                               "$minN",
-                                               "$median",
-                                               "$percentile",
-                                               "$stdDevPop",
-                                               "$stdDevSamp",
-                                               "$toUUID",
-                                               "$sin",
-                                               "$cos",
-                                               "$tan",
-                                               "$asin",
-                                               "$acos",
-                                               "$atan",
-                                               "$atan2",
-                                               "$sinh",
-                                               "$cosh",
-                                               "$tanh",
-                                               "$asinh",
-                                               "$acosh",
-                                               "$atanh",
-                                               "$degreesToRadians",
-                                               "$radiansToDegrees",
-                                               "$bitAnd",
-                                               "$bitOr",
-                                               "$bitXor",
-                                               "$bitNot"};
+  static constexpr std::string_view names[] = {
+      "$function",    "$accumulator", "$sampleRate",       "$binarySize",  "$bsonSize",
+      "$tsIncrement", "$tsSecond",    "$toHashedIndexKey", "$currentDate", "$toUUID"};
   for (auto n : names) {
     if (n == op) return true;
   }
@@ -195,6 +155,9 @@ inline node compile_variable(compiler& c, std::string_view text, const std::stri
     n.path = field_path();
     return n;
   }
+  // As in MongoDB, these are the plain strings "descend", "prune" and "keep": `$redact` compares
+  // its expression's result with those values, so `{"$redact": "$action"}` on a document whose
+  // `action` is "prune" prunes it, exactly as MongoDB does.
   if (name == "DESCEND" || name == "PRUNE" || name == "KEEP") {
     std::string v = name;
     for (char& ch : v)

@@ -275,6 +275,63 @@ TEST_CASE("$mergeObjects, $getField, $type, $isNumber", "[json][expression][obje
   CHECK(ev(R"({"$isNumber": {"$numberDecimal": "1"}})") == "true");
 }
 
+TEST_CASE("$setField, $unsetField", "[json][expression][object]") {
+  const char* doc = R"({"_id": 1, "item": "sweatshirt", "qty": 300})";
+  // Dots are part of the name: no implicit traversal.
+  CHECK(ev(R"({"$setField": {"field": "price.usd", "input": "$$ROOT", "value": 45.99}})", doc) ==
+        R"({"_id":1,"item":"sweatshirt","qty":300,"price.usd":45.99})");
+  CHECK(ev(R"({"$setField": {"field": "qty", "input": "$$ROOT", "value": {"$add": ["$qty", 1]}}})",
+           doc) == R"({"_id":1,"item":"sweatshirt","qty":301})");  // keeps its position
+  CHECK(ev(R"({"$setField": {"field": "o", "input": {"a": 1}, "value": {"b": [1, "$qty"]}}})",
+           doc) == R"({"a":1,"o":{"b":[1,300]}})");
+  CHECK(ev(R"({"$setField": {"field": "n", "input": {"a": 1}, "value": null}})") ==
+        R"({"a":1,"n":null})");
+  // $$REMOVE (or any missing value) removes the field.
+  CHECK(ev(R"({"$setField": {"field": "item", "input": "$$ROOT", "value": "$$REMOVE"}})", doc) ==
+        R"({"_id":1,"qty":300})");
+  CHECK(ev(R"({"$setField": {"field": "item", "input": "$$ROOT", "value": "$nope"}})", doc) ==
+        R"({"_id":1,"qty":300})");
+  CHECK(ev(R"({"$setField": {"field": "zz", "input": "$$ROOT", "value": "$$REMOVE"}})", doc) ==
+        R"({"_id":1,"item":"sweatshirt","qty":300})");
+  // A name starting with '$' through $literal.
+  CHECK(ev(R"({"$setField": {"field": {"$literal": "$price"}, "input": "$$ROOT", "value": 9}})",
+           R"({"_id": 1, "$price": 5})") == R"({"_id":1,"$price":9})");
+  CHECK(ev(R"({"$unsetField": {"field": {"$literal": "$price"}, "input": "$$ROOT"}})",
+           R"({"_id": 1, "$price": 5})") == R"({"_id":1})");
+  CHECK(
+      ev(R"({"$unsetField": {"field": "a.b", "input": {"$literal": {"a.b": 1, "a": {"b": 2}}}}})") ==
+      R"({"a":{"b":2}})");
+  CHECK(ev(R"({"$unsetField": {"field": "x", "input": "$o"}})", R"({"o": {"x": 1, "y": 2}})") ==
+        R"({"y":2})");
+  // Nested updates compose.
+  CHECK(ev(R"({"$setField": {"field": "o", "input": "$$ROOT", "value": {"$setField": {"field": "y",
+             "input": "$o", "value": 3}}}})",
+           R"({"o": {"x": 1}})") == R"({"o":{"x":1,"y":3}})");
+  CHECK(ev(R"({"$setField": {"field": "a", "input": null, "value": 1}})") == "null");
+  CHECK(ev(R"({"$unsetField": {"field": "a", "input": "$missing"}})") == "null");
+  CHECK(eval_error(R"({"$setField": {"field": "a", "input": 5, "value": 1}})") ==
+        "[reel.expression.evaluation_failed] at /x: $setField requires 'input' to evaluate to an "
+        "object, found int");
+  CHECK(eval_error(R"({"$unsetField": {"field": "a", "input": "$d"}})",
+                   R"({"d": {"$date": "2024-01-01T00:00:00Z"}})") ==
+        "[reel.expression.evaluation_failed] at /x: $unsetField requires 'input' to evaluate to an "
+        "object, found date");
+  CHECK(compile_error(R"({"$setField": {"field": "$price", "input": "$$ROOT", "value": 1}})") ==
+        "[reel.expression.bad_arguments] at /x/$setField/field: $setField requires 'field' to be a "
+        "constant string; use $literal for a field name that starts with '$'");
+  CHECK(compile_error(R"({"$unsetField": {"field": 5, "input": "$$ROOT"}})") ==
+        "[reel.expression.bad_arguments] at /x/$unsetField/field: $unsetField requires 'field' to "
+        "be a string, found int");
+  CHECK(compile_error(R"({"$setField": {"field": "a", "input": "$$ROOT"}})") ==
+        "[reel.expression.bad_arguments] at /x: $setField requires an argument named 'value'");
+  CHECK(compile_error(R"({"$unsetField": {"field": "a", "input": "$$ROOT", "value": 1}})") ==
+        "[reel.expression.bad_arguments] at /x: $unsetField does not take an argument named "
+        "'value'");
+  CHECK(compile_error(R"({"$setField": "a"})") ==
+        "[reel.expression.bad_arguments] at /x: $setField requires an object as its argument, "
+        "found string");
+}
+
 TEST_CASE("$meta reads the stream metadata", "[json][expression][meta]") {
   using namespace reel::json;
   const document meta = reel_test::J(R"({"source": {"type": "kafka", "partition": 3},

@@ -2,11 +2,17 @@
 /// \file
 /// Array expression operators: `$size $arrayElemAt $first $last $filter $map $reduce $in
 /// $concatArrays $slice $reverseArray $range $isArray $indexOfArray $arrayToObject
-/// $objectToArray $zip $allElementsTrue $anyElementTrue`.
+/// $objectToArray $zip $allElementsTrue $anyElementTrue $sortArray` and the array forms of
+/// `$firstN $lastN $maxN $minN` (`{n, input}`; the `$group` accumulators of the same names are in
+/// `json/accumulators`).
 #pragma once
 
 #include <algorithm>
+#include <memory>
+#include <optional>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "reel/json/detail/expr_core.hpp"
 
@@ -529,6 +535,177 @@ const document& eval_all_any(const node& n, const scope& s, document& out) {
   return out;
 }
 
+/// `$sortArray`'s `sortBy`: the whole value (`direction` 1 or -1), or document fields.
+struct sort_array_spec {
+  int direction = 0;  ///< 1 or -1 for a whole-value sort, 0 for `keys`
+  std::vector<std::pair<field_path, int>> keys;
+};
+
+/// The value of `path` inside `e` for a `$sortArray` key: objects only (no array traversal, no
+/// positional components); anything else, missing included, is null.
+inline const document& sort_array_key(const document& e, const field_path& path) {
+  const document* cur = &e;
+  for (const auto& part : path.parts()) {
+    if (type_of(*cur) != bson_type::object) return null_ref();
+    auto it = cur->find(part);
+    if (it == cur->end()) return null_ref();
+    cur = &*it;
+  }
+  return *cur;
+}
+
+inline const document& eval_sort_array(const node& n, const scope& s, document& out) {
+  document t;
+  const document& a = ev(n.args[0], s, t);
+  if (is_nullish(a)) return null_ref();
+  if (!a.is_array()) {
+    eval_fail(
+        n, "The input argument to $sortArray must be an array, but was of type: " + type_name(a));
+  }
+  const auto& spec = *static_cast<const sort_array_spec*>(n.data.get());
+  std::vector<const document*> items;
+  items.reserve(a.size());
+  for (const auto& e : a)
+    items.push_back(&e);
+  if (spec.direction != 0) {
+    std::stable_sort(items.begin(), items.end(), [&](const document* x, const document* y) {
+      return spec.direction * compare_values(*x, *y) < 0;
+    });
+  } else {
+    std::stable_sort(items.begin(), items.end(), [&](const document* x, const document* y) {
+      for (const auto& [path, direction] : spec.keys) {
+        const int c = compare_values(sort_array_key(*x, path), sort_array_key(*y, path));
+        if (c != 0) return direction * c < 0;
+      }
+      return false;
+    });
+  }
+  document result = document::array();
+  for (const document* e : items)
+    result.push_back(*e);
+  out = std::move(result);
+  return out;
+}
+
+/// A `$sortArray` direction: 1 or -1.
+inline int sort_direction(const document& d, const std::string& where) {
+  auto i = is_number(d) ? integral_of(d) : std::nullopt;
+  if (!i || (*i != 1 && *i != -1)) {
+    bad_arguments(where, "$sortArray sort direction must be 1 or -1, found " + d.dump());
+  }
+  return static_cast<int>(*i);
+}
+
+/// `{input, sortBy}`; `sortBy` is parsed here, not evaluated.
+inline node compile_sort_array(compiler& c, const op_spec& spec, const document& arg,
+                               const std::string& where) {
+  node n;
+  n.fn = spec.eval;
+  n.op = spec.name;
+  n.where = where;
+  if (!arg.is_object()) {
+    bad_arguments(where, "$sortArray requires an object as its argument, found " + type_name(arg));
+  }
+  const std::string base = pointer_append(where, spec.name);
+  const std::vector<std::string> allowed{"input", "sortBy"};
+  for (auto it = arg.begin(); it != arg.end(); ++it) {
+    if (std::find(allowed.begin(), allowed.end(), it.key()) == allowed.end()) {
+      bad_arguments(where, "$sortArray does not take an argument named '" + it.key() + "'" +
+                               reel::detail::did_you_mean(it.key(), allowed));
+    }
+  }
+  for (const char* required : {"input", "sortBy"}) {
+    if (!arg.contains(required)) {
+      bad_arguments(where, std::string("$sortArray requires an argument named '") + required + "'");
+    }
+  }
+  n.args.push_back(c.compile(arg["input"], pointer_append(base, "input")));
+  const document& sort_by = arg["sortBy"];
+  const std::string sw = pointer_append(base, "sortBy");
+  auto sorted = std::make_shared<sort_array_spec>();
+  if (type_of(sort_by) == bson_type::object) {
+    if (sort_by.empty()) bad_arguments(sw, "$sortArray requires a non-empty 'sortBy' document");
+    for (auto it = sort_by.begin(); it != sort_by.end(); ++it) {
+      const std::string kw = pointer_append(sw, it.key());
+      sorted->keys.emplace_back(field_path(it.key(), kw), sort_direction(*it, kw));
+    }
+  } else if (is_number(sort_by)) {
+    sorted->direction = sort_direction(sort_by, sw);
+  } else {
+    bad_arguments(sw,
+                  "$sortArray requires 'sortBy' to be 1, -1 or a document of field "
+                  "directions, found " +
+                      type_name(sort_by));
+  }
+  n.data = std::move(sorted);
+  return n;
+}
+
+/// Checks the `n` operand of `$firstN`-like operators (a positive integer): the error message,
+/// or empty with `out` set.
+inline std::string check_n_operand(const document& v, std::string_view op, std::int64_t& out) {
+  auto i = is_number(v) ? integral_of(v) : std::nullopt;
+  if (!i) {
+    return std::string(op) + " requires 'n' to be an integer, found " +
+           (is_missing(v) ? std::string("missing") : v.dump());
+  }
+  if (*i < 1) return std::string(op) + " requires 'n' to be greater than 0, found " + v.dump();
+  out = *i;
+  return {};
+}
+
+/// args: n, input. `$firstN`, `$lastN` keep nulls and order; `$maxN`, `$minN` drop nulls and
+/// return the best first.
+template <int Kind>  // 0 firstN, 1 lastN, 2 maxN, 3 minN
+const document& eval_n_array(const node& n, const scope& s, document& out) {
+  document tn, ta;
+  std::int64_t count = 0;
+  if (std::string e = check_n_operand(ev(n.args[0], s, tn), n.op, count); !e.empty()) {
+    eval_fail(n, std::move(e));
+  }
+  const document& a = ev(n.args[1], s, ta);
+  if (!a.is_array()) {
+    eval_fail(n, std::string(n.op) + " requires 'input' to be an array, found " + type_name(a));
+  }
+  std::vector<const document*> items;
+  items.reserve(a.size());
+  for (const auto& e : a) {
+    if (Kind >= 2 && is_nullish(e)) continue;
+    items.push_back(&e);
+  }
+  if (Kind >= 2) {
+    std::stable_sort(items.begin(), items.end(), [](const document* x, const document* y) {
+      return Kind == 2 ? compare_values(*x, *y) > 0 : compare_values(*x, *y) < 0;
+    });
+  }
+  const auto size = static_cast<std::int64_t>(items.size());
+  const std::int64_t take = std::min(count, size);
+  const std::int64_t begin = Kind == 1 ? size - take : 0;
+  document result = document::array();
+  for (std::int64_t i = begin; i < begin + take; ++i)
+    result.push_back(*items[static_cast<std::size_t>(i)]);
+  out = std::move(result);
+  return out;
+}
+
+/// `{n, input}`; a constant `n` is checked here.
+inline node compile_n_array(compiler& c, const op_spec& spec, const document& arg,
+                            const std::string& where) {
+  node n;
+  n.fn = spec.eval;
+  n.op = spec.name;
+  n.where = where;
+  n.args = compile_named(c, spec.name, arg, where, {{"n", true}, {"input", true}});
+  if (n.args[0].constant) {
+    const std::string nw = pointer_append(pointer_append(where, spec.name), "n");
+    std::int64_t count = 0;
+    if (std::string e = check_n_operand(n.args[0].value, spec.name, count); !e.empty()) {
+      bad_arguments(nw, std::move(e));
+    }
+  }
+  return n;
+}
+
 inline void register_array_ops(std::unordered_map<std::string_view, op_spec>& t) {
   auto add_op = [&t](op_spec s) { t.emplace(s.name, s); };
   add_op({"$size", &eval_size, 1, 1});
@@ -550,6 +727,11 @@ inline void register_array_ops(std::unordered_map<std::string_view, op_spec>& t)
   add_op({"$zip", &eval_zip, 1, 1, &compile_zip});
   add_op({"$allElementsTrue", &eval_all_any<true>, 1, 1});
   add_op({"$anyElementTrue", &eval_all_any<false>, 1, 1});
+  add_op({"$sortArray", &eval_sort_array, 1, 1, &compile_sort_array});
+  add_op({"$firstN", &eval_n_array<0>, 1, 1, &compile_n_array});
+  add_op({"$lastN", &eval_n_array<1>, 1, 1, &compile_n_array});
+  add_op({"$maxN", &eval_n_array<2>, 1, 1, &compile_n_array});
+  add_op({"$minN", &eval_n_array<3>, 1, 1, &compile_n_array});
 }
 
 }  // namespace reel::json::detail

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file
 /// Comparison, boolean, conditional and object expression operators: `$eq $ne $gt $gte $lt $lte
-/// $cmp $and $or $not $cond $ifNull $switch $literal $let $meta $getField $mergeObjects $type
-/// $isNumber`.
+/// $cmp $and $or $not $cond $ifNull $switch $literal $let $meta $getField $setField $unsetField
+/// $mergeObjects $type $isNumber`.
 #pragma once
 
+#include <string>
 #include <unordered_map>
 
 #include "reel/json/detail/expr_core.hpp"
@@ -275,6 +276,63 @@ inline node compile_get_field(compiler& c, const op_spec& spec, const document& 
   return n;
 }
 
+/// args: field (constant string), input, value (absent for `$unsetField`).
+inline const document& eval_set_field(const node& n, const scope& s, document& out) {
+  document ti;
+  const document& input = ev(n.args[1], s, ti);
+  if (is_nullish(input)) return null_ref();
+  if (type_of(input) != bson_type::object) {
+    eval_fail(n, std::string(n.op) + " requires 'input' to evaluate to an object, found " +
+                     type_name(input));
+  }
+  const std::string& field = n.args[0].value.get_ref<const std::string&>();
+  document tv;
+  const document& value = present(n.args[2]) ? ev(n.args[2], s, tv) : missing_ref();
+  document result;
+  if (&input == &ti) {
+    result = std::move(ti);
+  } else {
+    result = input;
+  }
+  if (is_missing(value)) {
+    result.erase(field);
+  } else if (&value == &tv) {
+    result[field] = std::move(tv);
+  } else {
+    result[field] = value;
+  }
+  out = std::move(result);
+  return out;
+}
+
+/// `$setField: {field, input, value}` and `$unsetField: {field, input}`.
+template <bool Unset>
+node compile_set_field(compiler& c, const op_spec& spec, const document& arg,
+                       const std::string& where) {
+  node n;
+  n.fn = spec.eval;
+  n.op = spec.name;
+  n.where = where;
+  if (Unset) {
+    n.args = compile_named(c, spec.name, arg, where, {{"field", true}, {"input", true}});
+    n.args.emplace_back();
+  } else {
+    n.args = compile_named(c, spec.name, arg, where,
+                           {{"field", true}, {"input", true}, {"value", true}});
+  }
+  const std::string fw = pointer_append(pointer_append(where, spec.name), "field");
+  if (!n.args[0].constant) {
+    bad_arguments(fw, std::string(spec.name) +
+                          " requires 'field' to be a constant string; use $literal for a field "
+                          "name that starts with '$'");
+  }
+  if (!n.args[0].value.is_string()) {
+    bad_arguments(fw, std::string(spec.name) + " requires 'field' to be a string, found " +
+                          type_name(n.args[0].value));
+  }
+  return n;
+}
+
 inline const document& eval_merge_objects(const node& n, const scope& s, document& out) {
   document result = document::object();
   for (std::size_t i = 0; i < n.args.size(); ++i) {
@@ -324,6 +382,8 @@ inline void register_logic_ops(std::unordered_map<std::string_view, op_spec>& t)
   add_op({"$let", &eval_let, 1, 1, &compile_let});
   add_op({"$meta", &eval_meta, 1, 1, &compile_meta, false});
   add_op({"$getField", &eval_get_field, 1, 1, &compile_get_field});
+  add_op({"$setField", &eval_set_field, 1, 1, &compile_set_field<false>});
+  add_op({"$unsetField", &eval_set_field, 1, 1, &compile_set_field<true>});
   add_op({"$mergeObjects", &eval_merge_objects, 0, -1});
   add_op({"$type", &eval_type, 1, 1});
   add_op({"$isNumber", &eval_is_number, 1, 1});
