@@ -752,6 +752,13 @@ void merge_sink::flush() {
   impl_->execute_all();
 }
 
+void merge_sink::on_time_passed() {
+  if (!impl_->pending.empty() &&
+      impl_->o.clock->now() - impl_->oldest >= impl_->o.batch.max_delay) {
+    impl_->execute_all();
+  }
+}
+
 void merge_sink::set_rejection_handler(rejection_handler handler) {
   impl_->handler = std::move(handler);
 }

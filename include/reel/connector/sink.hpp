@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <span>
 #include <string>
 #include <utility>
@@ -22,6 +23,10 @@ struct write_result {
 
 class sink {
  public:
+  /// Receives a document rejected after the `write()` call that carried it returned.
+  using rejection_handler =
+      std::function<void(const nlohmann::ordered_json& doc, const std::string& reason)>;
+
   virtual ~sink() = default;
   /// Writes `docs`; a document that cannot be written alone is reported in `result`; a failure
   /// of the whole sink throws `reel::error`.
@@ -31,6 +36,10 @@ class sink {
   /// Processing time moved (the processor's `advance()`): sinks that write on a timer (S3's
   /// `writeOptions.interval`, batched `$merge`) write what is due.
   virtual void on_time_passed() {}
+  /// Lets the sink buffer across `write()` calls (batched `$merge`, Kafka's asynchronous
+  /// delivery): a document rejected later goes to `handler` (the processor's DLQ). Sinks that
+  /// report every rejection in `write()` ignore it.
+  virtual void set_rejection_handler(rejection_handler /*handler*/) {}
 };
 
 }  // namespace reel

@@ -5,6 +5,11 @@
 /// record timestamp, a partition and a position; report partitions and end of input; seek to
 /// stored positions on restore; commit positions once what derives from them is safe.
 ///
+/// **Delivery.** A processor calls `commit()` with, per partition, the first message it still
+/// needs: one held by an open window, or one whose output the sink has not flushed yet. A source
+/// that commits exactly that (Kafka's committed offsets) gives at-least-once processing: after a
+/// crash, reading resumes at the committed positions.
+///
 /// **Example** (a complete custom source is in `examples/custom_connector.cpp`)
 /// ```cpp
 /// class counter_source final : public reel::source {
@@ -23,6 +28,7 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -46,8 +52,41 @@ struct source_message {
   partition_id partition = 0;
   /// `{$meta: "stream.source..."}` fields: topic, partition, offset, key, headers, ...
   nlohmann::ordered_json metadata = nlohmann::ordered_json::object();
-  /// Where this message sits in its partition (an offset, a resume token), for DLQ records.
+  /// Where this message sits in its partition (an offset, a resume token), for DLQ records and
+  /// for `source::commit`.
   nlohmann::ordered_json position;
+  /// Set by a source that resumed this partition from a committed position (a restart, a
+  /// rebalance): windows of this partition ending before this event time were already closed by
+  /// the reader that committed it (see `partition_release::closed_before`).
+  std::optional<timestamp> closed_before;
+  /// Set when the source could not decode the message (a key that does not fit `keyFormat`, a
+  /// tombstone): it goes to the DLQ with this reason and the payload.
+  std::string error;
+  /// The reader that committed the position had already processed this message: with an event
+  /// time before `closed_before` it is skipped (and counted), not treated as late.
+  bool redelivered = false;
+};
+
+/// What a processor no longer needs from one partition, for `source::commit`.
+struct partition_release {
+  partition_id partition = 0;
+  /// The position of the first message still needed (the source commits up to it, exclusive);
+  /// null: every message delivered so far is safe.
+  nlohmann::ordered_json first_needed;
+  /// Every window holding events before this time has closed, and an event this old would be
+  /// late (`min_timestamp` when unknown). A source may store it with the committed position and
+  /// hand it back in `source_message::closed_before` after a restart or a rebalance, so that
+  /// messages read again do not reopen closed windows with part of their events.
+  timestamp closed_before = min_timestamp;
+};
+
+/// Partitions that came and went since the last call (Kafka rebalances).
+struct partition_changes {
+  /// Partition ids with their names (`"tickets[3]"`), to hold the watermark back until they
+  /// deliver or go idle.
+  std::vector<std::pair<partition_id, std::string>> assigned;
+  std::vector<partition_id> revoked;
+  [[nodiscard]] bool empty() const noexcept { return assigned.empty() && revoked.empty(); }
 };
 
 enum class poll_status {
@@ -70,8 +109,12 @@ class source {
   [[nodiscard]] virtual nlohmann::ordered_json positions() const { return nullptr; }
   /// Resume from positions previously returned by `positions()`.
   virtual void seek(const nlohmann::ordered_json& /*positions*/) {}
-  /// Everything up to `positions` has been written by the sink (or checkpointed).
-  virtual void commit(const nlohmann::ordered_json& /*positions*/) {}
+  /// Partitions assigned and revoked since the last call; polled by the processor after each
+  /// `poll()`. Sources with a fixed partition set return nothing.
+  virtual partition_changes take_partition_changes() { return {}; }
+  /// What derives from the released messages has been written by the sink (and the DLQ): the
+  /// source may commit these positions (at-least-once: a crash replays from them).
+  virtual void commit(const std::vector<partition_release>& /*released*/) {}
 };
 
 }  // namespace reel

@@ -30,6 +30,7 @@
 
 #include <fmt/format.h>
 
+#include "reel/connector/detail/release_log.hpp"
 #include "reel/connector/memory.hpp"
 #include "reel/connector/registry.hpp"
 #include "reel/error.hpp"
@@ -50,6 +51,10 @@ struct stream_processor_options {
   /// `{connectionName, db, coll}`: where DLQ records are written (through the registry).
   std::optional<document> dlq;
   pipeline_options compile;
+  /// How often (processing time) a processor reading its `$source` flushes the sinks and commits
+  /// the source positions whose results are written (`source::commit`); also on `flush()` and
+  /// `stop()`.
+  duration commit_interval{1000};
 };
 
 namespace detail {
@@ -120,6 +125,19 @@ class stream_processor {
       }
       dlq_ =
           connections.make_sink(d["connectionName"].get<std::string>(), d, "/dlq/connectionName");
+    }
+    // Buffering sinks report documents they reject after write() returned here.
+    if (sink_) {
+      sink_->set_rejection_handler([this](const document& doc, const std::string& reason) {
+        std::lock_guard lock(mutex_);
+        sink_rejected(doc, reason);
+      });
+    }
+    if (dlq_) {
+      dlq_->set_rejection_handler([this](const document&, const std::string& reason) {
+        std::lock_guard lock(mutex_);
+        dlq_write_failed(reason);
+      });
     }
     event_meta_ = {{"source", {{"type", source_type_}}}};
     if (pipeline_.window) {
@@ -193,6 +211,7 @@ class stream_processor {
     if (window_) guarded_window([&] { window_->flush(); });
     if (sink_) sink_->flush();
     if (dlq_) dlq_->flush();
+    commit_released(max_timestamp);  // every window closed: nothing is held
   }
 
   /// Reads the `$source` until it ends (then flushes) or until `limit` outputs were produced.
@@ -205,7 +224,7 @@ class stream_processor {
     while (outputs_count_ - before < limit) {
       batch.clear();
       // Messages polled but not pushed when a previous call reached its limit come first.
-      const poll_status status = pending_.empty() ? source_->poll(batch, 512) : poll_status::ready;
+      const poll_status status = pending_.empty() ? poll_source(batch) : poll_status::ready;
       if (!pending_.empty()) batch.swap(pending_);
       for (std::size_t i = 0; i < batch.size(); ++i) {
         push(std::move(batch[i]));
@@ -221,8 +240,32 @@ class stream_processor {
         break;
       }
       if (status == poll_status::idle) advance();
+      maybe_commit();
     }
     return static_cast<std::size_t>(outputs_count_ - before);
+  }
+
+  /// One round of what `start()` runs on its thread: reads one batch from the `$source`, pushes
+  /// it, applies processing time (`advance()`), commits what the commit interval allows; at the
+  /// end of the source, flushes. Returns `idle` when nothing was read. For hosts that run their
+  /// own loop (and tests: `while (sp.stats()["inputMessageCount"] < n) sp.step();`).
+  poll_status step() {
+    if (!source_)
+      throw_error("reel.processor.no_source", "", "the pipeline has no $source to read from");
+    std::vector<source_message>& batch = step_batch_;
+    batch.clear();
+    poll_status status = pending_.empty() ? poll_source(batch) : poll_status::ready;
+    if (!pending_.empty()) batch.swap(pending_);
+    for (auto& m : batch)
+      push(std::move(m));
+    advance();
+    maybe_commit();
+    if (status == poll_status::end_of_input) {
+      flush();
+    } else if (batch.empty()) {
+      status = poll_status::idle;
+    }
+    return status;
   }
 
   /// Runs the source on a thread until `stop()` or its end.
@@ -267,6 +310,8 @@ class stream_processor {
                   {"dlqMessageSize", dlq_bytes_},
                   {"filteredMessageCount", filtered_count_},
                   {"lateMessageCount", late_count_},
+                  {"redeliveredSkippedCount", redelivered_count_},
+                  {"dlqWriteFailureCount", dlq_write_failures_},
                   {"stateSize", window_ ? window_->state_bytes() : 0},
                   {"openWindowCount", window_ ? window_->open_windows() : 0}};
     if (window_) {
@@ -285,6 +330,7 @@ class stream_processor {
         s["watermarkHeldBy"] = tracker.partitions()[*holder].name;
       }
     }
+    if (!last_dlq_failure_.empty()) s["lastDlqWriteFailure"] = last_dlq_failure_;
     if (source_) s["sourcePositions"] = source_->positions();
     return s;
   }
@@ -356,28 +402,23 @@ class stream_processor {
 
  private:
   void run_loop() {
-    std::vector<source_message> batch;
     try {
       while (true) {
         {
           std::lock_guard lock(wake_mutex_);
           if (stop_requested_) break;
         }
-        batch.clear();
-        const poll_status status = source_->poll(batch, 512);
-        for (auto& m : batch)
-          push(std::move(m));
-        advance();
-        if (status == poll_status::end_of_input) {
-          flush();
-          break;
-        }
-        if (batch.empty()) {
+        const poll_status status = step();
+        if (status == poll_status::end_of_input) break;
+        if (status == poll_status::idle) {
           std::unique_lock lock(wake_mutex_);
           wake_.wait_for(lock, std::chrono::milliseconds(20), [this] { return stop_requested_; });
         }
       }
+      std::lock_guard lock(mutex_);
       if (sink_) sink_->flush();
+      if (dlq_) dlq_->flush();
+      commit_released();
     } catch (const std::exception& e) {
       std::lock_guard lock(mutex_);
       failure_ = e.what();
@@ -387,6 +428,14 @@ class stream_processor {
 
   void ingest(source_message&& m) {
     ++input_count_;
+    if (source_) released_.delivered(m.partition);
+    if (!m.error.empty()) {
+      input_bytes_ += m.payload.size();
+      document record = dlq_record("SourceOperator", m.error, nullptr, m);
+      record["errInfo"]["payload"] = payload_value(m.payload);
+      dead_letter(std::move(record));
+      return;
+    }
     const timestamp now =
         needs_now_ || !pipeline_.source.time_field ? clock_->now() : min_timestamp;
     document doc;
@@ -399,14 +448,14 @@ class stream_processor {
         doc = parse_ejson_line(m.payload);
       } catch (const reel::error& e) {
         document record = dlq_record("SourceOperator", e.message(), nullptr, m);
-        record["errInfo"]["payload"] = m.payload;
+        record["errInfo"]["payload"] = payload_value(m.payload);
         dead_letter(std::move(record));
         return;
       }
       if (!doc.is_object()) {
         document record =
             dlq_record("SourceOperator", "Input message is not a JSON object", nullptr, m);
-        record["errInfo"]["payload"] = m.payload;
+        record["errInfo"]["payload"] = payload_value(m.payload);
         dead_letter(std::move(record));
         return;
       }
@@ -449,6 +498,19 @@ class stream_processor {
       t = now == min_timestamp ? clock_->now() : now;
     }
     doc[pipeline_.source.ts_field_name] = make_date(t);
+    if (m.closed_before && window_ && t < *m.closed_before) {
+      // Read again after a restart or a rebalance: its windows were closed by the reader that
+      // committed the position this partition resumed from.
+      if (m.redelivered) {
+        ++redelivered_count_;
+      } else {
+        ++late_count_;
+        document record = dlq_record(pipeline_.window->operator_name, late_event_reason, &doc, m);
+        record["missedWindowStartTimes"] = document::array();
+        dead_letter(std::move(record));
+      }
+      return;
+    }
 
     std::vector<document>& docs = batch_;
     docs.clear();
@@ -467,6 +529,9 @@ class stream_processor {
       guarded_window([&] { where = window_->on_event(d, t, m.partition, now, seq); }, &d, &m,
                      &failed);
       if (failed) continue;
+      if (source_ && where == placement::accepted && !m.position.is_null()) {
+        released_.held(m.partition, m.position, t);
+      }
       const missed_windows& missed = window_->missed();
       if (where == placement::in_gap) {
         ++filtered_count_;
@@ -566,20 +631,19 @@ class stream_processor {
     if (sink_) {
       write_result r;
       sink_->write(std::span<const document>(&d, 1), r);
-      for (const auto& [index, reason] : r.rejected) {
-        document record = base_record(
-            pipeline_.sink->stage == "$merge" ? "MergeOperator" : "EmitOperator", reason);
-        record["doc"] = d;
-        dead_letter(std::move(record));
-      }
+      for (const auto& [index, reason] : r.rejected)
+        sink_rejected(d, reason);
     }
   }
 
   document base_record(const std::string& op, const std::string& reason) const {
+    // A reason may quote input bytes that are not UTF-8: they become U+FFFD.
+    const document text =
+        document::parse(document(reason).dump(-1, ' ', false, document::error_handler_t::replace));
     return {{"processorName", options_.name},
             {"dlqTime", make_date(clock_->now())},
             {"operatorName", op},
-            {"errInfo", {{"reason", reason}}}};
+            {"errInfo", {{"reason", text}}}};
   }
   document dlq_record(const std::string& op, const std::string& reason, const document* doc,
                       const source_message& m) const {
@@ -600,7 +664,72 @@ class stream_processor {
     if (dlq_) {
       write_result r;
       dlq_->write(std::span<const document>(&record, 1), r);
+      for (const auto& [index, reason] : r.rejected)
+        dlq_write_failed(reason);
     }
+  }
+
+  /// The bytes of an undecodable message for its DLQ record: a string when they are UTF-8,
+  /// else binData.
+  static document payload_value(const std::string& bytes) {
+    document text = bytes;
+    try {
+      (void)text.dump();
+      return text;
+    } catch (const nlohmann::json::type_error&) {
+      return document::binary(std::vector<std::uint8_t>(bytes.begin(), bytes.end()), 0);
+    }
+  }
+
+  void sink_rejected(const document& doc, const std::string& reason) {
+    document record =
+        base_record(pipeline_.sink->stage == "$merge" ? "MergeOperator" : "EmitOperator", reason);
+    record["doc"] = doc;
+    dead_letter(std::move(record));
+  }
+  /// The DLQ itself refused a record: it cannot go anywhere else, so it is counted (and the
+  /// reason kept for `stats()`).
+  void dlq_write_failed(const std::string& reason) {
+    ++dlq_write_failures_;
+    last_dlq_failure_ = reason;
+  }
+
+  /// Polls the source and applies its partition changes (rebalances) to the watermarks and to
+  /// the positions to commit.
+  poll_status poll_source(std::vector<source_message>& batch) {
+    const poll_status status = source_->poll(batch, 512);
+    partition_changes changes = source_->take_partition_changes();
+    if (!changes.empty()) {
+      std::lock_guard lock(mutex_);
+      const timestamp now = clock_->now();
+      for (partition_id id : changes.revoked) {
+        if (window_) window_->tracker().remove_partition(id);
+        released_.forget(id);
+      }
+      for (auto& [id, name] : changes.assigned) {
+        if (window_) window_->tracker().declare_partition(id, std::move(name), now);
+      }
+      if (window_) guarded_window([&] { window_->advance(now); });
+    }
+    return status;
+  }
+
+  /// Commits, every `commit_interval`, the source positions whose results are written.
+  void maybe_commit() {
+    std::lock_guard lock(mutex_);
+    const timestamp now = clock_->now();
+    if (last_commit_ != min_timestamp && now - last_commit_ < options_.commit_interval) return;
+    if (sink_) sink_->flush();
+    if (dlq_) dlq_->flush();
+    commit_released();
+  }
+  /// Tells the source what the processor no longer needs (after the sinks were flushed). Not
+  /// while messages polled by `process()` wait to be pushed: they were not delivered yet.
+  void commit_released(std::optional<timestamp> retained_from = std::nullopt) {
+    last_commit_ = clock_->now();
+    if (!source_ || !pending_.empty()) return;
+    if (!retained_from) retained_from = window_ ? window_->retained_from() : max_timestamp;
+    source_->commit(released_.release(*retained_from));
   }
 
   compiled_pipeline pipeline_;
@@ -616,13 +745,18 @@ class stream_processor {
   bool default_source_meta_ = true;
   std::vector<document> batch_;          // the documents of the event being processed
   std::vector<source_message> pending_;  // polled by process() but not pushed yet
-  std::vector<document> stage_out_;      // scratch for run_stages
+  std::vector<source_message> step_batch_;
+  std::vector<document> stage_out_;  // scratch for run_stages
   std::vector<callback> outputs_;
   std::vector<callback> dead_letters_;
   bool needs_now_ = false;
   std::uint64_t seq_ = 0;
   std::uint64_t input_count_ = 0, input_bytes_ = 0, outputs_count_ = 0, output_bytes_ = 0;
   std::uint64_t dlq_count_ = 0, dlq_bytes_ = 0, filtered_count_ = 0, late_count_ = 0;
+  std::uint64_t redelivered_count_ = 0, dlq_write_failures_ = 0;
+  std::string last_dlq_failure_;
+  reel::detail::release_log released_;  // source positions still needed, per partition
+  timestamp last_commit_ = min_timestamp;
   mutable std::recursive_mutex mutex_;
   std::mutex wake_mutex_;
   std::condition_variable wake_;

@@ -167,6 +167,8 @@ class window_runtime {
   [[nodiscard]] virtual watermark_tracker& tracker() = 0;
   [[nodiscard]] virtual const watermark_tracker& tracker() const = 0;
   [[nodiscard]] virtual std::size_t open_windows() const = 0;
+  /// Events before this time matter no more (their windows closed; one that old is late).
+  [[nodiscard]] virtual timestamp retained_from() const = 0;
   [[nodiscard]] virtual std::size_t state_bytes() const = 0;
   [[nodiscard]] virtual std::optional<window_explanation> explain(const document& partition,
                                                                   timestamp t) const = 0;
@@ -230,6 +232,7 @@ class window_runtime_impl final : public window_runtime {
   watermark_tracker& tracker() override { return driver_.tracker(); }
   const watermark_tracker& tracker() const override { return driver_.tracker(); }
   std::size_t open_windows() const override { return driver_.op().open_window_count(); }
+  timestamp retained_from() const override { return driver_.op().retained_from(); }
   std::size_t state_bytes() const override { return driver_.op().state_bytes(); }
   std::optional<window_explanation> explain(const document& partition, timestamp t) const override {
     if constexpr (is_session) {

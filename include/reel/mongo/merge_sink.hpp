@@ -113,8 +113,7 @@ struct merge_options {
 /// `into.connectionName` is not looked at. Throws `reel.pipeline.invalid_option` at `where + ...`.
 merge_options parse_merge_stage(const document& stage, const std::string& where = "");
 
-/// Receives a document that was rejected after the `write()` call that carried it returned.
-using rejection_handler = std::function<void(const document& doc, const std::string& reason)>;
+using rejection_handler = reel::sink::rejection_handler;
 
 class merge_sink final : public reel::sink {
  public:
@@ -129,10 +128,12 @@ class merge_sink final : public reel::sink {
   /// Writes everything buffered. Throws `reel.mongo.unavailable` (documents stay buffered) or
   /// `reel.mongo.write_failed` for a failure that is not one document's.
   void flush() override;
+  /// Writes the buffered documents once the oldest is `batch.max_delay` old.
+  void on_time_passed() override;
 
   /// Enables batching across `write()` calls; `handler` gets documents rejected after their call
   /// returned.
-  void set_rejection_handler(rejection_handler handler);
+  void set_rejection_handler(rejection_handler handler) override;
   /// Rejections that happened after their call returned while no handler was set (only after a
   /// failed `write()` left documents buffered); clears them.
   std::vector<std::pair<document, std::string>> take_rejections();

@@ -60,6 +60,19 @@ class watermark_tracker {
     while (partitions_.size() <= id)
       add_partition(std::to_string(partitions_.size()), now);
   }
+  /// Declares partition `id` under `name` (a Kafka rebalance assigned it; ids of partitions
+  /// assigned again are reused): it holds the watermark back until it delivers or goes idle.
+  void declare_partition(partition_id id, std::string name, timestamp now = min_timestamp) {
+    ensure_partition(id, now);
+    partition_watermark& p = partitions_[id];
+    p.name = std::move(name);
+    if (is_removed(id)) {
+      removed_[id] = false;
+      p.idle = false;
+      p.last_activity = now;
+    }
+    recompute();
+  }
   /// Forgets a partition (a Kafka rebalance took it away): it no longer holds the watermark.
   void remove_partition(partition_id id) {
     if (id < partitions_.size()) {

@@ -176,6 +176,16 @@ class session_window_operator {
     return std::nullopt;
   }
 
+  /// Events before this time matter no more: their sessions have closed, and an event that old
+  /// would be late. `min_timestamp` while nothing has closed. Sources commit positions by it.
+  [[nodiscard]] timestamp retained_from() const noexcept {
+    if (!has_closed_) return min_timestamp;
+    std::int64_t from = closed_ - gap_ + 1;  // a new session at or before closed - gap is late
+    for (const auto& [id, s] : sessions_)
+      from = std::min(from, s.first);
+    return from_millis(from);
+  }
+
   [[nodiscard]] std::optional<timestamp> closed_through() const noexcept {
     return has_closed_ ? std::optional<timestamp>(from_millis(closed_)) : std::nullopt;
   }

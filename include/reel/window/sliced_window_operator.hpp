@@ -252,6 +252,16 @@ class sliced_window_operator {
     return out;
   }
 
+  /// Events before this time matter no more: their windows have closed, and an event that old
+  /// would be late. `min_timestamp` while nothing has closed. Sources commit positions by it.
+  [[nodiscard]] timestamp retained_from() const noexcept {
+    if (!has_closed_) return min_timestamp;
+    // The first window not closed starts here; every window holding an earlier event is closed.
+    std::int64_t from = first_open_k() * hop_ + offset_;
+    if (!panes_.empty()) from = std::min(from, panes_.begin()->first * pane_ + offset_);
+    return from_millis(from);
+  }
+
   /// The close bound reached so far (every window ending at or before it has closed).
   [[nodiscard]] std::optional<timestamp> closed_through() const noexcept {
     return has_closed_ ? std::optional<timestamp>(from_millis(closed_)) : std::nullopt;

@@ -73,9 +73,11 @@ class window_driver {
   template <class Emit>
   void advance(timestamp now, Emit&& emit) {
     if (started_ == min_timestamp) started_ = now;
-    bool moved = tracker_.advance(now);
-    if (policy_.time_boundary == boundary::processing_time) moved = tracker_.raise(now) || moved;
-    if (moved) close_to_watermark(emit);
+    tracker_.advance(now);
+    if (policy_.time_boundary == boundary::processing_time) tracker_.raise(now);
+    // Also closes what a watermark move outside events allows (a partition revoked by a
+    // rebalance); cheap when nothing is due.
+    close_to_watermark(emit);
     if (policy_.idle_timeout && op_.has_open_windows()) {
       const timestamp idle_since = last_arrival_ != min_timestamp ? last_arrival_ : started_;
       if (now - idle_since >= *policy_.idle_timeout) {
