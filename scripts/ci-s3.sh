@@ -31,7 +31,7 @@ eval "$(scripts/services/s3.sh env)"
 
 echo "== build (reel::s3 and its tests)"
 cmake -S "$root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" \
-  -DREEL_WITH_S3=ON -DREEL_BUILD_BENCHMARKS=OFF -DREEL_BUILD_EXAMPLES=OFF -DREEL_BUILD_CLI=OFF \
+  -DREEL_WITH_S3=ON -DREEL_BUILD_BENCHMARKS=OFF -DREEL_BUILD_EXAMPLES=OFF \
   >/dev/null
 cmake --build "$build_dir" --target reel_s3 test_s3 -j"$(nproc)"
 

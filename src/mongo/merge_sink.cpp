@@ -771,6 +771,15 @@ merge_sink::statistics merge_sink::stats() const {
   return impl_->stats;
 }
 
+nlohmann::ordered_json merge_sink::metrics() const {
+  const statistics& st = impl_->stats;
+  return {{"written", st.written},
+          {"rejected", st.rejected},
+          {"batches", st.batches},
+          {"retries", st.retries},
+          {"isolated", st.isolated}};
+}
+
 std::size_t merge_sink::pending() const {
   return impl_->pending.size();
 }

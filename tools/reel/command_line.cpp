@@ -40,8 +40,10 @@ Options:
 
 A PIPELINE_FILE holds a JSON array of stages, or {"name": ..., "pipeline": [...],
 "options": {"dlq": {"connectionName": ..., "db": ..., "coll": ...}, "streamMeta": false}}
-(streamMeta: false leaves _stream_meta out of outputs). The mongosh syntax of the Atlas
-documentation is accepted too (unquoted keys, 'strings', ISODate(...), comments).
+(streamMeta: false leaves _stream_meta out of outputs; partitionedWindows: true gives every
+source partition windows and a watermark of its own, for processes sharing a Kafka consumer
+group). The mongosh syntax of the Atlas documentation is accepted too (unquoted keys,
+'strings', ISODate(...), comments).
 
 Connections always available: sample_stream_solar, sample_movie_tickets (sample sources;
 options in $source.config: seed, count, rate, start), stdin (NDJSON source), stdout and

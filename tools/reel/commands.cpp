@@ -24,6 +24,9 @@
 #ifdef REEL_HAVE_MONGO
 #include <reel/mongo/connection_type.hpp>
 #endif
+#ifdef REEL_HAVE_KAFKA
+#include <reel/kafka/connection_type.hpp>
+#endif
 
 #include "console.hpp"
 #include "pipeline_file.hpp"
@@ -156,6 +159,9 @@ std::optional<connection_registry> make_registry(const command_line& cl, console
 #endif
 #ifdef REEL_HAVE_MONGO
   reel::mongo::register_connection_type(registry);
+#endif
+#ifdef REEL_HAVE_KAFKA
+  reel::kafka::register_connection_type(registry);
 #endif
   registry.register_type("stdout", console_type(con, false, stdout_connection_type()));
   registry.register_type("stderr", console_type(con, true, stderr_connection_type()));
@@ -328,6 +334,7 @@ int run_processor(const command_line& cl, bool process_mode) {
   options.name = ctx.name;
   options.dlq = ctx.dlq;
   options.stream_meta = ctx.file.stream_meta;
+  options.partitioned_windows = ctx.file.partitioned_windows;
   std::unique_ptr<json::stream_processor> sp;
   try {
     sp = std::make_unique<json::stream_processor>(std::move(*compiled), *registry, options);

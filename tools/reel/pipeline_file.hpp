@@ -20,10 +20,11 @@ using document = nlohmann::ordered_json;
 struct pipeline_file {
   std::string path;  ///< as given on the command line
   std::optional<std::string> name;
-  document pipeline;             ///< the array of stages
-  std::optional<document> dlq;   ///< options.dlq
-  bool stream_meta = true;       ///< options.streamMeta: add _stream_meta to outputs
-  std::string pipeline_pointer;  ///< "" (array form) or "/pipeline"
+  document pipeline;                 ///< the array of stages
+  std::optional<document> dlq;       ///< options.dlq
+  bool stream_meta = true;           ///< options.streamMeta: add _stream_meta to outputs
+  bool partitioned_windows = false;  ///< options.partitionedWindows: windows per partition
+  std::string pipeline_pointer;      ///< "" (array form) or "/pipeline"
 };
 
 /// Reads and checks the shape of a pipeline file; throws `reel::error` (`reel.io.open_failed`,
@@ -72,7 +73,8 @@ inline pipeline_file load_pipeline_file(const std::string& path) {
   if (auto o = d.find("options"); o != d.end()) {
     if (!o->is_object())
       throw_error("reel.pipeline_file.invalid", at + "/options", "options must be an object");
-    static const std::vector<std::string> option_keys = {"dlq", "streamMeta", "tier"};
+    static const std::vector<std::string> option_keys = {"dlq", "streamMeta", "partitionedWindows",
+                                                         "tier"};
     for (const auto& [key, value] : o->items()) {
       if (std::find(option_keys.begin(), option_keys.end(), key) == option_keys.end()) {
         throw_error("reel.pipeline_file.invalid", at + "/options/" + key,
@@ -93,6 +95,13 @@ inline pipeline_file load_pipeline_file(const std::string& path) {
                     "streamMeta must be true or false");
       }
       f.stream_meta = meta->get<bool>();
+    }
+    if (auto per = o->find("partitionedWindows"); per != o->end()) {
+      if (!per->is_boolean()) {
+        throw_error("reel.pipeline_file.invalid", at + "/options/partitionedWindows",
+                    "partitionedWindows must be true or false");
+      }
+      f.partitioned_windows = per->get<bool>();
     }
   }
   return f;

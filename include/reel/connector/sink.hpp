@@ -40,6 +40,9 @@ class sink {
   /// delivery): a document rejected later goes to `handler` (the processor's DLQ). Sinks that
   /// report every rejection in `write()` ignore it.
   virtual void set_rejection_handler(rejection_handler /*handler*/) {}
+  /// The sink's own counters (documents written, batches, retries, ...) for the processor's
+  /// `stats()` (`sinkMetrics`); null when it keeps none.
+  [[nodiscard]] virtual nlohmann::ordered_json metrics() const { return nullptr; }
 };
 
 }  // namespace reel

@@ -115,6 +115,9 @@ class source {
   /// What derives from the released messages has been written by the sink (and the DLQ): the
   /// source may commit these positions (at-least-once: a crash replays from them).
   virtual void commit(const std::vector<partition_release>& /*released*/) {}
+  /// The source's own counters (commits, rebalances, errors, ...) for the processor's `stats()`
+  /// (`sourceMetrics`); null when it keeps none.
+  [[nodiscard]] virtual nlohmann::ordered_json metrics() const { return nullptr; }
 };
 
 }  // namespace reel

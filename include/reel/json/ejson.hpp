@@ -58,6 +58,7 @@
 #include <nlohmann/json.hpp>
 
 #include "reel/error.hpp"
+#include "reel/json/value.hpp"
 #include "reel/time.hpp"
 
 namespace reel::json {
@@ -710,11 +711,9 @@ inline void write_value(std::string& out, const document& v, ejson_mode mode) {
       write_string(out, v.get_ref<const std::string&>());
       break;
     case document::value_t::binary: {
-      // Not produced by Reel's parsers; written as its bytes, as nlohmann does.
-      document bytes = document::array();
-      for (const auto b : v.get_binary())
-        bytes.push_back(static_cast<std::int64_t>(b));
-      write_value(out, bytes, mode);
+      // Not produced by Reel's parsers (binData is `{"$binary": ...}`), but written as binData.
+      const auto& b = v.get_binary();
+      write_value(out, make_binary(b.data(), b.size(), b.has_subtype() ? b.subtype() : 0), mode);
       break;
     }
     case document::value_t::array: {

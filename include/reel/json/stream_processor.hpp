@@ -19,6 +19,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -55,6 +56,15 @@ struct stream_processor_options {
   /// the source positions whose results are written (`source::commit`); also on `flush()` and
   /// `stop()`.
   duration commit_interval{1000};
+  /// Windows and watermark per source partition, as the tasks of Kafka Streams, instead of one
+  /// window state over all partitions with the minimum watermark (Atlas). Results are then per
+  /// partition: right when the group key is partitioned upstream (all of a key's events in one
+  /// partition). In exchange, partitions never hold each other back, and a partition that a
+  /// rebalance moves takes its whole state along: the process that loses it drops its windows,
+  /// the one that gets it recomputes them from the committed position. So processes of one
+  /// consumer group together give exactly the results of one process (plus, after a crash,
+  /// identical duplicates of windows that closed after the last commit).
+  bool partitioned_windows = false;
 };
 
 namespace detail {
@@ -150,19 +160,25 @@ class stream_processor {
       if (pipeline_.window->kind == window_kind::session) {
         window_meta_["window"]["partition"] = detail::window_partition_marker();
       }
-      window_ = make_window_runtime(
-          pipeline_.window, &window_meta_, pipeline_.source.partition_idle_timeout,
-          [this](const window_bounds& b, const document& partition, std::vector<document>&& docs) {
-            on_window_output(b, partition, std::move(docs));
-          },
-          [this](std::string_view op, const std::string& reason, const document& doc) {
-            document record = base_record(std::string(op), reason);
-            record["doc"] = doc;
-            dead_letter(std::move(record));
-          });
+      make_window_ = [this] {
+        return make_window_runtime(
+            pipeline_.window, &window_meta_, pipeline_.source.partition_idle_timeout,
+            [this](const window_bounds& b, const document& partition,
+                   std::vector<document>&& docs) {
+              on_window_output(b, partition, std::move(docs));
+            },
+            [this](std::string_view op, const std::string& reason, const document& doc) {
+              document record = base_record(std::string(op), reason);
+              record["doc"] = doc;
+              dead_letter(std::move(record));
+            });
+      };
+      window_ = make_window_();
       needs_now_ =
           window_->needs_processing_time() || pipeline_.source.partition_idle_timeout.has_value();
-      if (source_) {
+      if (options_.partitioned_windows) {
+        window_.reset();  // one per partition, made when the partition appears
+      } else if (source_) {
         const timestamp now = clock_->now();
         for (const std::string& p : source_->partitions())
           window_->tracker().add_partition(p, now);
@@ -199,7 +215,7 @@ class stream_processor {
   /// Processing time moved to `now`: partition idleness, idle timeouts, processing-time windows.
   void advance(timestamp now) {
     std::lock_guard lock(mutex_);
-    if (window_) guarded_window([&] { window_->advance(now); });
+    for_each_window([&](window_runtime& w) { guarded_window([&] { w.advance(now); }); });
     if (sink_) sink_->on_time_passed();
     if (dlq_) dlq_->on_time_passed();
   }
@@ -208,7 +224,7 @@ class stream_processor {
   /// End of input: every open window closes; the sink is flushed.
   void flush() {
     std::lock_guard lock(mutex_);
-    if (window_) guarded_window([&] { window_->flush(); });
+    for_each_window([&](window_runtime& w) { guarded_window([&] { w.flush(); }); });
     if (sink_) sink_->flush();
     if (dlq_) dlq_->flush();
     commit_released(max_timestamp);  // every window closed: nothing is held
@@ -312,9 +328,37 @@ class stream_processor {
                   {"lateMessageCount", late_count_},
                   {"redeliveredSkippedCount", redelivered_count_},
                   {"dlqWriteFailureCount", dlq_write_failures_},
-                  {"stateSize", window_ ? window_->state_bytes() : 0},
-                  {"openWindowCount", window_ ? window_->open_windows() : 0}};
+                  {"handedOverWindowCount", handed_over_windows_},
+                  {"stateSize", 0},
+                  {"openWindowCount", 0}};
+    if (options_.partitioned_windows && pipeline_.window) {
+      std::size_t state = 0, open = 0;
+      std::optional<timestamp> lowest;
+      document parts = document::array();
+      for (const auto& w : partition_windows_) {
+        if (!w) continue;
+        state += w->state_bytes();
+        open += w->open_windows();
+        const auto& tracker = w->tracker();
+        if (tracker.has_watermark())
+          lowest = std::min(lowest.value_or(max_timestamp), tracker.watermark());
+        for (const auto& p : tracker.partitions()) {
+          parts.push_back({{"partition", p.name},
+                           {"watermark", tracker.has_watermark() ? make_date(tracker.watermark())
+                                                                 : document(nullptr)},
+                           {"isIdle", p.idle},
+                           {"messageCount", p.events},
+                           {"openWindowCount", w->open_windows()}});
+        }
+      }
+      s["stateSize"] = state;
+      s["openWindowCount"] = open;
+      s["watermark"] = lowest ? make_date(*lowest) : document(nullptr);
+      s["partitions"] = std::move(parts);
+    }
     if (window_) {
+      s["stateSize"] = window_->state_bytes();
+      s["openWindowCount"] = window_->open_windows();
       const auto& tracker = window_->tracker();
       s["watermark"] = tracker.has_watermark() ? make_date(tracker.watermark()) : document(nullptr);
       document parts = document::array();
@@ -330,18 +374,37 @@ class stream_processor {
         s["watermarkHeldBy"] = tracker.partitions()[*holder].name;
       }
     }
+    if (sink_) {
+      if (document m = sink_->metrics(); !m.is_null()) s["sinkMetrics"] = std::move(m);
+    }
     if (!last_dlq_failure_.empty()) s["lastDlqWriteFailure"] = last_dlq_failure_;
-    if (source_) s["sourcePositions"] = source_->positions();
+    if (source_) {
+      s["sourcePositions"] = source_->positions();
+      if (document m = source_->metrics(); !m.is_null()) s["sourceMetrics"] = std::move(m);
+    }
     return s;
   }
 
   /// Why the window containing `t` (for sessions: of `partition`) has or has not closed.
   [[nodiscard]] document explain(timestamp t, const document& partition = nullptr) const {
     std::lock_guard lock(mutex_);
-    if (!window_) return {{"window", nullptr}, {"reason", "the pipeline has no window stage"}};
-    auto w = window_->explain(partition, t);
-    if (!w) return {{"window", nullptr}, {"reason", "no open session contains that time"}};
-    const auto& tracker = window_->tracker();
+    if (!pipeline_.window)
+      return {{"window", nullptr}, {"reason", "the pipeline has no window stage"}};
+    // Per-partition windows: the partition whose window at `t` holds the most events.
+    const window_runtime* runtime = window_.get();
+    std::optional<window_explanation> w;
+    for (const auto& candidate : partition_windows_) {
+      if (!candidate) continue;
+      auto e = candidate->explain(partition, t);
+      if (e && (!w || e->events > w->events)) {
+        w = e;
+        runtime = candidate.get();
+      }
+    }
+    if (window_) w = window_->explain(partition, t);
+    if (!w || runtime == nullptr)
+      return {{"window", nullptr}, {"reason", "no open session contains that time"}};
+    const auto& tracker = runtime->tracker();
     const duration lateness = pipeline_.window->policy.time_boundary == boundary::processing_time
                                   ? duration{0}
                                   : pipeline_.window->policy.allowed_lateness;
@@ -356,7 +419,8 @@ class stream_processor {
     if (auto holder = tracker.holding_back(); holder && tracker.partitions().size() > 1) {
       out["watermarkHeldBy"] = tracker.partitions()[*holder].name;
     }
-    if (auto idle = window_->idle_close_time(w->bounds.end)) out["idleCloseAt"] = make_date(*idle);
+    if (!window_) out["partition"] = tracker.partitions().front().name;
+    if (auto idle = runtime->idle_close_time(w->bounds.end)) out["idleCloseAt"] = make_date(*idle);
     return out;
   }
 
@@ -370,6 +434,12 @@ class stream_processor {
                          {input_count_, input_bytes_, outputs_count_, output_bytes_, dlq_count_,
                           dlq_bytes_, filtered_count_, late_count_}}};
     if (window_) j["window"] = window_->save();
+    if (options_.partitioned_windows) {
+      nlohmann::json windows = restored_windows_;  // of partitions not seen since a restore
+      for (const auto& w : partition_windows_)
+        if (w) windows[w->tracker().partitions().front().name] = w->save();
+      j["partitionWindows"] = std::move(windows);
+    }
     if (source_) j["source"] = source_->positions();
     const auto bytes = nlohmann::json::to_msgpack(j);
     return std::string(bytes.begin(), bytes.end());
@@ -394,6 +464,17 @@ class stream_processor {
       filtered_count_ = c.at(6);
       late_count_ = c.at(7);
       if (window_) window_->load(j.at("window"));
+      if (options_.partitioned_windows) {
+        restored_windows_ = j.at("partitionWindows");
+        for (auto& w : partition_windows_) {
+          if (!w) continue;
+          const std::string& name = w->tracker().partitions().front().name;
+          if (auto it = restored_windows_.find(name); it != restored_windows_.end()) {
+            w->load(*it);
+            restored_windows_.erase(it);
+          }
+        }
+      }
       if (source_ && j.contains("source")) source_->seek(document(j.at("source")));
     } catch (const nlohmann::json::exception& e) {
       throw_error("reel.checkpoint.invalid", "", fmt::format("malformed checkpoint: {}", e.what()));
@@ -498,7 +579,7 @@ class stream_processor {
       t = now == min_timestamp ? clock_->now() : now;
     }
     doc[pipeline_.source.ts_field_name] = make_date(t);
-    if (m.closed_before && window_ && t < *m.closed_before) {
+    if (m.closed_before && pipeline_.window && t < *m.closed_before) {
       // Read again after a restart or a rebalance: its windows were closed by the reader that
       // committed the position this partition resumed from.
       if (m.redelivered) {
@@ -516,23 +597,25 @@ class stream_processor {
     docs.clear();
     docs.push_back(std::move(doc));
     if (!run_stages(pipeline_.before_window, docs, m)) return;
-    if (!window_) {
+    if (!pipeline_.window) {
       for (auto& d : docs)
         deliver(std::move(d), nullptr, m);
       return;
     }
     if (!run_stages(pipeline_.window->per_event, docs, m)) return;
+    window_runtime& window = window_of(m.partition, now);
+    // With per-partition windows, the partition is the only one of its window's tracker.
+    const partition_id local = options_.partitioned_windows ? 0 : m.partition;
     for (auto& d : docs) {
       const std::uint64_t seq = seq_++;
       placement where = placement::accepted;
       bool failed = false;
-      guarded_window([&] { where = window_->on_event(d, t, m.partition, now, seq); }, &d, &m,
-                     &failed);
+      guarded_window([&] { where = window.on_event(d, t, local, now, seq); }, &d, &m, &failed);
       if (failed) continue;
       if (source_ && where == placement::accepted && !m.position.is_null()) {
         released_.held(m.partition, m.position, t);
       }
-      const missed_windows& missed = window_->missed();
+      const missed_windows& missed = window.missed();
       if (where == placement::in_gap) {
         ++filtered_count_;
       } else if (where == placement::late || !missed.empty()) {
@@ -677,7 +760,7 @@ class stream_processor {
       (void)text.dump();
       return text;
     } catch (const nlohmann::json::type_error&) {
-      return document::binary(std::vector<std::uint8_t>(bytes.begin(), bytes.end()), 0);
+      return make_binary(bytes);
     }
   }
 
@@ -704,12 +787,22 @@ class stream_processor {
       const timestamp now = clock_->now();
       for (partition_id id : changes.revoked) {
         if (window_) window_->tracker().remove_partition(id);
+        // Per-partition windows go with their partition: the new owner recomputes them.
+        if (id < partition_windows_.size() && partition_windows_[id]) {
+          handed_over_windows_ += partition_windows_[id]->open_windows();
+          partition_windows_[id].reset();
+        }
         released_.forget(id);
       }
       for (auto& [id, name] : changes.assigned) {
-        if (window_) window_->tracker().declare_partition(id, std::move(name), now);
+        if (window_) window_->tracker().declare_partition(id, name, now);
+        if (options_.partitioned_windows && pipeline_.window) {
+          if (id < partition_windows_.size()) partition_windows_[id].reset();
+          partition_names_[id] = std::move(name);
+          (void)window_of(id, now);
+        }
       }
-      if (window_) guarded_window([&] { window_->advance(now); });
+      for_each_window([&](window_runtime& w) { guarded_window([&] { w.advance(now); }); });
     }
     return status;
   }
@@ -728,8 +821,45 @@ class stream_processor {
   void commit_released(std::optional<timestamp> retained_from = std::nullopt) {
     last_commit_ = clock_->now();
     if (!source_ || !pending_.empty()) return;
-    if (!retained_from) retained_from = window_ ? window_->retained_from() : max_timestamp;
-    source_->commit(released_.release(*retained_from));
+    source_->commit(released_.release([&](partition_id p) {
+      if (retained_from) return *retained_from;
+      if (window_) return window_->retained_from();
+      if (p < partition_windows_.size() && partition_windows_[p])
+        return partition_windows_[p]->retained_from();
+      return max_timestamp;  // no window state: nothing held
+    }));
+  }
+
+  template <class F>
+  void for_each_window(F&& f) {
+    if (window_) f(*window_);
+    for (auto& w : partition_windows_)
+      if (w) f(*w);
+  }
+
+  /// The window state events of `partition` go to (made on first use with per-partition windows,
+  /// named after the source's partition, loaded from a restored checkpoint when there is one).
+  window_runtime& window_of(partition_id partition, timestamp now) {
+    if (window_) return *window_;
+    if (partition >= partition_windows_.size()) partition_windows_.resize(partition + 1);
+    std::unique_ptr<window_runtime>& w = partition_windows_[partition];
+    if (!w) {
+      w = make_window_();
+      std::string name;
+      if (auto it = partition_names_.find(partition); it != partition_names_.end()) {
+        name = it->second;
+      } else if (source_ && partition < source_->partitions().size()) {
+        name = source_->partitions()[partition];
+      } else {
+        name = std::to_string(partition);
+      }
+      w->tracker().add_partition(name, now);
+      if (auto it = restored_windows_.find(name); it != restored_windows_.end()) {
+        w->load(*it);
+        restored_windows_.erase(it);
+      }
+    }
+    return *w;
   }
 
   compiled_pipeline pipeline_;
@@ -739,8 +869,12 @@ class stream_processor {
   std::string source_type_;
   std::unique_ptr<sink> sink_;
   std::unique_ptr<sink> dlq_;
-  std::unique_ptr<window_runtime> window_;
-  document event_meta_;   // what stages see: {source}
+  std::function<std::unique_ptr<window_runtime>()> make_window_;
+  std::unique_ptr<window_runtime> window_;  // shared by all partitions (the default)
+  std::vector<std::unique_ptr<window_runtime>> partition_windows_;  // partitioned_windows
+  std::map<partition_id, std::string> partition_names_;
+  nlohmann::json restored_windows_ = nlohmann::json::object();  // by partition name
+  document event_meta_;                                         // what stages see: {source}
   document window_meta_;  // what the window's keys see: {source, window: placeholders}
   bool default_source_meta_ = true;
   std::vector<document> batch_;          // the documents of the event being processed
@@ -753,7 +887,7 @@ class stream_processor {
   std::uint64_t seq_ = 0;
   std::uint64_t input_count_ = 0, input_bytes_ = 0, outputs_count_ = 0, output_bytes_ = 0;
   std::uint64_t dlq_count_ = 0, dlq_bytes_ = 0, filtered_count_ = 0, late_count_ = 0;
-  std::uint64_t redelivered_count_ = 0, dlq_write_failures_ = 0;
+  std::uint64_t redelivered_count_ = 0, dlq_write_failures_ = 0, handed_over_windows_ = 0;
   std::string last_dlq_failure_;
   reel::detail::release_log released_;  // source positions still needed, per partition
   timestamp last_commit_ = min_timestamp;

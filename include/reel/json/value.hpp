@@ -27,6 +27,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 #include <optional>
@@ -142,6 +143,24 @@ inline bool is_hex24(std::string_view s) noexcept {
   return true;
 }
 
+/// Standard base64 with padding.
+inline std::string base64_encode(const std::uint8_t* data, std::size_t size) {
+  static constexpr char alphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((size + 2) / 3 * 4);
+  for (std::size_t i = 0; i < size; i += 3) {
+    const std::uint32_t chunk = (static_cast<std::uint32_t>(data[i]) << 16) |
+                                (i + 1 < size ? static_cast<std::uint32_t>(data[i + 1]) << 8 : 0) |
+                                (i + 2 < size ? static_cast<std::uint32_t>(data[i + 2]) : 0);
+    out += alphabet[(chunk >> 18) & 63];
+    out += alphabet[(chunk >> 12) & 63];
+    out += i + 1 < size ? alphabet[(chunk >> 6) & 63] : '=';
+    out += i + 2 < size ? alphabet[chunk & 63] : '=';
+  }
+  return out;
+}
+
 /// Standard base64 (with or without padding); empty on invalid input.
 inline std::optional<std::vector<std::uint8_t>> base64_decode(std::string_view s) {
   auto val = [](char c) -> int {
@@ -171,6 +190,17 @@ inline std::optional<std::vector<std::uint8_t>> base64_decode(std::string_view s
 }
 
 }  // namespace detail
+
+/// BSON binData as Extended JSON: `{"$binary": {"base64": ..., "subType": "00"}}`.
+inline document make_binary(const std::uint8_t* data, std::size_t size, int subtype = 0) {
+  char sub[3];
+  std::snprintf(sub, sizeof sub, "%02x", subtype & 0xFF);
+  return document{
+      {"$binary", document{{"base64", detail::base64_encode(data, size)}, {"subType", sub}}}};
+}
+inline document make_binary(std::string_view bytes, int subtype = 0) {
+  return make_binary(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size(), subtype);
+}
 
 /// The BSON type of `d`, recognising Extended JSON wrappers (`$date`, `$oid`, `$numberLong`,
 /// `$numberInt`, `$numberDouble`, `$numberDecimal`, `$binary`, `$timestamp`,

@@ -146,6 +146,8 @@ class merge_sink final : public reel::sink {
     std::uint64_t isolated = 0;  ///< batches written again one document at a time
   };
   [[nodiscard]] statistics stats() const;
+  /// `stats()` as `{written, rejected, batches, retries, isolated}`.
+  [[nodiscard]] nlohmann::ordered_json metrics() const override;
   /// Documents buffered and not yet written.
   [[nodiscard]] std::size_t pending() const;
 

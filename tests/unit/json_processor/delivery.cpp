@@ -248,3 +248,51 @@ TEST_CASE("a buffering sink's later rejections reach the DLQ", "[json][processor
   CHECK(dead[0]["errInfo"]["reason"] == "too big");
   CHECK(dead[0]["doc"]["total"] == 2);
 }
+
+TEST_CASE("per-partition windows close on their own watermark and leave with their partition",
+          "[json][processor][delivery]") {
+  fixture f;
+  auto sp = reel::json::stream_processor(
+      tumbling_pipeline, f.connections,
+      {.stream_meta = false, .clock = &f.clock, .partitioned_windows = true});
+  reel::partition_changes assign;
+  assign.assigned = {{0, "t[0]"}, {1, "t[1]"}};
+  reel::partition_changes revoke;
+  revoke.revoked = {1};
+  std::string saved;
+  f.source->steps.push_back({{}, assign, {}});
+  f.source->steps.push_back(
+      {{message(0, 0, 1, 1), message(1, 0, 2, 10), message(0, 1, 12, 1)}, {}, {}});
+  f.source->steps.push_back({{}, revoke, [&] {
+                               // t[0]'s [0,10) closed at its own t=12; t[1] holds nobody back.
+                               REQUIRE(f.out->documents().size() == 1);
+                               CHECK(f.out->documents()[0]["total"] == 1);
+                               document stats = sp.stats();
+                               REQUIRE(stats["partitions"].size() == 2);
+                               CHECK(stats["partitions"][1]["partition"] == "t[1]");
+                               CHECK(stats["openWindowCount"] == 2);
+                               saved = sp.checkpoint();
+                             }});
+  sp.process();
+  // t[1] was revoked with [0,10) open: its state left with it (the new owner recomputes it).
+  const auto outputs = f.out->documents();
+  REQUIRE(outputs.size() == 2);
+  CHECK(outputs[1]["total"] == 1);  // t[0]'s [10,20), at flush
+  CHECK(sp.stats()["handedOverWindowCount"] == 1);
+
+  // The checkpoint taken before the revocation restores both partitions' windows.
+  fixture g;
+  auto restored = reel::json::stream_processor(
+      tumbling_pipeline, g.connections,
+      {.stream_meta = false, .clock = &g.clock, .partitioned_windows = true});
+  restored.restore(saved);
+  reel::partition_changes both;
+  both.assigned = {{0, "t[0]"}, {1, "t[1]"}};
+  g.source->steps.push_back({{}, both, {}});
+  restored.process();
+  const auto again = g.out->documents();
+  REQUIRE(again.size() == 2);
+  std::vector<int> totals = {again[0]["total"].get<int>(), again[1]["total"].get<int>()};
+  std::sort(totals.begin(), totals.end());
+  CHECK(totals == std::vector<int>{1, 10});  // t[0]'s [10,20) and t[1]'s [0,10)
+}

@@ -42,13 +42,16 @@ class release_log {
     if (partition < parts_.size()) parts_[partition] = part{};
   }
 
-  /// Releases for every partition that delivered, given that events before `retained_from` are
-  /// no longer needed (`max_timestamp`: nothing is held, as in a pipeline without a window).
-  [[nodiscard]] std::vector<partition_release> release(timestamp retained_from) {
+  /// Releases for every partition that delivered, given that events of partition `p` before
+  /// `retained_from(p)` are no longer needed (`max_timestamp`: nothing is held, as in a pipeline
+  /// without a window).
+  template <class RetainedFrom>
+  [[nodiscard]] std::vector<partition_release> release(RetainedFrom&& retained_from_of) {
     std::vector<partition_release> out;
     for (std::size_t i = 0; i < parts_.size(); ++i) {
       part& p = parts_[i];
       if (!p.known) continue;
+      const timestamp retained_from = retained_from_of(static_cast<partition_id>(i));
       while (!p.entries.empty() && p.entries.front().time < retained_from)
         p.entries.pop_front();
       partition_release r;

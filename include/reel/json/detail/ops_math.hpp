@@ -250,19 +250,7 @@ inline const document& eval_create_uuid(const node&, const scope&, document& out
   }
   bytes[6] = static_cast<unsigned char>((bytes[6] & 0x0F) | 0x40);  // version 4
   bytes[8] = static_cast<unsigned char>((bytes[8] & 0x3F) | 0x80);  // RFC 4122 variant
-  static constexpr char alphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string b64;
-  for (int i = 0; i < 16; i += 3) {
-    const std::uint32_t chunk = (static_cast<std::uint32_t>(bytes[i]) << 16) |
-                                (i + 1 < 16 ? static_cast<std::uint32_t>(bytes[i + 1]) << 8 : 0) |
-                                (i + 2 < 16 ? static_cast<std::uint32_t>(bytes[i + 2]) : 0);
-    b64 += alphabet[(chunk >> 18) & 63];
-    b64 += alphabet[(chunk >> 12) & 63];
-    b64 += i + 1 < 16 ? alphabet[(chunk >> 6) & 63] : '=';
-    b64 += i + 2 < 16 ? alphabet[chunk & 63] : '=';
-  }
-  out = document{{"$binary", document{{"base64", std::move(b64)}, {"subType", "04"}}}};
+  out = make_binary(bytes, sizeof bytes, 4);
   return out;
 }
 

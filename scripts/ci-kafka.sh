@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# CI for the Kafka connector (reel::kafka): installs librdkafka, starts a real Apache Kafka broker
+# (KRaft, scripts/services/kafka.sh, which installs Java, Maven and kcat itself when missing),
+# builds with -DREEL_WITH_KAFKA=ON in build-kafka and runs the connector's tests
+# (`ctest -R kafka`: the mock-cluster tests and the broker_*.cpp integration tests, including the
+# scale-out tests that run the `reel` program) with REEL_REQUIRE_SERVICES=1, so a test that
+# cannot reach the broker fails instead of skipping. The broker is stopped on exit.
+# BUILD_DIR overrides build-kafka, BUILD_TYPE RelWithDebInfo.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+build_dir=${BUILD_DIR:-$root/build-kafka}
+
+"$root/scripts/setup.sh"
+if ! dpkg -s librdkafka-dev >/dev/null 2>&1; then
+  echo "ci-kafka: installing librdkafka-dev" >&2
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq librdkafka-dev >/dev/null
+fi
+
+trap '"$root/scripts/services/kafka.sh" down' EXIT
+"$root/scripts/services/kafka.sh" up
+eval "$("$root/scripts/services/kafka.sh" env)"
+export REEL_KAFKA_BROKERS REEL_REQUIRE_SERVICES=1
+
+# The CLI stays on: the scale-out tests run two `reel` processes in one consumer group.
+cmake -S "$root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" \
+  -DREEL_WITH_KAFKA=ON -DREEL_BUILD_CLI=ON -DREEL_BUILD_BENCHMARKS=OFF \
+  -DREEL_BUILD_EXAMPLES=OFF >/dev/null
+cmake --build "$build_dir" -j"$(nproc)" --target reel_kafka test_kafka reel_cli
+ctest --test-dir "$build_dir" -R kafka --output-on-failure
