@@ -119,7 +119,7 @@ TEST_CASE("first and last: arrival order, not event-time order", "[aggregate][fi
   CHECK(over_window(reel::last(&trade::symbol), s) == "a");
 }
 
-TEST_CASE("push: every value in arrival order; add_to_set: distinct values ascending",
+TEST_CASE("push: every value in arrival order, add_to_set: distinct values ascending",
           "[aggregate][push]") {
   std::vector<tick> t{{0, 3, secs(5)}, {0, 1, secs(2)}, {0, 3, secs(8)}, {0, 2, secs(1)}};
   CHECK(over_window(reel::push(&tick::value), t) == std::vector<std::int64_t>{3, 1, 3, 2});

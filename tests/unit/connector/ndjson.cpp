@@ -11,6 +11,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "error_of.hpp"
+
 #include "reel/connector/defaults.hpp"
 #include "reel/connector/file.hpp"
 #include "reel/connector/stdio.hpp"
@@ -34,14 +36,7 @@ std::vector<reel::source_message> drain(reel::source& s, std::size_t batch = 100
   return all;
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const reel::error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using reel_test::error_of;
 
 }  // namespace
 

@@ -12,6 +12,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "error_of.hpp"
+
 #include "reel/connector/defaults.hpp"
 #include "reel/connector/memory.hpp"
 #include "unit/connector/temp_dir.hpp"
@@ -61,14 +63,7 @@ reel::connection_registry registry_with_test_types() {
   return r;
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const reel::error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using reel_test::error_of;
 
 std::map<std::string, std::string> fake_env = {{"REEL_TEST_PASSWORD", "hunter2-s3cret"},
                                                {"REEL_TEST_USER", "alice"}};

@@ -8,6 +8,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "error_of.hpp"
+
 #include "reel/connector/defaults.hpp"
 
 using document = nlohmann::ordered_json;
@@ -22,14 +24,7 @@ std::vector<document> docs_of(const std::vector<reel::source_message>& msgs) {
   return out;
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const reel::error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using reel_test::error_of;
 
 }  // namespace
 

@@ -103,7 +103,7 @@ TEST_CASE("invalid payloads go to the DLQ with their bytes and processing contin
   CHECK(h.sp.stats()["dlqMessageCount"] == bad.size());
 }
 
-TEST_CASE("random garbage payloads never throw; each is processed or dead-lettered",
+TEST_CASE("random garbage payloads never throw, each is processed or dead-lettered",
           "[json][processor][robustness]") {
   harness h(
       R"([ { $source: { timeField: { $toDate: '$t' } } }, { $match: { k: { $exists: true } } } ])");

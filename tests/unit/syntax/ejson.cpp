@@ -19,7 +19,7 @@ using reel::json::to_relaxed_ejson;
 
 namespace {
 
-std::string error_of(std::string_view text) {
+std::string ejson_error_of(std::string_view text) {
   try {
     parse_ejson_line(text);
   } catch (const reel::error& e) {
@@ -100,22 +100,22 @@ TEST_CASE("canonical input is normalised", "[json][ejson]") {
 }
 
 TEST_CASE("invalid JSON: byte offset in the message", "[json][ejson][errors]") {
-  CHECK(error_of("{]") ==
+  CHECK(ejson_error_of("{]") ==
         "[reel.input.invalid_json] invalid JSON at byte 1: syntax error while parsing object key "
         "- unexpected ']'; expected string literal");
-  CHECK(error_of("") ==
+  CHECK(ejson_error_of("") ==
         "[reel.input.invalid_json] invalid JSON at byte 0: syntax error while parsing value - "
         "unexpected end of input; expected '[', '{', or a literal");
-  CHECK(error_of(R"({"a": 1} x)") ==
+  CHECK(ejson_error_of(R"({"a": 1} x)") ==
         "[reel.input.invalid_json] invalid JSON at byte 9: syntax error while parsing value - "
         "invalid literal; last read: '1} x'; expected end of input");
-  CHECK(error_of(R"({"a": tru})") ==
+  CHECK(ejson_error_of(R"({"a": tru})") ==
         "[reel.input.invalid_json] invalid JSON at byte 9: syntax error while parsing value - "
         "invalid literal; last read: '\"a\": tru}'");
-  CHECK(error_of("[1, 2") ==
+  CHECK(ejson_error_of("[1, 2") ==
         "[reel.input.invalid_json] invalid JSON at byte 5: syntax error while parsing array - "
         "unexpected end of input; expected ']'");
-  CHECK(error_of("{a: 1}") ==
+  CHECK(ejson_error_of("{a: 1}") ==
         "[reel.input.invalid_json] invalid JSON at byte 1: syntax error while parsing object key "
         "- invalid literal; last read: '{a'; expected string literal");
   try {
@@ -128,22 +128,22 @@ TEST_CASE("invalid JSON: byte offset in the message", "[json][ejson][errors]") {
 }
 
 TEST_CASE("invalid EJSON wrappers name their JSON pointer", "[json][ejson][errors]") {
-  CHECK(error_of(R"({"a": {"$numberInt": "x"}})") ==
+  CHECK(ejson_error_of(R"({"a": {"$numberInt": "x"}})") ==
         "[reel.input.invalid_ejson] at /a: $numberInt must be a string holding a 32-bit integer, "
         "found \"x\"");
-  CHECK(error_of(R"({"a": [0, {"b/c~": {"$numberInt": "2147483648"}}]})") ==
+  CHECK(ejson_error_of(R"({"a": [0, {"b/c~": {"$numberInt": "2147483648"}}]})") ==
         "[reel.input.invalid_ejson] at /a/1/b~1c~0: $numberInt must be a string holding a 32-bit "
         "integer, found \"2147483648\"");
-  CHECK(error_of(R"({"a": {"$numberLong": 5}})") ==
+  CHECK(ejson_error_of(R"({"a": {"$numberLong": 5}})") ==
         "[reel.input.invalid_ejson] at /a: $numberLong must be a string holding a 64-bit integer, "
         "found 5");
-  CHECK(error_of(R"([{"$numberDouble": "one"}])") ==
+  CHECK(ejson_error_of(R"([{"$numberDouble": "one"}])") ==
         "[reel.input.invalid_ejson] at /0: $numberDouble must be a string holding a number, found "
         "\"one\"");
-  CHECK(error_of(R"({"t": {"$date": "yesterday"}})") ==
+  CHECK(ejson_error_of(R"({"t": {"$date": "yesterday"}})") ==
         "[reel.input.invalid_ejson] at /t: $date must be an ISO-8601 string, an integer or "
         "{\"$numberLong\": \"…\"}, found \"yesterday\"");
-  CHECK(error_of(R"({"$date": true})") ==
+  CHECK(ejson_error_of(R"({"$date": true})") ==
         "[reel.input.invalid_ejson] $date must be an ISO-8601 string, an integer or "
         "{\"$numberLong\": \"…\"}, found true");
 }
@@ -152,19 +152,19 @@ TEST_CASE("nesting beyond 200 levels is rejected, without recursion", "[json][ej
   const std::string ok = std::string(200, '[') + std::string(200, ']');
   CHECK(parse_ejson_line(ok).is_array());
   const std::string deep = std::string(201, '[') + std::string(201, ']');
-  CHECK(error_of(deep) ==
+  CHECK(ejson_error_of(deep) ==
         "[reel.input.invalid_json] invalid JSON at byte 200: nesting deeper than 200 levels");
   std::string mixed;
   for (int i = 0; i < 150; ++i)
     mixed += R"({"a":[)";
-  CHECK(error_of(mixed) ==
+  CHECK(ejson_error_of(mixed) ==
         "[reel.input.invalid_json] invalid JSON at byte 600: nesting deeper than 200 levels");
   // Brackets inside strings do not count.
   const std::string strings = "[\"" + std::string(500, '[') + "\"]";
   CHECK(parse_ejson_line(strings)[0].get<std::string>().size() == 500);
   // A million levels: fails fast and cleanly.
   const std::string huge_depth(1'000'000, '[');
-  CHECK(error_of(huge_depth) ==
+  CHECK(ejson_error_of(huge_depth) ==
         "[reel.input.invalid_json] invalid JSON at byte 200: nesting deeper than 200 levels");
 }
 

@@ -17,7 +17,7 @@ document parse(std::string_view text) {
 }
 
 /// `what()` of the error parsing `text` raises, or "no error".
-std::string error_of(std::string_view text, std::string_view origin = "p.js") {
+std::string syntax_error_of(std::string_view text, std::string_view origin = "p.js") {
   try {
     parse_pipeline_text(text, origin);
   } catch (const reel::error& e) {
@@ -296,134 +296,138 @@ TEST_CASE("Atlas documentation examples paste as they are", "[json][mongosh_synt
 
 TEST_CASE("syntax errors carry origin:line:column and an exact message",
           "[json][mongosh_syntax][errors]") {
-  CHECK(error_of("{a: 1 b: 2}") ==
+  CHECK(syntax_error_of("{a: 1 b: 2}") ==
         syntax_error("p.js:1:7", "expected ',' or '}' after object member, found 'b'"));
-  CHECK(error_of("[\n  { $match: { a: 1 }\n  { $project: {} }\n]") ==
+  CHECK(syntax_error_of("[\n  { $match: { a: 1 }\n  { $project: {} }\n]") ==
         syntax_error("p.js:3:3", "expected ',' or '}' after object member, found '{'"));
-  CHECK(error_of("[1 2]") ==
+  CHECK(syntax_error_of("[1 2]") ==
         syntax_error("p.js:1:4", "expected ',' or ']' after array element, found '2'"));
-  CHECK(error_of("{a 1}") ==
+  CHECK(syntax_error_of("{a 1}") ==
         syntax_error("p.js:1:4", "expected ':' after object key 'a', found '1'"));
-  CHECK(error_of("{a: }") == syntax_error("p.js:1:5", "expected a value, found '}'"));
-  CHECK(error_of("{, a: 1}") == syntax_error("p.js:1:2", "expected an object key, found ','"));
-  CHECK(error_of("[1,,2]") == syntax_error("p.js:1:4", "expected a value, found ','"));
-  CHECK(error_of("[ , ]") == syntax_error("p.js:1:3", "expected a value, found ','"));
-  CHECK(error_of("[\"abc") == syntax_error("p.js:1:2", "unterminated string"));
-  CHECK(error_of("['abc\n']") == syntax_error("p.js:1:2", "unterminated string"));
-  CHECK(error_of("[1, /* note") == syntax_error("p.js:1:5", "unterminated comment"));
-  CHECK(error_of("[1] x") ==
+  CHECK(syntax_error_of("{a: }") == syntax_error("p.js:1:5", "expected a value, found '}'"));
+  CHECK(syntax_error_of("{, a: 1}") ==
+        syntax_error("p.js:1:2", "expected an object key, found ','"));
+  CHECK(syntax_error_of("[1,,2]") == syntax_error("p.js:1:4", "expected a value, found ','"));
+  CHECK(syntax_error_of("[ , ]") == syntax_error("p.js:1:3", "expected a value, found ','"));
+  CHECK(syntax_error_of("[\"abc") == syntax_error("p.js:1:2", "unterminated string"));
+  CHECK(syntax_error_of("['abc\n']") == syntax_error("p.js:1:2", "unterminated string"));
+  CHECK(syntax_error_of("[1, /* note") == syntax_error("p.js:1:5", "unterminated comment"));
+  CHECK(syntax_error_of("[1] x") ==
         syntax_error("p.js:1:5", "expected end of input after the pipeline, found 'x'"));
-  CHECK(error_of("[1]; [2]") ==
+  CHECK(syntax_error_of("[1]; [2]") ==
         syntax_error("p.js:1:6", "expected end of input after the pipeline, found '['"));
-  CHECK(error_of("") == syntax_error("p.js:1:1", "expected a value, found end of input"));
-  CHECK(error_of("  // only a comment\n") ==
+  CHECK(syntax_error_of("") == syntax_error("p.js:1:1", "expected a value, found end of input"));
+  CHECK(syntax_error_of("  // only a comment\n") ==
         syntax_error("p.js:2:1", "expected a value, found end of input"));
-  CHECK(error_of("[") == syntax_error("p.js:1:2", "expected a value, found end of input"));
-  CHECK(error_of("{a: 1") ==
+  CHECK(syntax_error_of("[") == syntax_error("p.js:1:2", "expected a value, found end of input"));
+  CHECK(syntax_error_of("{a: 1") ==
         syntax_error("p.js:1:6", "expected ',' or '}' after object member, found end of input"));
-  CHECK(error_of("{a: 1, a: 2}") == syntax_error("p.js:1:8", "duplicate key 'a'"));
-  CHECK(error_of("{a: foo}") == syntax_error("p.js:1:5", "unexpected identifier 'foo'"));
-  CHECK(error_of("{a: Math.max}") == syntax_error("p.js:1:5", "unexpected identifier 'Math.max'"));
-  CHECK(error_of("sp.process([{ $source: {} }])") ==
+  CHECK(syntax_error_of("{a: 1, a: 2}") == syntax_error("p.js:1:8", "duplicate key 'a'"));
+  CHECK(syntax_error_of("{a: foo}") == syntax_error("p.js:1:5", "unexpected identifier 'foo'"));
+  CHECK(syntax_error_of("{a: Math.max}") ==
+        syntax_error("p.js:1:5", "unexpected identifier 'Math.max'"));
+  CHECK(syntax_error_of("sp.process([{ $source: {} }])") ==
         syntax_error("p.js:1:1",
                      "unexpected identifier 'sp.process'; give the pipeline array itself, without "
                      "the sp.process(...) call around it"));
-  CHECK(error_of("{\n  $x: 'a',\n  \"q\": 1 2\n}") ==
+  CHECK(syntax_error_of("{\n  $x: 'a',\n  \"q\": 1 2\n}") ==
         syntax_error("p.js:3:10", "expected ',' or '}' after object member, found '2'"));
-  CHECK(error_of("{\"é€\": 1 x}") ==
+  CHECK(syntax_error_of("{\"é€\": 1 x}") ==
         syntax_error("p.js:1:10", "expected ',' or '}' after object member, found 'x'"));
-  CHECK(error_of("[\r\n1\r\n2]") ==
+  CHECK(syntax_error_of("[\r\n1\r\n2]") ==
         syntax_error("p.js:3:1", "expected ',' or ']' after array element, found '2'"));
   CHECK(
-      error_of("[1 \x01]") ==
+      syntax_error_of("[1 \x01]") ==
       syntax_error("p.js:1:4", "expected ',' or ']' after array element, found character U+0001"));
 }
 
 TEST_CASE("number errors", "[json][mongosh_syntax][errors]") {
-  CHECK(error_of("{a: 0x1F}") ==
+  CHECK(syntax_error_of("{a: 0x1F}") ==
         syntax_error("p.js:1:5", "hexadecimal, octal and binary numbers are not supported"));
-  CHECK(error_of("{a: 1e}") == syntax_error("p.js:1:5", "invalid number '1e'"));
-  CHECK(error_of("{a: 12abc}") == syntax_error("p.js:1:5", "invalid number '12abc'"));
-  CHECK(error_of("{a: 007}") == syntax_error("p.js:1:5", "invalid number '007'"));
-  CHECK(error_of("{a: -}") == syntax_error("p.js:1:5", "invalid number '-'"));
-  CHECK(error_of("{a: 1.2.3}") == syntax_error("p.js:1:5", "invalid number '1.2.3'"));
-  CHECK(error_of("{a: 1e999}") == syntax_error("p.js:1:5", "number out of range '1e999'"));
+  CHECK(syntax_error_of("{a: 1e}") == syntax_error("p.js:1:5", "invalid number '1e'"));
+  CHECK(syntax_error_of("{a: 12abc}") == syntax_error("p.js:1:5", "invalid number '12abc'"));
+  CHECK(syntax_error_of("{a: 007}") == syntax_error("p.js:1:5", "invalid number '007'"));
+  CHECK(syntax_error_of("{a: -}") == syntax_error("p.js:1:5", "invalid number '-'"));
+  CHECK(syntax_error_of("{a: 1.2.3}") == syntax_error("p.js:1:5", "invalid number '1.2.3'"));
+  CHECK(syntax_error_of("{a: 1e999}") == syntax_error("p.js:1:5", "number out of range '1e999'"));
 }
 
 TEST_CASE("string and escape errors", "[json][mongosh_syntax][errors]") {
-  CHECK(error_of(R"({a: 'x\x4G'})") ==
+  CHECK(syntax_error_of(R"({a: 'x\x4G'})") ==
         syntax_error("p.js:1:7", R"(invalid escape sequence '\x4G')"));
-  CHECK(error_of(R"({a: 'x\u12'})") ==
+  CHECK(syntax_error_of(R"({a: 'x\u12'})") ==
         syntax_error("p.js:1:7", R"(invalid escape sequence '\u12'')"));
-  CHECK(error_of(R"({a: '\u{110000}'})") ==
+  CHECK(syntax_error_of(R"({a: '\u{110000}'})") ==
         syntax_error("p.js:1:6", R"(invalid escape sequence '\u{110000}')"));
-  CHECK(error_of(R"({a: '\07'})") ==
+  CHECK(syntax_error_of(R"({a: '\07'})") ==
         syntax_error("p.js:1:6", "octal escape sequences are not supported"));
-  CHECK(error_of("{a: 'x\\") == syntax_error("p.js:1:5", "unterminated string"));
-  CHECK(error_of("{a: '\xFF'}") == syntax_error("p.js:1:6", "invalid UTF-8 in string"));
-  CHECK(error_of("{a: `x`}") ==
+  CHECK(syntax_error_of("{a: 'x\\") == syntax_error("p.js:1:5", "unterminated string"));
+  CHECK(syntax_error_of("{a: '\xFF'}") == syntax_error("p.js:1:6", "invalid UTF-8 in string"));
+  CHECK(syntax_error_of("{a: `x`}") ==
         syntax_error("p.js:1:5", "template literals are not supported; use '...' or \"...\""));
 }
 
 TEST_CASE("constructor errors", "[json][mongosh_syntax][errors]") {
-  CHECK(error_of(R"({a: ISODate("yesterday")})") ==
+  CHECK(syntax_error_of(R"({a: ISODate("yesterday")})") ==
         syntax_error("p.js:1:13", "invalid date 'yesterday' in ISODate(...)"));
-  CHECK(error_of("{a: ISODate()}") ==
+  CHECK(syntax_error_of("{a: ISODate()}") ==
         syntax_error("p.js:1:5", "ISODate(...) takes one date string, given 0 arguments"));
-  CHECK(error_of("{a: ISODate(5)}") ==
+  CHECK(syntax_error_of("{a: ISODate(5)}") ==
         syntax_error("p.js:1:13", "ISODate(...) takes a date string, found 5"));
-  CHECK(error_of("{a: new Date()}") ==
+  CHECK(syntax_error_of("{a: new Date()}") ==
         syntax_error("p.js:1:5", "new Date(...) takes one date string, given 0 arguments"));
-  CHECK(error_of("{a: new Date(1.5)}") ==
+  CHECK(syntax_error_of("{a: new Date(1.5)}") ==
         syntax_error("p.js:1:14", "new Date(...) needs whole milliseconds, found 1.5"));
-  CHECK(error_of("{a: new Date(true)}") ==
+  CHECK(syntax_error_of("{a: new Date(true)}") ==
         syntax_error("p.js:1:14", "new Date(...) takes a date string or milliseconds, found true"));
-  CHECK(error_of("{a: Date()}") ==
+  CHECK(syntax_error_of("{a: Date()}") ==
         syntax_error("p.js:1:5",
                      "'Date()' without 'new' gives the current time as a string; use new "
                      "Date(...) or ISODate(...)"));
-  CHECK(error_of("{a: ISODate 'x'}") ==
+  CHECK(syntax_error_of("{a: ISODate 'x'}") ==
         syntax_error("p.js:1:13", "expected '(' after ISODate, found \"'\""));
-  CHECK(error_of("{a: ISODate('2024-01-01' 'x')}") ==
+  CHECK(syntax_error_of("{a: ISODate('2024-01-01' 'x')}") ==
         syntax_error("p.js:1:26", "expected ',' or ')' after argument of ISODate, found \"'\""));
-  CHECK(error_of("{a: NumberInt(3000000000)}") ==
+  CHECK(syntax_error_of("{a: NumberInt(3000000000)}") ==
         syntax_error("p.js:1:15", "NumberInt(...) value 3000000000 is out of the 32-bit range"));
-  CHECK(error_of(R"({a: NumberLong("x")})") ==
+  CHECK(syntax_error_of(R"({a: NumberLong("x")})") ==
         syntax_error("p.js:1:16", R"(NumberLong(...) needs an integer, found "x")"));
-  CHECK(error_of("{a: NumberLong(1, 2)}") ==
+  CHECK(syntax_error_of("{a: NumberLong(1, 2)}") ==
         syntax_error("p.js:1:5", "NumberLong(...) takes one integer, given 2 arguments"));
-  CHECK(error_of(R"({a: NumberDecimal("1.2.3")})") ==
+  CHECK(syntax_error_of(R"({a: NumberDecimal("1.2.3")})") ==
         syntax_error("p.js:1:19", R"(NumberDecimal(...) needs a decimal number, found "1.2.3")"));
-  CHECK(error_of(R"({a: ObjectId("123")})") ==
+  CHECK(syntax_error_of(R"({a: ObjectId("123")})") ==
         syntax_error("p.js:1:14",
                      R"(ObjectId(...) needs a 24-digit hexadecimal string, found "123")"));
-  CHECK(error_of("{a: Timestamp(1)}") ==
+  CHECK(syntax_error_of("{a: Timestamp(1)}") ==
         syntax_error("p.js:1:5",
                      "Timestamp(...) takes two unsigned 32-bit integers (t, i) or {t, i}"));
-  CHECK(error_of("{a: new Foo(1)}") ==
+  CHECK(syntax_error_of("{a: new Foo(1)}") ==
         syntax_error("p.js:1:5", "unsupported constructor 'new Foo'"));
-  CHECK(error_of("{a: new 5}") ==
+  CHECK(syntax_error_of("{a: new 5}") ==
         syntax_error("p.js:1:9", "expected a constructor after 'new', found '5'"));
 }
 
 TEST_CASE("regular expression errors", "[json][mongosh_syntax][errors]") {
   CHECK(
-      error_of("{a: /abc/g}") ==
+      syntax_error_of("{a: /abc/g}") ==
       syntax_error("p.js:1:10", "unsupported regular expression flag 'g' (supported: i, m, s, u)"));
-  CHECK(error_of("{a: /abc}") == syntax_error("p.js:1:5", "unterminated regular expression"));
-  CHECK(error_of("{a: /ab\nc/}") == syntax_error("p.js:1:5", "unterminated regular expression"));
+  CHECK(syntax_error_of("{a: /abc}") ==
+        syntax_error("p.js:1:5", "unterminated regular expression"));
+  CHECK(syntax_error_of("{a: /ab\nc/}") ==
+        syntax_error("p.js:1:5", "unterminated regular expression"));
 }
 
 TEST_CASE("nesting is bounded", "[json][mongosh_syntax][errors]") {
   const std::string ok = std::string(200, '[') + std::string(200, ']');
   CHECK(parse(ok).is_array());
   const std::string deep = std::string(201, '[') + std::string(201, ']');
-  CHECK(error_of(deep) == syntax_error("p.js:1:201", "nesting deeper than 200 levels"));
+  CHECK(syntax_error_of(deep) == syntax_error("p.js:1:201", "nesting deeper than 200 levels"));
   const std::string very_deep(100000, '[');
-  CHECK(error_of(very_deep) == syntax_error("p.js:1:201", "nesting deeper than 200 levels"));
+  CHECK(syntax_error_of(very_deep) == syntax_error("p.js:1:201", "nesting deeper than 200 levels"));
 }
 
-TEST_CASE("error object: id, where, message; origin optional", "[json][mongosh_syntax][errors]") {
+TEST_CASE("error object: id, where, message, origin optional", "[json][mongosh_syntax][errors]") {
   try {
     parse_pipeline_text("{a: 1 b: 2}", "pipelines/solar.js");
     FAIL("expected an error");
@@ -432,7 +436,7 @@ TEST_CASE("error object: id, where, message; origin optional", "[json][mongosh_s
     CHECK(e.where() == "pipelines/solar.js:1:7");
     CHECK(e.message() == "expected ',' or '}' after object member, found 'b'");
   }
-  CHECK(error_of("{a: 1 b: 2}", "") ==
+  CHECK(syntax_error_of("{a: 1 b: 2}", "") ==
         "[reel.syntax.error] at 1:7: expected ',' or '}' after object member, found 'b'");
   CHECK(parse_pipeline_text("[1]").size() == 1);
 }

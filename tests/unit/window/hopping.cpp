@@ -55,7 +55,7 @@ TEST_CASE("hopping: interval = 3 * hop, three windows per event, closed in end o
   CHECK(out[5] == sum_count_result{secs(50), secs(80), 1, {4, 1}});
 }
 
-TEST_CASE("hopping: hop > interval leaves gaps; events there are counted, not dead-lettered",
+TEST_CASE("hopping: hop > interval leaves gaps, events there are counted, not dead-lettered",
           "[window][hopping][gaps]") {
   std::vector<sum_count_result> out;
   std::vector<reel::dead_letter<tick>> dlq;

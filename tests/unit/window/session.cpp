@@ -25,7 +25,7 @@ auto sessions(Out& out, reel::session_options options) {
 
 }  // namespace
 
-TEST_CASE("session: events within the gap extend a session; exactly gap apart they do not",
+TEST_CASE("session: events within the gap extend a session, exactly gap apart they do not",
           "[window][session]") {
   std::vector<session_result> out;
   auto proc = sessions(out, {.gap = 10s, .allowed_lateness = 1h});

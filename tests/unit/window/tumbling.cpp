@@ -24,8 +24,10 @@ auto tumbling(Out& out, reel::tumbling_options options) {
 
 }  // namespace
 
-TEST_CASE("tumbling: windows are [start, end); an event at exactly end goes to the next window",
-          "[window][tumbling]") {
+TEST_CASE(
+    "tumbling: windows include start and exclude end, an event at exactly end goes to the next "
+    "window",
+    "[window][tumbling]") {
   std::vector<sum_count_result> out;
   auto proc = tumbling(out, {.interval = 10s, .allowed_lateness = 0s});
   proc.push({1, 1, secs(0)});         // [0, 10)
@@ -83,7 +85,7 @@ TEST_CASE("tumbling: allowedLateness defaults to 3 seconds", "[window][tumbling]
   CHECK(proc.explain(secs(1)).closes_at_watermark == secs(13));
 }
 
-TEST_CASE("tumbling: allowedLateness 0 closes at the watermark; anything older is late",
+TEST_CASE("tumbling: allowedLateness 0 closes at the watermark, anything older is late",
           "[window][tumbling][lateness][late]") {
   std::vector<sum_count_result> out;
   std::vector<reel::dead_letter<tick>> dlq;

@@ -1,0 +1,23 @@
+# SPDX-License-Identifier: Apache-2.0
+# Fails when a Catch test name contains ';' or '[': catch_discover_tests would register it as a
+# test that runs nothing (CMake splits lists on ';' and pairs '[' brackets).
+# cmake -DTEST_EXECUTABLES="a;b" -P check_test_names.cmake   (executables separated by '|')
+string(REPLACE "|" ";" executables "${TEST_EXECUTABLES}")
+set(bad "")
+foreach(exe IN LISTS executables)
+  execute_process(COMMAND ${exe} --list-test-names-only OUTPUT_VARIABLE names RESULT_VARIABLE rc)
+  string(REPLACE "\n" "|" names "${names}")
+  string(REPLACE ";" "<semicolon>" names "${names}")
+  string(REPLACE "[" "<bracket>" names "${names}")
+  string(REPLACE "|" ";" names "${names}")
+  foreach(name IN LISTS names)
+    if(name MATCHES "<semicolon>|<bracket>")
+      string(REPLACE "<semicolon>" ";" name "${name}")
+      string(REPLACE "<bracket>" "[" name "${name}")
+      string(APPEND bad "  ${exe}: ${name}\n")
+    endif()
+  endforeach()
+endforeach()
+if(bad)
+  message(FATAL_ERROR "test names with ';' or '[' (ctest cannot run them):\n${bad}")
+endif()
