@@ -188,75 +188,7 @@ inline void create_topic(const std::string& bootstrap, const std::string& topic,
   }
 }
 
-/// A plain producer for test input: `send` queues, `flush` waits for every delivery and throws
-/// when one failed.
-class producer {
- public:
-  explicit producer(const std::string& bootstrap) {
-    char err[512];
-    rd_kafka_conf_t* conf = rd_kafka_conf_new();
-    const std::map<std::string, std::string> props = {{"bootstrap.servers", bootstrap},
-                                                      {"linger.ms", "5"},
-                                                      {"enable.idempotence", "true"},
-                                                      {"queue.buffering.max.messages", "200000"},
-                                                      {"log_level", "3"}};
-    for (const auto& [k, v] : props) {
-      if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK) {
-        rd_kafka_conf_destroy(conf);
-        throw std::runtime_error("producer config " + k + ": " + err);
-      }
-    }
-    rd_kafka_conf_set_opaque(conf, this);
-    rd_kafka_conf_set_dr_msg_cb(conf, [](rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
-      auto* self = static_cast<producer*>(opaque);
-      if (m->err) {
-        ++self->failed_;
-        self->last_error_ = rd_kafka_err2str(m->err);
-      }
-    });
-    rk_.reset(rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err));
-    if (!rk_) {
-      rd_kafka_conf_destroy(conf);
-      throw std::runtime_error(std::string("producer: ") + err);
-    }
-  }
-
-  /// Queues one message for `partition` (RD_KAFKA_PARTITION_UA: the partitioner's choice).
-  void send(const std::string& topic, std::int32_t partition, const std::string& value,
-            const std::optional<std::string>& key = std::nullopt) {
-    const void* key_data = key ? key->data() : nullptr;
-    const std::size_t key_size = key ? key->size() : 0;
-    while (true) {
-      const rd_kafka_resp_err_t e = rd_kafka_producev(
-          rk_.get(), RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(partition),
-          RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
-          RD_KAFKA_V_KEY(key_data, key_size), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-          RD_KAFKA_V_END);
-      if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-        rd_kafka_poll(rk_.get(), 10);
-        continue;
-      }
-      if (e) throw std::runtime_error("produce to " + topic + ": " + rd_kafka_err2str(e));
-      break;
-    }
-    rd_kafka_poll(rk_.get(), 0);
-  }
-
-  void flush() {
-    if (rd_kafka_flush(rk_.get(), 30000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      throw std::runtime_error("producer: messages still undelivered after 30 s");
-    }
-    if (failed_) {
-      throw std::runtime_error("producer: " + std::to_string(failed_) +
-                               " messages failed, last: " + last_error_);
-    }
-  }
-
- private:
-  client_ptr rk_;
-  std::uint64_t failed_ = 0;
-  std::string last_error_;
-};
+using kafka_test::producer;
 
 /// The end offset (high watermark) of each partition of `topic`.
 inline std::vector<std::int64_t> end_offsets(const std::string& bootstrap, const std::string& topic,

@@ -193,34 +193,51 @@ inline std::vector<record> read_all(const std::string& bootstrap, const std::str
   return out;
 }
 
-/// Produces `records` to `bootstrap` (their `topic`, `partition` (-1: by key), `key`, `value`,
-/// `headers`, `timestamp` (-1: now)) and waits until every one is delivered; throws
-/// std::runtime_error on a delivery failure.
-inline void produce_all(const std::string& bootstrap, const std::vector<record>& records,
-                        std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
-  char err[512];
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.c_str(), err, sizeof err);
-  rd_kafka_conf_set(conf, "linger.ms", "5", err, sizeof err);
-  rd_kafka_conf_set(conf, "log_level", "3", err, sizeof err);
-  static int failures = 0;
-  failures = 0;
-  rd_kafka_conf_set_dr_msg_cb(conf, [](rd_kafka_t*, const rd_kafka_message_t* m, void*) {
-    if (m->err) ++failures;
-  });
-  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
-  if (!rk) {
-    rd_kafka_conf_destroy(conf);
-    throw std::runtime_error(std::string("producer: ") + err);
+/// A plain producer for test input: `send` queues (waiting while the local queue is full),
+/// `flush` waits for every delivery and throws when one failed.
+class producer {
+ public:
+  explicit producer(const std::string& bootstrap) {
+    char err[512];
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    const std::map<std::string, std::string> props = {{"bootstrap.servers", bootstrap},
+                                                      {"linger.ms", "5"},
+                                                      {"enable.idempotence", "true"},
+                                                      {"queue.buffering.max.messages", "200000"},
+                                                      {"log_level", "3"}};
+    for (const auto& [k, v] : props) {
+      if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK) {
+        rd_kafka_conf_destroy(conf);
+        throw std::runtime_error("producer config " + k + ": " + err);
+      }
+    }
+    rd_kafka_conf_set_opaque(conf, this);
+    rd_kafka_conf_set_dr_msg_cb(conf, [](rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
+      auto* self = static_cast<producer*>(opaque);
+      if (m->err) {
+        ++self->failed_;
+        self->last_error_ = rd_kafka_err2str(m->err);
+      }
+    });
+    rk_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+    if (!rk_) {
+      rd_kafka_conf_destroy(conf);
+      throw std::runtime_error(std::string("producer: ") + err);
+    }
   }
-  for (const record& r : records) {
+  ~producer() { rd_kafka_destroy(rk_); }
+  producer(const producer&) = delete;
+  producer& operator=(const producer&) = delete;
+
+  /// Queues `r` (its `topic`, `partition` (-1: the partitioner's choice), `key`, `value`
+  /// (nullopt: a tombstone), `headers`, `timestamp` (-1: now)).
+  void send(const record& r) {
     rd_kafka_headers_t* headers = rd_kafka_headers_new(r.headers.size());
     for (const auto& [name, value] : r.headers) {
       rd_kafka_header_add(headers, name.data(), static_cast<ssize_t>(name.size()),
                           value ? value->data() : nullptr,
                           value ? static_cast<ssize_t>(value->size()) : 0);
     }
-    rd_kafka_resp_err_t e;
     const std::int32_t partition = r.partition < 0 ? RD_KAFKA_PARTITION_UA : r.partition;
     const void* key = r.key ? r.key->data() : nullptr;
     const std::size_t key_size = r.key ? r.key->size() : 0;
@@ -228,25 +245,56 @@ inline void produce_all(const std::string& bootstrap, const std::vector<record>&
     const std::size_t value_size = r.value ? r.value->size() : 0;
     const std::int64_t timestamp = r.timestamp < 0 ? 0 : r.timestamp;
     while (true) {
-      e = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(r.topic.c_str()), RD_KAFKA_V_PARTITION(partition),
-                            RD_KAFKA_V_KEY(key, key_size), RD_KAFKA_V_VALUE(value, value_size),
-                            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                            RD_KAFKA_V_TIMESTAMP(timestamp), RD_KAFKA_V_HEADERS(headers),
-                            RD_KAFKA_V_END);
-      if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) break;
-      rd_kafka_poll(rk, 10);
+      const rd_kafka_resp_err_t e = rd_kafka_producev(
+          rk_, RD_KAFKA_V_TOPIC(r.topic.c_str()), RD_KAFKA_V_PARTITION(partition),
+          RD_KAFKA_V_KEY(key, key_size), RD_KAFKA_V_VALUE(value, value_size),
+          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_TIMESTAMP(timestamp),
+          RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_END);
+      if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+        rd_kafka_poll(rk_, 10);
+        continue;
+      }
+      if (e) {
+        rd_kafka_headers_destroy(headers);  // owned by the message only when produced
+        throw std::runtime_error("produce to " + r.topic + ": " + rd_kafka_err2str(e));
+      }
+      break;
     }
-    if (e) {
-      rd_kafka_headers_destroy(headers);
-      rd_kafka_destroy(rk);
-      throw std::runtime_error(std::string("produce: ") + rd_kafka_err2str(e));
-    }
-    rd_kafka_poll(rk, 0);
+    rd_kafka_poll(rk_, 0);
   }
-  const rd_kafka_resp_err_t flushed = rd_kafka_flush(rk, static_cast<int>(timeout.count()));
-  rd_kafka_destroy(rk);
-  if (flushed) throw std::runtime_error(std::string("flush: ") + rd_kafka_err2str(flushed));
-  if (failures) throw std::runtime_error(std::to_string(failures) + " messages were not delivered");
+  /// Queues one message for `partition` (RD_KAFKA_PARTITION_UA: the partitioner's choice).
+  void send(const std::string& topic, std::int32_t partition, const std::string& value,
+            const std::optional<std::string>& key = std::nullopt) {
+    record r;
+    r.topic = topic;
+    r.partition = partition;
+    r.value = value;
+    r.key = key;
+    send(r);
+  }
+
+  void flush() {
+    if (rd_kafka_flush(rk_, 30000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      throw std::runtime_error("producer: messages still undelivered after 30 s");
+    }
+    if (failed_) {
+      throw std::runtime_error("producer: " + std::to_string(failed_) +
+                               " messages failed, last: " + last_error_);
+    }
+  }
+
+ private:
+  rd_kafka_t* rk_ = nullptr;
+  std::uint64_t failed_ = 0;
+  std::string last_error_;
+};
+
+/// Produces `records` and waits until every one is delivered.
+inline void produce_all(const std::string& bootstrap, const std::vector<record>& records) {
+  producer p(bootstrap);
+  for (const record& r : records)
+    p.send(r);
+  p.flush();
 }
 
 }  // namespace kafka_test
