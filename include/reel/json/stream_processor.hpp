@@ -15,6 +15,7 @@
 /// ```
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -720,9 +721,13 @@ class stream_processor {
   }
 
   document base_record(const std::string& op, const std::string& reason) const {
-    // A reason may quote input bytes that are not UTF-8: they become U+FFFD.
-    const document text =
-        document::parse(document(reason).dump(-1, ' ', false, document::error_handler_t::replace));
+    // A reason may quote input bytes that are not UTF-8: they become U+FFFD (ASCII, the usual
+    // case for late events, is kept as it is).
+    const bool ascii = std::none_of(reason.begin(), reason.end(),
+                                    [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
+    const document text = ascii ? document(reason)
+                                : document::parse(document(reason).dump(
+                                      -1, ' ', false, document::error_handler_t::replace));
     return {{"processorName", options_.name},
             {"dlqTime", make_date(clock_->now())},
             {"operatorName", op},
