@@ -19,6 +19,7 @@
 #include <cstddef>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -154,6 +155,15 @@ class processor {
   static constexpr std::size_t stage_count = sizeof...(Specs);
   static constexpr std::size_t window_index = detail::window_position<Specs...>();
   static constexpr bool has_window = window_index < stage_count;
+  /// Whether `push_batch` hands whole batches to the window (the first stage, event time).
+  static constexpr bool batches_into_window =
+      window_index == 0 && Source::has_event_time &&
+      requires(std::tuple_element_t<0, runtimes> & w, std::span<const event_type> events,
+               std::uint64_t& seq, stage_context& ctx) {
+    w.process_batch(
+        events, [](const event_type&) { return timestamp{}; }, seq, ctx,
+        [](const auto&, timestamp) {});
+  };
 
   static_assert(detail::window_count<Specs...> <= 1,
                 "a reel pipeline has at most one window stage");
@@ -199,6 +209,24 @@ class processor {
       t = needs_now_ ? ctx_.now : clock_->now();
     }
     run<0>(event, t);
+  }
+
+  /// Pushes events from `partition`, in order: the same results as pushing them one by one,
+  /// except that processing time is read once for the whole batch. Faster when the window is the
+  /// first stage: events that land where the previous one did and do not move the watermark skip
+  /// the per-event bookkeeping.
+  void push_batch(std::span<const event_type> events, partition_id partition = 0) {
+    if constexpr (batches_into_window) {
+      ctx_.partition = partition;
+      ctx_.counters.input += events.size();
+      if (needs_now_) ctx_.now = clock_->now();
+      window().process_batch(
+          events, [this](const event_type& e) { return source_.time_of(e); }, next_seq_, ctx_,
+          continuation<window_index + 1>());
+    } else {
+      for (const event_type& e : events)
+        push(e, partition);
+    }
   }
 
   /// Processing time moved to `now` (idle timeouts, processing-time windows).

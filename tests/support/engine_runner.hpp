@@ -130,6 +130,11 @@ struct engine_run_options {
   std::string* restore_mismatch = nullptr;
   /// Receives the final `stats()` (after the flush).
   reel::processor_stats* final_stats = nullptr;
+  /// Receives a checkpoint taken after the last op, before the flush.
+  std::string* last_checkpoint = nullptr;
+  /// Pushes each run of consecutive push ops with the same partition and processing time with
+  /// one `push_batch` call (checkpoints then fall only between runs).
+  bool batches = false;
 };
 
 inline outcome run_engine(const scenario& sc, const engine_run_options& options = {}) {
@@ -165,18 +170,29 @@ inline outcome run_engine(const scenario& sc, const engine_run_options& options 
           *options.restore_mismatch += stats_diff(before, proc->stats());
       }
     };
+    std::vector<rev> batch;
     for (std::size_t i = 0; i < sc.ops.size(); ++i) {
       maybe_checkpoint(i);
       const stream_op& op = sc.ops[i];
       rec.step = i;
       clock.set(reel::from_millis(op.now));
-      if (op.what == stream_op::push) {
+      if (op.what == stream_op::push && options.batches) {
+        batch.assign(1, sc.events[op.event]);
+        for (; i + 1 < sc.ops.size(); ++i) {
+          const stream_op& next = sc.ops[i + 1];
+          if (next.what != stream_op::push || next.partition != op.partition || next.now != op.now)
+            break;
+          batch.push_back(sc.events[next.event]);
+        }
+        proc->push_batch(batch, op.partition);
+      } else if (op.what == stream_op::push) {
         proc->push(sc.events[op.event], op.partition);
       } else {
         proc->advance();
       }
     }
     maybe_checkpoint(sc.ops.size());
+    if (options.last_checkpoint) *options.last_checkpoint = proc->checkpoint();
     rec.step = sc.ops.size();
     proc->flush();
     const reel::processor_stats s = proc->stats();

@@ -98,6 +98,19 @@ class watermark_tracker {
     return observe_slow(partition, t, now);
   }
 
+  /// For batches: the latest time an event on `partition` can have and change nothing but the
+  /// partition's counters (`observe` would return false at once), or min_timestamp when every
+  /// event would do more. Such events are counted together with `count_quiet_events`.
+  [[nodiscard]] timestamp quiet_through(partition_id partition) const noexcept {
+    if (partition >= partitions_.size() || partitions_[partition].idle) return min_timestamp;
+    return partitions_[partition].watermark;
+  }
+  void count_quiet_events(partition_id partition, std::uint64_t n, timestamp now) noexcept {
+    partition_watermark& p = partitions_[partition];
+    p.events += n;
+    p.last_activity = now;
+  }
+
  private:
   [[gnu::noinline]] bool observe_slow(partition_id partition, timestamp t, timestamp now) {
     if (partition >= partitions_.size()) ensure_partition(partition, now);

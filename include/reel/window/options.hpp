@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file
-/// Options of the three window kinds, with Atlas's defaults (allowed lateness 3 seconds).
+/// Options of the three window kinds, with Atlas's defaults (allowed lateness 3 seconds when not
+/// given; processing-time windows take none).
 ///
 /// **Example**
 /// ```cpp
@@ -26,8 +27,8 @@ inline constexpr duration default_allowed_lateness = std::chrono::seconds(3);
 
 struct tumbling_options {
   duration interval{};
-  duration offset{0};  ///< shifts boundaries from UTC alignment
-  duration allowed_lateness = default_allowed_lateness;
+  duration offset{0};                          ///< shifts boundaries from UTC alignment
+  std::optional<duration> allowed_lateness{};  ///< 3 seconds when not given
   std::optional<duration> idle_timeout{};
 };
 
@@ -35,13 +36,13 @@ struct hopping_options {
   duration interval{};
   duration hop{};  ///< `hop < interval`: overlapping windows; `hop > interval`: gaps
   duration offset{0};
-  duration allowed_lateness = default_allowed_lateness;
+  std::optional<duration> allowed_lateness{};  ///< 3 seconds when not given
   std::optional<duration> idle_timeout{};
 };
 
 struct session_options {
   duration gap{};
-  duration allowed_lateness = default_allowed_lateness;
+  std::optional<duration> allowed_lateness{};  ///< 3 seconds when not given
   std::optional<duration> idle_timeout{};
 };
 
@@ -81,13 +82,13 @@ inline sliced_spec to_sliced(const hopping_options& o) {
   return {o.interval, o.hop, o.offset};
 }
 inline close_policy to_close_policy(const tumbling_options& o, boundary b = boundary::event_time) {
-  return {o.allowed_lateness, o.idle_timeout, b};
+  return {o.allowed_lateness.value_or(default_allowed_lateness), o.idle_timeout, b};
 }
 inline close_policy to_close_policy(const hopping_options& o, boundary b = boundary::event_time) {
-  return {o.allowed_lateness, o.idle_timeout, b};
+  return {o.allowed_lateness.value_or(default_allowed_lateness), o.idle_timeout, b};
 }
 inline close_policy to_close_policy(const session_options& o, boundary b = boundary::event_time) {
-  return {o.allowed_lateness, o.idle_timeout, b};
+  return {o.allowed_lateness.value_or(default_allowed_lateness), o.idle_timeout, b};
 }
 
 }  // namespace reel

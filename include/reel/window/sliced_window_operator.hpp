@@ -20,6 +20,7 @@
 #include <numeric>
 #include <optional>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -99,6 +100,22 @@ class sliced_window_operator {
     }
     return add_slow(event, ms, seq, missed);
   }
+
+  /// For batches: the times `[first, last)` (milliseconds) of the pane of the previous event
+  /// while all that pane's windows are open, or an empty range. An event there can be added with
+  /// `add_to_fast_pane` until the next `add` or close.
+  [[nodiscard]] std::pair<std::int64_t, std::int64_t> fast_pane() const noexcept {
+    return {fast_start_, fast_end_};
+  }
+  /// Adds `event`, whose time is in `fast_pane()`. Its count in the pane is left to
+  /// `count_fast_events`, called before the next `add`.
+  void add_to_fast_pane(const event_type& event, std::uint64_t seq) {
+    state_type& state =
+        cached_->groups.find_or_insert(agg_.key_of(event), [this] { return agg_.make_state(); });
+    agg_.add(state, event, seq);
+  }
+  /// Counts `n` events added by `add_to_fast_pane` in their pane.
+  void count_fast_events(std::uint64_t n) noexcept { cached_->events += n; }
 
  private:
   /// `add` for an event outside the fast-path pane: classifies it, finds its pane.

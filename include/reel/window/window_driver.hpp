@@ -13,6 +13,7 @@
 /// - `flush()` closes everything (end of input).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <utility>
@@ -64,6 +65,22 @@ class window_driver {
     if (moved) [[unlikely]]
       close_to_watermark(emit);
     return where;
+  }
+
+  /// For batches of event-time windows: the times `[first, last)` (milliseconds) at which an
+  /// event from `partition` only adds to the pane of the previous event (`Operator::fast_pane`)
+  /// without moving the watermark. Such events are added with `op().add_to_fast_pane` and counted
+  /// with `count_fast_events`; the range holds until the next `on_event`, `advance` or `flush`.
+  [[nodiscard]] std::pair<std::int64_t, std::int64_t> fast_range(
+      partition_id partition) const noexcept {
+    const auto [first, last] = op_.fast_pane();
+    const std::int64_t quiet = to_millis(tracker_.quiet_through(partition));
+    return {first, quiet < last ? std::max(first, quiet + 1) : last};
+  }
+  void count_fast_events(partition_id partition, std::uint64_t n, timestamp now) noexcept {
+    op_.count_fast_events(n);
+    tracker_.count_quiet_events(partition, n, now);
+    last_arrival_ = now;
   }
 
   /// Windows the last event missed (valid right after `on_event`).

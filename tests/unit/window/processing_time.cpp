@@ -41,12 +41,12 @@ TEST_CASE("processing time: a source with event time is ignored by a processing-
           "[window][processing_time]") {
   std::vector<count_all_result> out;
   reel::manual_clock clock{secs(10)};
-  auto proc = reel::make_processor(
-      reel::from<tick>(reel::event_time(&tick::ts)) |
-          reel::tumbling_window(reel::processing_time, {.interval = 1s, .allowed_lateness = 0s},
-                                reel::group_all(reel::count())) |
-          reel::emit_to(out),
-      {.clock = &clock});
+  auto proc =
+      reel::make_processor(reel::from<tick>(reel::event_time(&tick::ts)) |
+                               reel::tumbling_window(reel::processing_time, {.interval = 1s},
+                                                     reel::group_all(reel::count())) |
+                               reel::emit_to(out),
+                           {.clock = &clock});
   proc.push({1, 1, iso("2000-01-01T00:00:00Z")});
   proc.flush();
   REQUIRE(out.size() == 1);
@@ -123,7 +123,8 @@ TEST_CASE("processing time: sessions", "[window][processing_time][session]") {
   CHECK(std::get<0>(out[0].values) == 2);
 }
 
-TEST_CASE("processing time: idleTimeout is a definition error", "[window][processing_time]") {
+TEST_CASE("processing time: idleTimeout and allowedLateness are definition errors",
+          "[window][processing_time]") {
   auto id_of = [](auto&& f) -> std::string {
     try {
       f();
@@ -145,6 +146,25 @@ TEST_CASE("processing time: idleTimeout is a definition error", "[window][proces
           (void)reel::session_window(reel::processing_time, {.gap = 1s, .idle_timeout = 1min},
                                      &visit::who, g);
         }) == "reel.window.invalid_option");
+  // An explicit lateness, even 0, is refused: it would never apply.
+  CHECK(id_of([&] {
+          (void)reel::tumbling_window(reel::processing_time,
+                                      {.interval = 1s, .allowed_lateness = 0s}, g);
+        }) == "reel.window.invalid_option");
+  CHECK(id_of([&] {
+          (void)reel::hopping_window(reel::processing_time,
+                                     {.interval = 2s, .hop = 1s, .allowed_lateness = 1s}, g);
+        }) == "reel.window.invalid_option");
+  CHECK(id_of([&] {
+          (void)reel::session_window(reel::processing_time, {.gap = 1s, .allowed_lateness = 1s},
+                                     &visit::who, g);
+        }) == "reel.window.invalid_option");
+  try {
+    (void)reel::tumbling_window(reel::processing_time, {.interval = 1s, .allowed_lateness = 0s}, g);
+  } catch (const reel::error& e) {
+    CHECK(std::string(e.what()).find("allowedLateness cannot be used with processing-time "
+                                     "windows") != std::string::npos);
+  }
 }
 
 // Regression: with a second partition that had delivered nothing, the watermark of a

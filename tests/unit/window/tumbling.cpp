@@ -71,9 +71,9 @@ TEST_CASE("tumbling: a window closes when the watermark reaches exactly end + al
 
 TEST_CASE("tumbling: allowedLateness defaults to 3 seconds", "[window][tumbling][lateness]") {
   STATIC_REQUIRE(reel::default_allowed_lateness == 3s);
-  STATIC_REQUIRE(reel::tumbling_options{}.allowed_lateness == 3s);
-  STATIC_REQUIRE(reel::hopping_options{}.allowed_lateness == 3s);
-  STATIC_REQUIRE(reel::session_options{}.allowed_lateness == 3s);
+  CHECK(reel::to_close_policy(reel::tumbling_options{}).allowed_lateness == 3s);
+  CHECK(reel::to_close_policy(reel::hopping_options{}).allowed_lateness == 3s);
+  CHECK(reel::to_close_policy(reel::session_options{}).allowed_lateness == 3s);
   std::vector<sum_count_result> out;
   auto proc = tumbling(out, {.interval = 10s});
   proc.push({1, 1, secs(1)});
