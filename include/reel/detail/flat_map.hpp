@@ -93,6 +93,17 @@ class flat_map {
     if (capacity > slots_.size()) rehash(capacity);
   }
 
+  /// Destroys every entry (what keys and values own is released) but keeps the table, so that a
+  /// map taken from a pool is filled again without allocating.
+  void reset() {
+    for (std::size_t i = 0; i < slots_.size() && size_ > 0; ++i) {
+      if (!used_[i]) continue;
+      slots_[i] = value_type{};
+      used_[i] = 0;
+      --size_;
+    }
+  }
+
   void clear() {
     slots_.clear();
     used_.clear();
