@@ -12,6 +12,7 @@
 #include "reel/json/compile.hpp"
 #include "reel/json/ejson.hpp"
 #include "reel/json/expression.hpp"
+#include "reel/json/field_usage.hpp"
 #include "reel/json/group.hpp"
 #include "reel/json/mongosh_syntax.hpp"
 #include "reel/json/query.hpp"

@@ -162,30 +162,47 @@ inline std::string fmt_extended_iso8601_impl(const civil_date& date, std::int64_
 }
 }  // namespace detail
 
-/// `2024-08-12T21:41:01.788Z`: always UTC, always three fraction digits.
-inline std::string format_iso8601(timestamp t) {
+namespace detail {
+/// Writes `t` as the 24 characters `YYYY-MM-DDTHH:MM:SS.mmmZ` (no terminator) when its year is
+/// within 0000-9999; false (and `out` untouched) otherwise.
+inline bool write_iso8601(char* out, timestamp t) noexcept {
   const std::int64_t ms = to_millis(t);
-  const std::int64_t days = detail::floor_div(ms, 86'400'000);
+  const std::int64_t days = floor_div(ms, 86'400'000);
   const std::int64_t in_day = ms - days * 86'400'000;
-  const detail::civil_date date = detail::civil_from_days(days);
-  if (date.year < 0 || date.year > 9999) {  // rare: extended years, written with a sign
-    return detail::fmt_extended_iso8601_impl(date, in_day);
-  }
-  char buf[25] = "0000-00-00T00:00:00.000Z";
-  auto put = [&buf](int pos, std::int64_t v, int width) {
+  const civil_date date = civil_from_days(days);
+  if (date.year < 0 || date.year > 9999) return false;
+  auto put = [out](int pos, std::int64_t v, int width) {
     for (int i = pos + width - 1; i >= pos; --i) {
-      buf[i] = static_cast<char>('0' + v % 10);
+      out[i] = static_cast<char>('0' + v % 10);
       v /= 10;
     }
   };
   put(0, date.year, 4);
+  out[4] = '-';
   put(5, date.month, 2);
+  out[7] = '-';
   put(8, date.day, 2);
+  out[10] = 'T';
   put(11, in_day / 3'600'000, 2);
+  out[13] = ':';
   put(14, in_day / 60'000 % 60, 2);
+  out[16] = ':';
   put(17, in_day / 1000 % 60, 2);
+  out[19] = '.';
   put(20, in_day % 1000, 3);
-  return std::string(buf, 24);
+  out[23] = 'Z';
+  return true;
+}
+}  // namespace detail
+
+/// `2024-08-12T21:41:01.788Z`: always UTC, always three fraction digits.
+inline std::string format_iso8601(timestamp t) {
+  char buf[24];
+  if (detail::write_iso8601(buf, t)) return std::string(buf, 24);
+  // Rare: extended years, written with a sign.
+  const std::int64_t ms = to_millis(t);
+  const std::int64_t days = detail::floor_div(ms, 86'400'000);
+  return detail::fmt_extended_iso8601_impl(detail::civil_from_days(days), ms - days * 86'400'000);
 }
 
 /// Parses ISO-8601 as MongoDB's `$dateFromString` accepts its common forms: `YYYY-MM-DD`,

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # Builds and runs a consumer project of Reel (see CMakeLists.txt beside this file).
 #   -DMODE=find_package|add_subdirectory -DCONSUMER_SOURCE=<dir> -DWORK_DIR=<dir>
-#   -DREEL_SOURCE_DIR -DREEL_BUILD_DIR -DGENERATOR -DCXX -DBUILD_TYPE [-Dfmt_DIR -Dnlohmann_json_DIR]
+#   -DREEL_SOURCE_DIR -DREEL_BUILD_DIR -DGENERATOR -DCXX -DBUILD_TYPE
+#   [-Dfmt_DIR -Dnlohmann_json_DIR -Dsimdjson_DIR]
 
 function(run step)
   execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
@@ -16,7 +17,7 @@ file(MAKE_DIRECTORY ${WORK_DIR})
 
 set(configure_args -S ${CONSUMER_SOURCE} -B ${WORK_DIR}/build -G ${GENERATOR}
                    -DCMAKE_CXX_COMPILER=${CXX} -DCMAKE_BUILD_TYPE=${BUILD_TYPE})
-foreach(dep IN ITEMS fmt_DIR nlohmann_json_DIR)
+foreach(dep IN ITEMS fmt_DIR nlohmann_json_DIR simdjson_DIR)
   if(${dep})
     list(APPEND configure_args -D${dep}=${${dep}})
   endif()
@@ -44,7 +45,8 @@ if(NOT app)
 endif()
 list(GET app 0 app)
 run("running the consumer" ${app})
-if(NOT last_output MATCHES "\\[0, 60000\\) AAPL sum=30 count=2")
+if(NOT last_output MATCHES "\\[0, 60000\\) AAPL sum=30 count=2" OR
+   NOT last_output MATCHES "json {\"_id\":\"AAPL\",\"sum\":30}")
   message(FATAL_ERROR "unexpected consumer output:\n${last_output}")
 endif()
 message(STATUS "consumer (${MODE}) ran:\n${last_output}")

@@ -34,11 +34,13 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "reel/error.hpp"
 #include "reel/json/eval_context.hpp"
+#include "reel/json/field_usage.hpp"
 #include "reel/json/value.hpp"
 
 namespace reel::json {
@@ -73,6 +75,9 @@ class accumulator {
   [[nodiscard]] virtual document result(const document& state) const = 0;
   /// Bytes the state owns beyond the document itself (for `stateSize`).
   [[nodiscard]] virtual std::size_t state_bytes(const document& state) const;
+  /// The top-level fields of the document that `evaluate` and `add` read. Empty (the default)
+  /// when not known: the stream processor then gives the accumulator whole documents.
+  [[nodiscard]] virtual std::optional<field_usage> fields_read() const { return std::nullopt; }
 };
 
 /// Name (`"$sum"`) → factory(argument, JSON pointer of the argument).

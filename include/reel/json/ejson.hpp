@@ -44,6 +44,7 @@
 /// the JSON pointer of the wrapper as `where` for a malformed wrapper (`{"$numberInt": "x"}`).
 #pragma once
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -52,6 +53,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -245,10 +247,73 @@ inline std::optional<std::int64_t> date_millis(const document& v) noexcept {
 // ---------------------------------------------------------------------------------------------
 // Input
 
+/// Whether the builder normalises `obj` (then an object that just closed): one member whose key
+/// starts with `$`.
+inline bool is_wrapper_candidate(const document& obj) {
+  if (obj.size() != 1) return false;
+  const std::string& k = obj.begin().key();
+  return k.size() > 1 && k[0] == '$';
+}
+
+/// Sets `message`; false.
+inline bool fail_with(std::string& message, std::string text) {
+  message = std::move(text);
+  return false;
+}
+
+/// Normalises a wrapper candidate: `$numberInt`, `$numberLong`, `$numberDouble` and `$date`
+/// become the number or the normalised date (other keys stay as they are); false, with
+/// `message`, for a malformed one.
+inline bool normalise_wrapper(document& obj, std::string& message) {
+  const std::string k = obj.begin().key();
+  const document& v = *obj.begin();
+  if (k == "$numberInt") {
+    const auto n = v.is_string() ? parse_int64(v.get_ref<const std::string&>()) : std::nullopt;
+    if (!n || *n < std::numeric_limits<std::int32_t>::min() ||
+        *n > std::numeric_limits<std::int32_t>::max()) {
+      return fail_with(message,
+                       "$numberInt must be a string holding a 32-bit integer, found " + v.dump());
+    }
+    obj = *n;
+  } else if (k == "$numberLong") {
+    const auto n = v.is_string() ? parse_int64(v.get_ref<const std::string&>()) : std::nullopt;
+    if (!n) {
+      return fail_with(message,
+                       "$numberLong must be a string holding a 64-bit integer, found " + v.dump());
+    }
+    obj = *n;
+  } else if (k == "$numberDouble") {
+    const auto d =
+        v.is_string() ? parse_double_text(v.get_ref<const std::string&>()) : std::nullopt;
+    if (!d)
+      return fail_with(message,
+                       "$numberDouble must be a string holding a number, found " + v.dump());
+    obj = *d;
+  } else if (k == "$date") {
+    const auto ms = date_operand_millis(v);
+    if (!ms) {
+      return fail_with(message,
+                       "$date must be an ISO-8601 string, an integer or {\"$numberLong\": \"…\"}, "
+                       "found " +
+                           v.dump());
+    }
+    obj = make_date_millis(*ms);
+  }
+  return true;
+}
+
 /// Builds a document from nlohmann's SAX events, bounding the depth and normalising wrappers as
-/// each object closes.
-class ejson_builder {
+/// each object closes. `Projected`: when the root is an object, only its members named in the
+/// sorted list given to the constructor are kept; the others are still checked exactly as the
+/// full build checks them (a skipped object or array is built aside, wrappers and depth
+/// included, and dropped; a skipped scalar needs no check), so the builder accepts the texts
+/// that the full build accepts, except a root whose first key starts with `$` (declined).
+template <bool Projected>
+class basic_ejson_builder {
  public:
+  basic_ejson_builder() = default;
+  explicit basic_ejson_builder(const std::vector<std::string>* keep) { projection_.keep = keep; }
+
   using number_integer_t = document::number_integer_t;
   using number_unsigned_t = document::number_unsigned_t;
   using number_float_t = document::number_float_t;
@@ -270,17 +335,27 @@ class ejson_builder {
 
   bool start_object(std::size_t) { return open(document::value_t::object); }
   bool key(string_t& k) {
+    if constexpr (Projected) {
+      if (stack_.size() == 1) {
+        // A root whose first key starts with '$' may be a wrapper, which depends on all its
+        // members: declined, for the caller to parse it whole.
+        if (std::exchange(projection_.first_member, false) && k.size() > 1 && k[0] == '$')
+          return false;
+        const auto& keep = *projection_.keep;
+        projection_.skip = !std::binary_search(keep.begin(), keep.end(), k);
+        if (projection_.skip) {
+          member_ = &projection_.skipped;
+          return true;
+        }
+      }
+    }
     member_ = &(*stack_.back())[std::move(k)];
     return true;
   }
   bool end_object() {
     document* obj = stack_.back();
     stack_.pop_back();
-    if (obj->size() == 1) {
-      const std::string& k = obj->begin().key();
-      if (k.size() > 1 && k[0] == '$') return normalise(*obj);
-    }
-    return true;
+    return !is_wrapper_candidate(*obj) || normalise(*obj);
   }
   bool start_array(std::size_t) { return open(document::value_t::array); }
   bool end_array() {
@@ -319,6 +394,9 @@ class ejson_builder {
   }
   template <class V>
   bool put(V&& v) {
+    if constexpr (Projected) {
+      if (projection_.skip && stack_.size() == 1) return true;  // a skipped top-level scalar
+    }
     place(std::forward<V>(v));
     return true;
   }
@@ -328,6 +406,12 @@ class ejson_builder {
       return false;
     }
     stack_.push_back(place(t));
+    if constexpr (Projected) {
+      // Room for the kept fields and the event time the processor adds: no regrowth.
+      if (stack_.size() == 1 && t == document::value_t::object) {
+        root.get_ref<document::object_t&>().reserve(projection_.keep->size() + 1);
+      }
+    }
     return true;
   }
 
@@ -377,44 +461,22 @@ class ejson_builder {
   }
 
   bool normalise(document& obj) {
-    const std::string k = obj.begin().key();
-    const document& v = *obj.begin();
-    if (k == "$numberInt") {
-      const auto n = v.is_string() ? parse_int64(v.get_ref<const std::string&>()) : std::nullopt;
-      if (!n || *n < std::numeric_limits<std::int32_t>::min() ||
-          *n > std::numeric_limits<std::int32_t>::max()) {
-        return fail(obj, "$numberInt must be a string holding a 32-bit integer, found " + v.dump());
-      }
-      obj = *n;
-    } else if (k == "$numberLong") {
-      const auto n = v.is_string() ? parse_int64(v.get_ref<const std::string&>()) : std::nullopt;
-      if (!n) {
-        return fail(obj,
-                    "$numberLong must be a string holding a 64-bit integer, found " + v.dump());
-      }
-      obj = *n;
-    } else if (k == "$numberDouble") {
-      const auto d =
-          v.is_string() ? parse_double_text(v.get_ref<const std::string&>()) : std::nullopt;
-      if (!d)
-        return fail(obj, "$numberDouble must be a string holding a number, found " + v.dump());
-      obj = *d;
-    } else if (k == "$date") {
-      const auto ms = date_operand_millis(v);
-      if (!ms) {
-        return fail(obj,
-                    "$date must be an ISO-8601 string, an integer or {\"$numberLong\": \"…\"}, "
-                    "found " +
-                        v.dump());
-      }
-      obj = make_date_millis(*ms);
-    }
-    return true;
+    std::string message;
+    return normalise_wrapper(obj, message) || fail(obj, std::move(message));
   }
 
   std::vector<document*> stack_;
   document* member_ = nullptr;
+  struct projection {
+    const std::vector<std::string>* keep = nullptr;  // the members to keep, sorted
+    bool first_member = true;                        // no root member seen yet
+    bool skip = false;                               // the current member is not kept
+    document skipped;                                // where a skipped object or array is built
+  };
+  struct no_projection {};
+  [[no_unique_address]] std::conditional_t<Projected, projection, no_projection> projection_;
 };
+using ejson_builder = basic_ejson_builder<false>;
 
 /// The 0-based byte offset where nesting first exceeds `max_nesting_depth`.
 inline std::size_t depth_overflow_offset(std::string_view text) noexcept {
@@ -781,6 +843,21 @@ inline document parse_ejson_line(std::string_view text) {
               "invalid JSON at byte " + std::to_string(byte) + ": " +
                   detail::strip_nlohmann_prefix(builder.message_));
 }
+
+namespace detail {
+/// Parses `text` as `parse_ejson_line` does, keeping only the root object's members named in
+/// `keep` (sorted, unique): for a pipeline that reads no other field, the rest need not be
+/// built. False when `text` is not accepted (exactly when `parse_ejson_line` throws, which then
+/// tells why), and for a root object whose first key starts with `$` (it may be a wrapper, which
+/// `parse_ejson_line` normalises as a whole).
+inline bool parse_ejson_fields(std::string_view text, const std::vector<std::string>& keep,
+                               document& out) {
+  basic_ejson_builder<true> builder(&keep);
+  if (!document::sax_parse(text.begin(), text.end(), &builder)) return false;
+  out = std::move(builder.root);
+  return true;
+}
+}  // namespace detail
 
 /// Relaxed Extended JSON on one line, compact: plain numbers, `{"$date":"…Z"}` for years
 /// 1970–9999 (canonical `$date` otherwise), `{"$numberDouble":"NaN"}` and the infinities.

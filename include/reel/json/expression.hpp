@@ -43,6 +43,7 @@
 #include "reel/json/detail/ops_set.hpp"
 #include "reel/json/detail/ops_string.hpp"
 #include "reel/json/eval_context.hpp"
+#include "reel/json/field_usage.hpp"
 #include "reel/json/value.hpp"
 
 namespace reel::json {
@@ -193,6 +194,19 @@ inline std::vector<std::string> operator_names() {
   return out;
 }
 
+/// Adds the top-level fields of the root document that `n` reads: every sub-expression is among
+/// `args`, and the root is read only through `eval_root` (`$$ROOT`, an implicit `$$CURRENT`) and
+/// `eval_field_path_node` (`"$a.b"`, `"$$ROOT.a.b"`).
+inline void collect_fields_read(const node& n, field_usage& out) {
+  if (n.fn == &eval_root) {
+    out.add_whole();
+  } else if (n.fn == &eval_field_path_node && !n.path.empty()) {
+    out.add(n.path[0]);
+  }
+  for (const node& a : n.args)
+    collect_fields_read(a, out);
+}
+
 inline node fold(node n, bool foldable) {
   if (!foldable || !n.fn) return n;
   for (const node& a : n.args) {
@@ -247,6 +261,13 @@ class expression {
   /// True for a plain field path such as `"$a.b"` (or `"$$ROOT.a.b"`).
   [[nodiscard]] bool is_field_path() const noexcept {
     return root_ && !root_->path.empty() && root_->fn == &detail::eval_field_path_node;
+  }
+  /// The top-level fields of the evaluated document that the expression reads (or the whole
+  /// document, for `$$ROOT` and the like).
+  [[nodiscard]] field_usage fields_read() const {
+    field_usage out;
+    if (root_) detail::collect_fields_read(*root_, out);
+    return out;
   }
   /// The field path of `"$a.b"`, or null.
   [[nodiscard]] const field_path* as_field_path() const noexcept {

@@ -148,7 +148,9 @@ class group_aggregation {
   /// use these values. `unprepare()` forgets them.
   void prepare(const document& e) const {
     prepared_ = nullptr;
-    prepared_key_ = evaluate_key(e);
+    // The key is not copied: it usually points into `e` (a field path), which outlives its use.
+    const document& key = def_->id.evaluate(e, *ctx_, key_scratch_);
+    prepared_key_ = is_missing(key) ? &null_key() : &key;
     prepared_values_.resize(def_->accumulators.size());
     for (std::size_t i = 0; i < prepared_values_.size(); ++i) {
       prepared_values_[i] = def_->accumulators[i]->evaluate(e, *ctx_);
@@ -157,8 +159,11 @@ class group_aggregation {
   }
   void unprepare() const noexcept { prepared_ = nullptr; }
 
-  key_type key_of(const document& e) const {
-    return prepared_ == &e ? prepared_key_ : evaluate_key(e);
+  /// The key of `e`, valid until the next call (windows copy it when they add a group).
+  const key_type& key_of(const document& e) const {
+    if (prepared_ == &e) return *prepared_key_;
+    key_scratch_ = evaluate_key(e);
+    return key_scratch_;
   }
   state_type make_state() const {
     state_type s;
@@ -211,12 +216,17 @@ class group_aggregation {
     document k = def_->id.evaluate(e, *ctx_);
     return is_missing(k) ? document(nullptr) : k;
   }
+  static const document& null_key() {
+    static const document null = nullptr;
+    return null;
+  }
 
   std::shared_ptr<const group_definition> def_;
   std::shared_ptr<const eval_context> ctx_;
   // The values prepare() evaluated for the event at `prepared_` (scratch, reused).
   mutable const document* prepared_ = nullptr;
-  mutable key_type prepared_key_;
+  mutable const key_type* prepared_key_ = nullptr;  // into the event, a constant or key_scratch_
+  mutable key_type key_scratch_;
   mutable std::vector<document> prepared_values_;
 };
 

@@ -33,6 +33,7 @@
 #include "reel/json/detail/regex.hpp"
 #include "reel/json/eval_context.hpp"
 #include "reel/json/expression.hpp"
+#include "reel/json/field_usage.hpp"
 #include "reel/json/json_schema.hpp"
 #include "reel/json/value.hpp"
 
@@ -316,11 +317,17 @@ class query_compiler {
         if (auto m = compile_top_operator(key, *it, w, top)) clauses.push_back(std::move(m));
         continue;
       }
-      compile_field(field_path(key, w), *it, w, clauses);
+      field_path path(key, w);
+      if (top) fields_.add(path[0]);
+      compile_field(path, *it, w, clauses);
     }
     if (clauses.empty()) return std::make_unique<const_match>(true);
     return make_and(std::move(clauses));
   }
+
+  /// The top-level fields of the document that the filters compiled so far read (their paths
+  /// and `$expr`), or the whole document (`$jsonSchema`).
+  [[nodiscard]] const field_usage& fields_read() const noexcept { return fields_; }
 
  private:
   static bool is_operator_object(const document& v) {
@@ -346,9 +353,14 @@ class query_compiler {
     }
     if (op == "$expr") {
       if (!top) query_error(w, "$expr can only be applied to the top-level document");
-      return std::make_unique<expr_match>(compile_expression(v, w, options_));
+      expression e = compile_expression(v, w, options_);
+      fields_.add(e.fields_read());
+      return std::make_unique<expr_match>(std::move(e));
     }
-    if (op == "$jsonSchema") return std::make_unique<schema_match>(compile_json_schema(v, w));
+    if (op == "$jsonSchema") {
+      if (top) fields_.add_whole();
+      return std::make_unique<schema_match>(compile_json_schema(v, w));
+    }
     if (op == "$comment") return nullptr;
     if (op == "$alwaysTrue" || op == "$alwaysFalse") {
       auto n = as_numeric(v);
@@ -662,6 +674,7 @@ class query_compiler {
   }
 
   const compile_options& options_;
+  field_usage fields_;
 };
 
 }  // namespace detail
@@ -676,11 +689,16 @@ class query {
   [[nodiscard]] bool matches(const document& doc, const eval_context& ctx = {}) const {
     return root_->matches(doc, ctx);
   }
+  /// The top-level fields of the document that the filter reads (the whole document with
+  /// `$jsonSchema` or an `$expr` that reads it).
+  [[nodiscard]] const field_usage& fields_read() const noexcept { return fields_; }
 
  private:
   friend query compile_query(const document&, std::string, const compile_options&);
-  explicit query(std::shared_ptr<const detail::match_node> root) : root_(std::move(root)) {}
+  query(std::shared_ptr<const detail::match_node> root, field_usage fields)
+      : root_(std::move(root)), fields_(std::move(fields)) {}
   std::shared_ptr<const detail::match_node> root_;
+  field_usage fields_;
 };
 
 /// Compiles a MongoDB query filter. `where` is the JSON pointer of `filter` in the enclosing
@@ -688,7 +706,8 @@ class query {
 inline query compile_query(const document& filter, std::string where = "",
                            const compile_options& options = {}) {
   detail::query_compiler c(options);
-  return query(std::shared_ptr<const detail::match_node>(c.compile_filter(filter, where, true)));
+  std::shared_ptr<const detail::match_node> root = c.compile_filter(filter, where, true);
+  return query(std::move(root), c.fields_read());
 }
 
 }  // namespace reel::json

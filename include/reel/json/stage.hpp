@@ -28,11 +28,13 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "reel/json/eval_context.hpp"
+#include "reel/json/field_usage.hpp"
 #include "reel/json/value.hpp"
 
 namespace reel::json {
@@ -56,6 +58,10 @@ class document_stage {
   /// True for stages that need the whole batch (`$sort`, `$limit`, `$count`, `$group`): they are
   /// allowed only inside a window.
   [[nodiscard]] virtual bool is_batch_only() const { return false; }
+  /// For a filter, a stage whose `apply` passes its document on unchanged or drops it: the
+  /// top-level fields it reads. The stream processor then may give it a document that holds
+  /// only the fields the pipeline reads. Empty (the default) for any other stage.
+  [[nodiscard]] virtual std::optional<field_usage> filter_fields() const { return std::nullopt; }
 };
 
 /// Where a stage may appear (DESIGN.md §4, stage placement).

@@ -37,6 +37,7 @@
 #include "reel/connector/registry.hpp"
 #include "reel/error.hpp"
 #include "reel/json/compile.hpp"
+#include "reel/json/detail/projected_input.hpp"
 #include "reel/json/ejson.hpp"
 #include "reel/json/value.hpp"
 #include "reel/json/window_stage.hpp"
@@ -175,6 +176,9 @@ class stream_processor {
             });
       };
       window_ = make_window_();
+      if (auto fields = detail::projected_input_fields(pipeline_)) {
+        projected_reader_.emplace(std::move(*fields));
+      }
       needs_now_ =
           window_->needs_processing_time() || pipeline_.source.partition_idle_timeout.has_value();
       if (options_.partitioned_windows) {
@@ -207,7 +211,9 @@ class stream_processor {
     ingest(std::move(m));
   }
   /// Pushes one message (payload bytes are decoded as relaxed or canonical Extended JSON;
-  /// undecodable ones become DLQ records that keep the bytes and the position).
+  /// undecodable ones become DLQ records that keep the bytes and the position). When the pipeline
+  /// provably reads only some top-level fields, only those are built
+  /// (`detail/projected_input.hpp`); results and DLQ records are the same.
   void push(source_message message) {
     std::lock_guard lock(mutex_);
     ingest(std::move(message));
@@ -510,6 +516,8 @@ class stream_processor {
 
   void ingest(source_message&& m) {
     ++input_count_;
+    projected_event_ = false;
+    event_time_.reset();
     if (source_) released_.delivered(m.partition);
     if (!m.error.empty()) {
       input_bytes_ += m.payload.size();
@@ -526,20 +534,24 @@ class stream_processor {
       input_bytes_ += detail::serialized_size(doc);
     } else {
       input_bytes_ += m.payload.size();
-      try {
-        doc = parse_ejson_line(m.payload);
-      } catch (const reel::error& e) {
-        document record = dlq_record("SourceOperator", e.message(), nullptr, m);
-        record["errInfo"]["payload"] = payload_value(m.payload);
-        dead_letter(std::move(record));
-        return;
-      }
-      if (!doc.is_object()) {
-        document record =
-            dlq_record("SourceOperator", "Input message is not a JSON object", nullptr, m);
-        record["errInfo"]["payload"] = payload_value(m.payload);
-        dead_letter(std::move(record));
-        return;
+      if (projected_reader_ && projected_reader_->read(m.payload, doc)) {
+        projected_event_ = true;  // only the fields the pipeline reads
+      } else {
+        try {
+          doc = parse_ejson_line(m.payload);
+        } catch (const reel::error& e) {
+          document record = dlq_record("SourceOperator", e.message(), nullptr, m);
+          record["errInfo"]["payload"] = payload_value(m.payload);
+          dead_letter(std::move(record));
+          return;
+        }
+        if (!doc.is_object()) {
+          document record =
+              dlq_record("SourceOperator", "Input message is not a JSON object", nullptr, m);
+          record["errInfo"]["payload"] = payload_value(m.payload);
+          dead_letter(std::move(record));
+          return;
+        }
       }
     }
     if (m.metadata.is_object() && !m.metadata.empty()) {
@@ -555,6 +567,7 @@ class stream_processor {
     }
 
     timestamp t;
+    document ts_value;  // the time as a date, when timeField already gave it as make_date(t) does
     if (window_ && pipeline_.window->policy.time_boundary == boundary::processing_time) {
       t = now;
     } else if (pipeline_.source.time_field) {
@@ -566,20 +579,24 @@ class stream_processor {
             dlq_record("SourceOperator", "Failed to evaluate timeField: " + e.message(), &doc, m));
         return;
       }
-      auto date = as_date(v);
-      if (!date) {
+      if (auto ms = detail::relaxed_date_millis(v)) {  // the usual result of a date operator
+        t = from_millis(*ms);
+        ts_value = std::move(v);
+      } else if (auto date = as_date(v)) {
+        t = *date;
+      } else {
         dead_letter(dlq_record(
             "SourceOperator",
             "timeField must evaluate to a date, but it evaluated to " + type_name(v), &doc, m));
         return;
       }
-      t = *date;
     } else if (m.record_time) {
       t = *m.record_time;
     } else {
       t = now == min_timestamp ? clock_->now() : now;
     }
-    doc[pipeline_.source.ts_field_name] = make_date(t);
+    doc[pipeline_.source.ts_field_name] = ts_value.is_null() ? make_date(t) : std::move(ts_value);
+    event_time_ = t;
     if (m.closed_before && pipeline_.window && t < *m.closed_before) {
       // Read again after a restart or a rebalance: its windows were closed by the reader that
       // committed the position this partition resumed from.
@@ -733,15 +750,25 @@ class stream_processor {
             {"operatorName", op},
             {"errInfo", {{"reason", text}}}};
   }
+  /// A DLQ record of `doc`, the document of message `m` (as a stage received it).
   document dlq_record(const std::string& op, const std::string& reason, const document* doc,
                       const source_message& m) const {
     document record = base_record(op, reason);
-    if (doc) record["doc"] = *doc;
+    if (doc) record["doc"] = projected_event_ ? whole_document(m) : *doc;
     document source = m.metadata.is_object() ? m.metadata : document::object();
     if (!source.contains("type")) source["type"] = source_type_;
     if (!m.position.is_null()) source["position"] = m.position;
     record["_stream_meta"] = {{"source", std::move(source)}};
     return record;
+  }
+
+  /// The whole document of a message read projected, as the stages saw it: the payload parsed
+  /// again, with the event time once it was assigned (the stages before the window are filters,
+  /// which change nothing else).
+  document whole_document(const source_message& m) const {
+    document doc = parse_ejson_line(m.payload);  // cannot throw: the projected read accepted it
+    if (event_time_) doc[pipeline_.source.ts_field_name] = make_date(*event_time_);
+    return doc;
   }
 
   void dead_letter(document&& record) {
@@ -882,6 +909,10 @@ class stream_processor {
   document event_meta_;                                         // what stages see: {source}
   document window_meta_;  // what the window's keys see: {source, window: placeholders}
   bool default_source_meta_ = true;
+  // Payloads parsed with only the fields the pipeline reads, when that is all it needs.
+  std::optional<detail::projected_reader> projected_reader_;
+  bool projected_event_ = false;         // the current event was read projected
+  std::optional<timestamp> event_time_;  // the current event's time, once assigned
   std::vector<document> batch_;          // the documents of the event being processed
   std::vector<source_message> pending_;  // polled by process() but not pushed yet
   std::vector<source_message> step_batch_;

@@ -536,17 +536,48 @@ inline std::optional<timestamp> as_date(const document& d) noexcept {
 /// A relaxed Extended JSON date, `{"$date": "2024-01-01T00:00:00.000Z"}`; for years outside
 /// 0000-9999 the canonical `{"$date": {"$numberLong": "<ms>"}}`.
 inline document make_date(timestamp t) {
-  const std::int64_t ms = to_millis(t);
-  constexpr std::int64_t min_iso = -62167219200000LL;  // 0000-01-01T00:00:00Z
-  constexpr std::int64_t max_iso = 253402300799999LL;  // 9999-12-31T23:59:59.999Z
   document out = document::object();
-  if (ms >= min_iso && ms <= max_iso) {
-    out["$date"] = format_iso8601(t);
+  auto& members = out.get_ref<document::object_t&>();
+  char text[24];
+  if (reel::detail::write_iso8601(text, t)) {
+    members.emplace_back("$date", std::string(text, sizeof text));
   } else {
-    out["$date"] = document{{"$numberLong", std::to_string(ms)}};
+    members.emplace_back("$date", document{{"$numberLong", std::to_string(to_millis(t))}});
   }
   return out;
 }
+
+namespace detail {
+/// The epoch milliseconds of a date exactly as `make_date` writes it for years 0000-9999,
+/// `{"$date": "YYYY-MM-DDTHH:MM:SS.mmmZ"}` (so `make_date(from_millis(ms)) == d`), read at fixed
+/// positions; empty for anything else, which may still be a date (see `as_date`).
+inline std::optional<std::int64_t> relaxed_date_millis(const document& d) noexcept {
+  if (!d.is_object() || d.size() != 1) return std::nullopt;
+  const auto it = d.begin();
+  if (it.key() != "$date" || !it->is_string()) return std::nullopt;
+  const std::string& s = it->get_ref<const std::string&>();
+  if (s.size() != 24 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' ||
+      s[16] != ':' || s[19] != '.' || s[23] != 'Z') {
+    return std::nullopt;
+  }
+  unsigned year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, millis = 0;
+  if (!reel::detail::parse_digits(s, 0, 4, year) || !reel::detail::parse_digits(s, 5, 2, month) ||
+      !reel::detail::parse_digits(s, 8, 2, day) || !reel::detail::parse_digits(s, 11, 2, hour) ||
+      !reel::detail::parse_digits(s, 14, 2, minute) ||
+      !reel::detail::parse_digits(s, 17, 2, second) ||
+      !reel::detail::parse_digits(s, 20, 3, millis)) {
+    return std::nullopt;
+  }
+  static constexpr unsigned days_in_month[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  if (month < 1 || month > 12 || day < 1 || day > days_in_month[month - 1] ||
+      (month == 2 && day == 29 && !leap) || hour > 23 || minute > 59 || second > 59) {
+    return std::nullopt;
+  }
+  return reel::detail::days_from_civil(year, month, day) * 86'400'000 + hour * 3'600'000LL +
+         minute * 60'000LL + second * 1000LL + millis;
+}
+}  // namespace detail
 
 // ---------------------------------------------------------------------------------------------
 // Extended JSON conversion

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The expression compiler: errors and their locations, constant folding, fast paths.
+#include <string>
+#include <vector>
+
 #include "helpers.hpp"
 
 using namespace reel::json;
@@ -92,4 +95,24 @@ TEST_CASE("EJSON input values are understood", "[json][expression]") {
   CHECK(eval(R"({"$add": ["$t", 1000]})") == R"({"$date":"2024-01-01T00:00:01.000Z"})");
   CHECK(eval(R"({"$type": "$n"})") == R"("long")");
   CHECK(eval(R"({"$gt": ["$n", 40.5]})") == "true");
+}
+
+TEST_CASE("the top-level fields an expression reads", "[json][expression][fields]") {
+  auto fields = [](const char* spec) { return compile_expression(J(spec)).fields_read(); };
+  using names = std::vector<std::string>;
+  CHECK(fields(R"("$a.b.c")").names() == names{"a"});
+  CHECK(fields(R"({"$add": ["$x", {"$multiply": ["$b", 2]}, "$$ROOT.c.d"]})").names() ==
+        names{"b", "c", "x"});
+  CHECK(fields(R"({"$let": {"vars": {"v": "$p"}, "in": {"$concat": ["$$v", "$q"]}}})").names() ==
+        names{"p", "q"});
+  CHECK(fields(R"({"$map": {"input": "$items", "as": "i", "in": "$$i.price"}})").names() ==
+        names{"items"});
+  CHECK(fields(R"({"$meta": "stream.source.topic"})").names().empty());
+  CHECK(fields(R"({"$add": [1, 2]})").names().empty());
+  CHECK_FALSE(fields(R"({"$add": [1, 2]})").whole());
+  CHECK(fields(R"("$$ROOT")").whole());
+  CHECK(fields(R"({"$mergeObjects": ["$$CURRENT", {"x": 1}]})").whole());
+  CHECK(fields(R"({"$getField": "a"})").whole());  // reads $$CURRENT implicitly
+  CHECK(fields(R"({"$getField": {"field": "a", "input": "$sub"}})").names() == names{"sub"});
+  CHECK(compile_expression(J("1")).fields_read().names().empty());
 }

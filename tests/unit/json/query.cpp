@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // MongoDB query filters.
+#include <string>
+#include <vector>
+
 #include "helpers.hpp"
 
 using reel_test::J;
@@ -305,4 +308,20 @@ TEST_CASE("a default query matches everything", "[json][query]") {
   const reel::json::query copy = reel::json::compile_query(J(R"({"a": 1})"));
   const reel::json::query other = copy;
   CHECK(other.matches(J(R"({"a": 1})")));
+}
+
+TEST_CASE("the top-level fields a query reads", "[json][query][fields]") {
+  auto fields = [](const char* filter) {
+    return reel::json::compile_query(J(filter)).fields_read();
+  };
+  using names = std::vector<std::string>;
+  CHECK(fields(R"({"a.b": 1, "c": {"$gt": 0}})").names() == names{"a", "c"});
+  CHECK(fields(R"({"$or": [{"x": 1}, {"$and": [{"y": 2}, {"z.w": 3}]}]})").names() ==
+        names{"x", "y", "z"});
+  CHECK(fields(R"({"arr": {"$elemMatch": {"inner": 1, "other": {"$gt": 2}}}})").names() ==
+        names{"arr"});
+  CHECK(fields(R"({"$expr": {"$gt": ["$p", "$q"]}, "$comment": "c"})").names() == names{"p", "q"});
+  CHECK(fields("{}").names().empty());
+  CHECK(fields(R"({"$jsonSchema": {"required": ["a"]}})").whole());
+  CHECK(fields(R"({"$expr": {"$eq": [{"$size": {"$objectToArray": "$$ROOT"}}, 2]}})").whole());
 }

@@ -65,6 +65,32 @@ TEST_CASE("dates in extended JSON", "[json][value][date]") {
         R"({"$date":{"$numberLong":"253402300800000"}})");
 }
 
+TEST_CASE("dates as make_date writes them are read at fixed positions", "[json][value][date]") {
+  std::uint64_t rng = 1;
+  for (int i = 0; i < 2000; ++i) {  // years 0000-9999, every field's range
+    rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+    const std::int64_t ms = -62167219200000LL + static_cast<std::int64_t>(rng % 315537897600000ULL);
+    const document d = make_date(reel::from_millis(ms));
+    INFO(show(d));
+    CHECK(detail::relaxed_date_millis(d) == ms);
+  }
+  for (std::int64_t ms : {-62167219200000LL, 253402300799999LL, 0LL, 951782400000LL}) {
+    CHECK(detail::relaxed_date_millis(make_date(reel::from_millis(ms))) == ms);
+  }
+  // Anything else is left to as_date: other spellings, impossible dates, other shapes.
+  for (const char* other :
+       {R"({"$date": "2024-01-01T00:00:00Z"})", R"({"$date": "2024-01-01T01:00:00.000+01:00"})",
+        R"({"$date": "2023-02-29T00:00:00.000Z"})", R"({"$date": "2024-01-01T00:00:60.000Z"})",
+        R"({"$date": "2024-13-01T00:00:00.000Z"})", R"({"$date": "2024-01-01T24:00:00.000Z"})",
+        R"({"$date": "2024-01-01t00:00:00.000Z"})", R"({"$date": "+2024-01-01T00:00:00.000Z"})",
+        R"({"$date": 1704067200000})", R"({"$date": {"$numberLong": "1"}})",
+        R"({"$date": "2024-01-01T00:00:00.000Z", "x": 1})",
+        R"({"$dato": "2024-01-01T00:00:00.000Z"})", R"("2024-01-01T00:00:00.000Z")"}) {
+    INFO(other);
+    CHECK_FALSE(detail::relaxed_date_millis(J(other)).has_value());
+  }
+}
+
 TEST_CASE("normalize_ejson and to_canonical_document", "[json][value]") {
   const document in = J(R"({
     "i": {"$numberInt": "7"}, "l": {"$numberLong": "9000000000"}, "d": {"$numberDouble": "1.5"},

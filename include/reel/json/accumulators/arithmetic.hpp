@@ -62,6 +62,8 @@ class count_accumulator final : public accumulator {
     s = s.get<std::int64_t>() + o.get<std::int64_t>();
   }
   document result(const document& s) const override { return s; }
+  /// Reads nothing.
+  std::optional<field_usage> fields_read() const override { return field_usage(); }
 };
 
 /// Welford's update and Chan's combination, state `[n, mean, m2]`.
@@ -162,6 +164,7 @@ class percentile_accumulator final : public split_accumulator {
       out.push_back(at(p));
     return out;
   }
+  std::optional<field_usage> fields_read() const override { return input_.fields_read(); }
 
  private:
   bool median_;

@@ -91,6 +91,7 @@ class unary_accumulator : public split_accumulator {
   document evaluate(const document& doc, const eval_context& ctx) const override {
     return input_.evaluate(doc, ctx);
   }
+  std::optional<field_usage> fields_read() const override { return input_.fields_read(); }
 
  private:
   static expression compile_unary(const document& arg, const std::string& where, const char* op) {

@@ -82,6 +82,7 @@ class arrival_n_accumulator final : public split_accumulator {
       out.push_back(item[1]);
     return out;
   }
+  std::optional<field_usage> fields_read() const override { return input_.fields_read(); }
 
  private:
   void trim(document& s) const {
@@ -112,6 +113,7 @@ class extreme_n_accumulator final : public split_accumulator {
       offer(s, v);
   }
   document result(const document& s) const override { return s; }
+  std::optional<field_usage> fields_read() const override { return input_.fields_read(); }
 
  private:
   void offer(document& s, const document& v) const {
@@ -186,6 +188,12 @@ class ranked_accumulator final : public split_accumulator {
       for (const auto& item : s)
         out.push_back(item[2]);
     }
+    return out;
+  }
+  std::optional<field_usage> fields_read() const override {
+    field_usage out = output_.fields_read();
+    for (const auto& key : keys_)
+      out.add(key.first[0]);
     return out;
   }
 

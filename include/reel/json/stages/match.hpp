@@ -7,6 +7,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -32,6 +33,9 @@ class match final : public document_stage {
 
   void apply(document&& doc, const eval_context& ctx, std::vector<document>& out) const override {
     if (query_.matches(doc, ctx)) out.push_back(std::move(doc));
+  }
+  [[nodiscard]] std::optional<field_usage> filter_fields() const override {
+    return query_.fields_read();
   }
 
  private:
