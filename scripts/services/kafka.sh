@@ -47,19 +47,9 @@ log4j_version=2.25.5 # the log4j-core that kafka-server depends on
 slf4j_version=2.0.17
 
 log() { echo "kafka.sh: $*" >&2; }
-
-running_pid() {
-  [ -f "$pid_file" ] || return 1
-  local pid
-  pid=$(cat "$pid_file")
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
-  # A stale pid file must not make `down` stop another program that got the same pid.
-  if [ -r "/proc/$pid/cmdline" ] &&
-    ! tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q 'kafka\.Kafka'; then
-    return 1
-  fi
-  echo "$pid"
-}
+process_pattern='kafka\.Kafka'
+# shellcheck source=common.sh
+source "$(dirname "$0")/common.sh"
 
 port_open() { (echo >"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
@@ -230,19 +220,7 @@ up() {
   exit 1
 }
 
-down() {
-  local pid
-  if pid=$(running_pid); then
-    kill "$pid" 2>/dev/null || true
-    for _ in $(seq 300); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    if kill -0 "$pid" 2>/dev/null; then kill -9 "$pid" 2>/dev/null || true; fi
-    log "stopped (pid $pid)"
-  fi
-  rm -f "$pid_file"
-}
+down() { stop_server 30; }
 
 # topic NAME PARTITIONS: create it with Kafka's own admin tool, then wait until the broker's
 # metadata shows all its partitions.

@@ -25,13 +25,9 @@ log_file=$dir/log
 uri="mongodb://127.0.0.1:$port/?serverSelectionTimeoutMS=2000&connectTimeoutMS=2000"
 
 log() { echo "mongo.sh: $*" >&2; }
-
-running_pid() {
-  [ -f "$pid_file" ] || return 1
-  local pid
-  pid=$(cat "$pid_file")
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo "$pid"
-}
+process_pattern='ferretdb'
+# shellcheck source=common.sh
+source "$(dirname "$0")/common.sh"
 
 port_open() { (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null; }
 
@@ -97,19 +93,7 @@ up() {
   exit 1
 }
 
-down() {
-  local pid
-  if pid=$(running_pid); then
-    kill "$pid" 2>/dev/null || true
-    for _ in $(seq 100); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    if kill -0 "$pid" 2>/dev/null; then kill -9 "$pid" 2>/dev/null || true; fi
-    log "stopped (pid $pid)"
-  fi
-  rm -f "$pid_file"
-}
+down() { stop_server 10; }
 
 case "${1:-}" in
   up) up ;;
