@@ -15,6 +15,10 @@ running_pid() {
   echo "$pid"
 }
 
+# Whether the process just started (its pid in $pid_file) is still alive: for `up`'s wait, where
+# its command line may not show the server yet (between fork and exec).
+started_alive() { kill -0 "$(cat "$pid_file")" 2>/dev/null; }
+
 # stop_server SECONDS: stops the server (SIGTERM, SIGKILL after SECONDS), removes the pid file.
 stop_server() {
   local pid

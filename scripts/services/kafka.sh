@@ -211,7 +211,7 @@ up() {
       log "Apache Kafka $version is up on $brokers (pid $(cat "$pid_file"))"
       return 0
     fi
-    if ! running_pid >/dev/null; then break; fi
+    if ! started_alive; then break; fi
     sleep 0.5
   done
   log "Kafka did not start; the end of $log_file:"

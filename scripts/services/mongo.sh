@@ -84,7 +84,7 @@ up() {
       log "FerretDB $version is up on 127.0.0.1:$port (pid $(cat "$pid_file"))"
       return 0
     fi
-    if ! running_pid >/dev/null; then break; fi
+    if ! started_alive; then break; fi
     sleep 0.1
   done
   log "FerretDB did not start; the end of $log_file:"

@@ -57,21 +57,6 @@ const std::vector<std::string>& compression_names() {
   return names;
 }
 
-/// `{"$date": ...}` → its ISO-8601 string, everywhere in `d`.
-void iso8601_dates(json& d) {
-  if (d.is_object()) {
-    if (auto ms = reel::json::detail::date_millis(d)) {
-      d = format_iso8601(from_millis(*ms));
-      return;
-    }
-    for (auto& [k, v] : d.items())
-      iso8601_dates(v);
-  } else if (d.is_array()) {
-    for (auto& v : d)
-      iso8601_dates(v);
-  }
-}
-
 /// `v` as a big-endian two's complement integer of `bytes` bytes.
 std::string big_endian(std::int64_t v, int bytes) {
   std::string out(static_cast<std::size_t>(bytes), '\0');
@@ -367,7 +352,7 @@ struct kafka_sink::impl {
   std::string text_of(const json& v) const {
     if (o.iso8601_dates) {
       json copy = v;
-      iso8601_dates(copy);
+      reel::json::detail::dates_to_iso8601(copy);
       return format_document(copy, o.format);
     }
     return format_document(v, o.format);

@@ -24,21 +24,6 @@ constexpr std::size_t max_keys_kept = 2048;
 /// Room kept for the object name after the path: "/20240601T200003123Z-5f0c2a91-000001.json.gz".
 constexpr std::size_t name_bytes = 48;
 
-/// `{"$date": ...}` → its ISO-8601 string, everywhere in `d`.
-void iso8601_dates(nlohmann::ordered_json& d) {
-  if (d.is_object()) {
-    if (auto ms = json::detail::date_millis(d)) {
-      d = format_iso8601(from_millis(*ms));
-      return;
-    }
-    for (auto& [k, v] : d.items())
-      iso8601_dates(v);
-  } else if (d.is_array()) {
-    for (auto& v : d)
-      iso8601_dates(v);
-  }
-}
-
 /// "2024-06-01T20:00:03.123Z" → "20240601T200003123Z".
 std::string compact_time(timestamp t) {
   std::string out;
@@ -230,7 +215,7 @@ struct sink::impl {
         try {
           if (o.iso8601_dates) {
             nlohmann::ordered_json copy = doc;
-            iso8601_dates(copy);
+            json::detail::dates_to_iso8601(copy);
             text = format_document(copy, o.format);
           } else {
             text = format_document(doc, o.format);

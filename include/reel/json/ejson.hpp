@@ -244,6 +244,22 @@ inline std::optional<std::int64_t> date_millis(const document& v) noexcept {
   return date_operand_millis(*it);
 }
 
+/// Every `{"$date": …}` in `d` replaced by its ISO-8601 string (the `dateFormat: "ISO8601"`
+/// option of sinks that write JSON).
+inline void dates_to_iso8601(document& d) {
+  if (d.is_object()) {
+    if (auto ms = date_millis(d)) {
+      d = format_iso8601(from_millis(*ms));
+      return;
+    }
+    for (auto& [k, v] : d.items())
+      dates_to_iso8601(v);
+  } else if (d.is_array()) {
+    for (auto& v : d)
+      dates_to_iso8601(v);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Input
 

@@ -115,13 +115,7 @@ TEST_CASE("end to end: 100,000 tickets in 4 partitions, 30-second totals per mov
 
   const results expected = reference(tickets);
   CHECK(counter(sp, "outputMessageCount") == expected.size());
-  const std::vector<emitted> found = read_results(brokers, out);
-  const comparison c = compare(expected, found);
-  INFO(c.describe());
-  CHECK(c.missing == 0);
-  CHECK(c.wrong == 0);
-  CHECK(c.duplicates == 0);
-  CHECK(found.size() == expected.size());
+  check_exactly_once(expected, read_results(brokers, out));
 }
 
 TEST_CASE("a partition without data holds every window back, partitionIdleTimeout releases it",
@@ -236,12 +230,7 @@ TEST_CASE("a partition without data holds every window back, partitionIdleTimeou
 
   // The end of the input closes the rest: together, every result exactly once.
   sp.flush();
-  const std::vector<emitted> found = read_results(brokers, out);
-  const comparison c = compare(reference(tickets), found);
-  INFO(c.describe());
-  CHECK(c.missing == 0);
-  CHECK(c.wrong == 0);
-  CHECK(c.duplicates == 0);
+  check_exactly_once(reference(tickets), read_results(brokers, out));
 }
 
 TEST_CASE("a processor stopped mid-stream: a new one in the same group loses no input",

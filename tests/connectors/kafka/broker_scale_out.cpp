@@ -91,6 +91,24 @@ bool group_is(const std::string& brokers, const std::string& group, std::size_t 
   }
 }
 
+/// Writes the pipeline file and the connections.json that `reel run` reads into `dir`.
+void write_run_files(const scratch_dir& dir, const std::string& brokers, const std::string& in,
+                     const std::string& out, const std::string& group, bool partitioned) {
+  dir.write("pipeline.json", pipeline_file(in, out, group, partitioned));
+  dir.write("connections.json",
+            document{{"kafka", {{"type", "kafka"}, {"bootstrapServers", brokers}}}}.dump());
+}
+
+/// Waits (up to a minute) until both processes are members of `group` with two partitions each.
+void require_both_joined(const std::string& brokers, const std::string& group, const reel_run& a,
+                         const reel_run& b) {
+  const bool joined = wait_until([&] { return group_is(brokers, group, 2, 2); }, 60s);
+  INFO("group: " << group_text(brokers, group));
+  INFO(a.report());
+  INFO(b.report());
+  REQUIRE(joined);
+}
+
 }  // namespace
 
 /// Declares `const std::string NAME` with the reel program's path, or ends the test.
@@ -113,18 +131,11 @@ TEST_CASE("scale-out: two reel processes in one group share the partitions, resu
   const std::string in = unique("scale"), out = unique("scale-totals"), group = unique("scale");
   create_topic(brokers, in, partitions);
   create_topic(brokers, out, 1);
-  scratch_dir dir("reel-kafka-scale");
-  dir.write("pipeline.json", pipeline_file(in, out, group, partitioned));
-  dir.write("connections.json",
-            document{{"kafka", {{"type", "kafka"}, {"bootstrapServers", brokers}}}}.dump());
-
+  const scratch_dir dir("reel-kafka-scale");
+  write_run_files(dir, brokers, in, out, group, partitioned);
   reel_run a(dir, "a"), b(dir, "b");
   // Both members hold two partitions before any input exists: no rebalance while processing.
-  const bool joined = wait_until([&] { return group_is(brokers, group, 2, 2); }, 60s);
-  INFO("group: " << group_text(brokers, group));
-  INFO(a.report());
-  INFO(b.report());
-  REQUIRE(joined);
+  require_both_joined(brokers, group, a, b);
 
   const std::vector<ticket> tickets = make_tickets(40'000);
   produce_tickets(brokers, in, partitions, tickets);
@@ -156,13 +167,7 @@ TEST_CASE("scale-out: two reel processes in one group share the partitions, resu
   CHECK(b_input > 0);
   CHECK(a_input + b_input == static_cast<std::int64_t>(tickets.size()) + partitions);
 
-  const std::vector<emitted> found = read_results(brokers, out);
-  const comparison c = compare(expected, found);
-  INFO(c.describe());
-  CHECK(c.missing == 0);
-  CHECK(c.wrong == 0);
-  CHECK(c.duplicates == 0);
-  CHECK(found.size() == expected.size());
+  check_exactly_once(expected, read_results(brokers, out));
 }
 
 TEST_CASE("scale-out: a reel process killed mid-stream, the other takes over its partitions",
@@ -179,19 +184,10 @@ TEST_CASE("scale-out: a reel process killed mid-stream, the other takes over its
   const bool partitioned = true;
   const std::string when = during ? "input during the takeover" : "input after the takeover";
   INFO(when);
-  scratch_dir dir("reel-kafka-kill");
-  dir.write("pipeline.json", pipeline_file(in, out, group, partitioned));
-  dir.write("connections.json",
-            document{{"kafka", {{"type", "kafka"}, {"bootstrapServers", brokers}}}}.dump());
-
+  const scratch_dir dir("reel-kafka-kill");
+  write_run_files(dir, brokers, in, out, group, partitioned);
   reel_run a(dir, "a"), b(dir, "b");
-  {
-    const bool joined = wait_until([&] { return group_is(brokers, group, 2, 2); }, 60s);
-    INFO("group: " << group_text(brokers, group));
-    INFO(a.report());
-    INFO(b.report());
-    REQUIRE(joined);
-  }
+  require_both_joined(brokers, group, a, b);
 
   const std::vector<ticket> tickets = make_tickets(40'000);
   const std::vector<ticket> first(tickets.begin(), tickets.begin() + 20'000);

@@ -474,6 +474,16 @@ inline comparison compare(const results& expected, const std::vector<emitted>& f
   return c;
 }
 
+/// Checks that `found` holds every result of `expected` exactly once, each with its values.
+inline void check_exactly_once(const results& expected, const std::vector<emitted>& found) {
+  const comparison c = compare(expected, found);
+  INFO(c.describe());
+  CHECK(c.missing == 0);
+  CHECK(c.wrong == 0);
+  CHECK(c.duplicates == 0);
+  CHECK(found.size() == expected.size());
+}
+
 // ---------------------------------------------------------------------------------------------
 // Pipelines.
 

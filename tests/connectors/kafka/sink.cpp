@@ -14,6 +14,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "error_of.hpp"
 #include "mock_cluster.hpp"
 #include "reel/error.hpp"
 #include "reel/json/ejson.hpp"
@@ -25,6 +26,7 @@ using kafka_test::read_all;
 using kafka_test::record;
 using reel::kafka::emit_options;
 using reel::kafka::kafka_sink;
+using reel_test::error_of;
 
 namespace {
 
@@ -65,17 +67,6 @@ std::string bytes(std::initializer_list<int> b) {
   for (int c : b)
     out += static_cast<char>(c);
   return out;
-}
-
-/// `what()` of the reel::error `f` throws, or "" (a failed check shows both).
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const reel::error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 }  // namespace
