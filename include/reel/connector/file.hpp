@@ -153,8 +153,26 @@ inline connection_type file_connection_type() {
     }
     detail::format_of(args.definition, args, false, "", output_format::relaxed);
   };
+  t.check_source = [](const connection_args& args) {
+    const std::filesystem::path path = detail::file_path(args, false);
+    std::error_code ec;
+    const auto status = std::filesystem::status(path, ec);
+    if (std::filesystem::exists(status) && !std::filesystem::is_directory(status)) return;
+    const bool in_stage = args.stage.is_object() && args.stage.contains("path");
+    const std::string where =
+        in_stage ? args.stage_where + "/path" : args.definition_where + "/path";
+    throw_error("reel.connection.invalid", where,
+                "file connection '" + args.name + "' reads '" + path.string() + "', which " +
+                    (std::filesystem::exists(status) ? "is a directory" : "does not exist"));
+  };
   t.make_source = [](const connection_args& args) -> std::unique_ptr<source> {
     return std::make_unique<file_source>(detail::file_path(args, false));
+  };
+  t.sink_target = [](const connection_args& args) -> std::string {
+    std::error_code ec;
+    const std::filesystem::path path = std::filesystem::absolute(detail::file_path(args, true), ec);
+    std::filesystem::path canonical = std::filesystem::weakly_canonical(path, ec);
+    return ec ? path.lexically_normal().string() : canonical.string();
   };
   t.make_sink = [](const connection_args& args) -> std::unique_ptr<sink> {
     file_sink_options o;

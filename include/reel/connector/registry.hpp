@@ -13,16 +13,19 @@
 /// `"kafka"`).
 ///
 /// Secrets stay out of definitions: any value may be `{"$env": "KAFKA_PASSWORD"}`, replaced by
-/// that environment variable when a source or sink is built. Resolved values are never part of
-/// an error message (they are replaced by `********`), and `describe()` shows definitions as
-/// written.
+/// that environment variable when a source or sink is built. A variable that is not set is an
+/// error only when its connection is used (naming the connection), so a connections file may
+/// define connections a pipeline does not use. Resolved values are never part of an error
+/// message (they are replaced by `********`), and `describe()` shows definitions as written.
 ///
 /// Errors (all `reel::error`, locations as `origin:pointer`, e.g.
 /// `connections.json:/tickets/type`):
 /// - `reel.connection.unknown`: no connection of that name (with a suggestion);
 /// - `reel.connection.unknown_type`: a definition names an unregistered type (with a suggestion);
+/// - `reel.connection.not_built`: a definition names the type of a compiled connector this build
+///   of Reel does not have (`kafka`, `mongodb`, `s3`), with the CMake option that builds it;
 /// - `reel.connection.invalid`: a definition that is not `{type, ...}` or that its type rejects;
-/// - `reel.connection.missing_env`: a `$env` variable that is not set;
+/// - `reel.connection.missing_env`: a `$env` variable that is not set, when its connection is used;
 /// - `reel.connection.unsupported`: a source-only connection used as a sink, or the reverse;
 /// - `reel.connection.io`: a connections file that cannot be read;
 /// - `reel.syntax.error`: a connections file that is not JSON (with `file:line:column`).
@@ -112,6 +115,13 @@ struct connection_type {
   /// Checks a definition when it is added (with `stage` null); throws `reel::error` through
   /// `args.definition_error`. Optional.
   std::function<void(const connection_args&)> check;
+  /// Checks, without building or opening anything, that a source can be built for a stage (a
+  /// file source: that its file exists); throws `reel::error`. Optional; run by `verify_source`.
+  std::function<void(const connection_args&)> check_source;
+  /// Where a sink for a stage writes, when two sinks writing there would corrupt each other (a
+  /// file sink: the file's absolute path); empty when sharing is safe. Optional; see
+  /// `connection_registry::sink_target`.
+  std::function<std::string(const connection_args&)> sink_target;
   /// One line for `describe()` and `reel --help`.
   std::string summary;
 };
@@ -150,6 +160,26 @@ inline std::string redact(std::string text, const std::vector<std::string>& secr
     }
   }
   return text;
+}
+
+/// A compiled connector that a build of Reel may lack: its connection type, its name and the
+/// CMake option that builds it.
+struct optional_connector {
+  std::string_view type, name, cmake_option;
+};
+
+inline constexpr optional_connector optional_connectors[] = {
+    {"kafka", "Kafka", "REEL_WITH_KAFKA"},
+    {"mongodb", "MongoDB", "REEL_WITH_MONGO"},
+    {"s3", "S3", "REEL_WITH_S3"},
+};
+
+inline const optional_connector* find_optional_connector(std::string_view type) {
+  const std::string t = lower(type);
+  for (const optional_connector& c : optional_connectors) {
+    if (c.type == t) return &c;
+  }
+  return nullptr;
 }
 
 }  // namespace detail
@@ -210,9 +240,11 @@ class connection_registry {
   void set_environment(environment env) { env_ = std::move(env); }
 
   /// Adds (or replaces) the connection `name` from its definition `{type, ...}`. The definition
-  /// is checked now (type known, `$env` variables set, the type's own check); `where` locates it
-  /// in errors (`connections.json:/tickets`), and relative paths in it are resolved against
-  /// `base_directory`. Replaces connections of that name added in code.
+  /// is checked now (type known, `$env` references well formed, the type's own check); when a
+  /// `$env` variable is not set, the type's check waits until the connection is used, and so
+  /// does the error. `where` locates the definition in errors (`connections.json:/tickets`), and
+  /// relative paths in it are resolved against `base_directory`. Replaces connections of that
+  /// name added in code.
   void add_connection(const std::string& name, nlohmann::ordered_json definition,
                       std::string where = "", std::filesystem::path base_directory = {}) {
     entry e{std::move(definition), std::move(where), std::move(base_directory)};
@@ -221,11 +253,13 @@ class connection_registry {
                   "a connection definition must be an object like {\"type\": \"file\", ...}");
     }
     std::vector<std::string> secrets;
-    connection_args args = arguments(name, e, nullptr, "", secrets);
+    std::vector<std::string> unset;
+    connection_args args = arguments(name, e, nullptr, "", secrets, &unset);
     guarded(secrets, e.where, [&] {
       const connection_type& t = type_of(args, e);
-      if (t.check) t.check(args);
+      if (t.check && unset.empty()) t.check(args);
     });
+    e.checked = unset.empty();
     sources_.erase(name);
     sinks_.erase(name);
     connections_[name] = std::move(e);
@@ -233,44 +267,62 @@ class connection_registry {
 
   /// Adds every connection of `definitions`: an object `{name: {type, ...}, ...}`, or an array
   /// of `{name, type, ...}` objects (the shape of Atlas's Admin API). `origin` (a file name)
-  /// prefixes error locations.
+  /// prefixes error locations. Every valid definition is added; then one `reel::error` carries
+  /// the problems of all the others.
   void load_connections(const nlohmann::ordered_json& definitions, const std::string& origin = "",
                         const std::filesystem::path& base_directory = {}) {
     const std::string at = origin.empty() ? std::string() : origin + ":";
+    std::vector<diagnostic> problems;
+    auto add = [&](auto&& f) {
+      try {
+        f();
+      } catch (const reel::error& e) {
+        for (const diagnostic& d : e.diagnostics())
+          problems.push_back(d);
+      }
+    };
     if (definitions.is_object()) {
       for (const auto& [name, def] : definitions.items()) {
-        add_connection(name, def, at + "/" + detail::pointer_token(name), base_directory);
+        const std::string where = at + "/" + detail::pointer_token(name);
+        add([&] { add_connection(name, def, where, base_directory); });
       }
-      return;
-    }
-    if (definitions.is_array()) {
+    } else if (definitions.is_array()) {
       for (std::size_t i = 0; i < definitions.size(); ++i) {
         const auto& def = definitions[i];
         const std::string where = at + "/" + std::to_string(i);
-        if (!def.is_object() || !def.contains("name") || !def["name"].is_string()) {
-          throw_error("reel.connection.invalid", where,
-                      "a connection in a list needs a string 'name'");
-        }
-        add_connection(def["name"].get<std::string>(), def, where, base_directory);
+        add([&] {
+          if (!def.is_object() || !def.contains("name") || !def["name"].is_string()) {
+            throw_error("reel.connection.invalid", where,
+                        "a connection in a list needs a string 'name'");
+          }
+          add_connection(def["name"].get<std::string>(), def, where, base_directory);
+        });
       }
-      return;
+    } else {
+      throw_error("reel.connection.invalid", origin.empty() ? std::string() : origin,
+                  "connections must be an object {name: {type, ...}} or an array of {name, type, "
+                  "...}");
     }
-    throw_error("reel.connection.invalid", origin.empty() ? std::string() : origin,
-                "connections must be an object {name: {type, ...}} or an array of {name, type, "
-                "...}");
+    if (!problems.empty()) throw reel::error(std::move(problems));
   }
 
   /// Reads a connections file (JSON; the mongosh syntax is accepted too). Relative paths in its
   /// definitions are resolved against the file's directory.
   void load_connections(const std::filesystem::path& file) {
+    load_connections(read_connections_file(file), file.string(), file.parent_path());
+  }
+
+  /// The definitions of a connections file, not yet added (JSON or mongosh syntax). Throws
+  /// `reel.connection.io` or `reel.syntax.error`.
+  [[nodiscard]] static nlohmann::ordered_json read_connections_file(
+      const std::filesystem::path& file) {
     std::ifstream in(file, std::ios::binary);
     if (!in) {
       throw_error("reel.connection.io", file.string(), "cannot read the connections file");
     }
     std::ostringstream text;
     text << in.rdbuf();
-    const nlohmann::ordered_json definitions = json::parse_pipeline_text(text.str(), file.string());
-    load_connections(definitions, file.string(), file.parent_path());
+    return json::parse_pipeline_text(text.str(), file.string());
   }
 
   /// True when `name` can be used by `$source`.
@@ -322,13 +374,36 @@ class connection_registry {
     return out;
   }
 
-  /// Throws what `make_source` would for a name that cannot be a source, without building one.
-  void verify_source(const std::string& name, const std::string& where = "") const {
+  /// Throws what `make_source` would for `stage` (unknown name, wrong role, unset `$env`
+  /// variable, the type's `check_source`: a missing file), without building the source.
+  void verify_source(const std::string& name, const std::string& where = "",
+                     const nlohmann::ordered_json& stage = nullptr) const {
+    if (sources_.count(name) != 0) return;
     if (!has_source(name)) unknown(name, where, true);
+    use(name, stage, where, [&](const connection_args& args, const connection_type& t) {
+      if (t.check_source) t.check_source(args);
+    });
   }
-  /// Throws what `make_sink` would for a name that cannot be a sink, without building one.
-  void verify_sink(const std::string& name, const std::string& where = "") const {
+  /// Throws what `make_sink` would for `stage` (unknown name, wrong role, unset `$env`
+  /// variable), without building the sink.
+  void verify_sink(const std::string& name, const std::string& where = "",
+                   const nlohmann::ordered_json& stage = nullptr) const {
+    if (sinks_.count(name) != 0) return;
     if (!has_sink(name)) unknown(name, where, false);
+    use(name, stage, where, [](const connection_args&, const connection_type&) {});
+  }
+  /// Where a sink of connection `name` for `stage` would write, when two sinks writing there
+  /// would corrupt each other (a file's absolute path), else empty (connections built in code,
+  /// types that do not say). Two uses with the same non-empty target must not both be built.
+  [[nodiscard]] std::string sink_target(const std::string& name,
+                                        const nlohmann::ordered_json& stage,
+                                        const std::string& where = "") const {
+    if (sinks_.count(name) != 0 || connections_.count(name) == 0) return {};
+    std::string target;
+    use(name, stage, where, [&](const connection_args& args, const connection_type& t) {
+      if (t.sink_target) target = t.sink_target(args);
+    });
+    return target;
   }
 
   /// Builds the source of connection `name` for `stage`. `where` locates the connection name
@@ -338,17 +413,15 @@ class connection_registry {
                                                     const nlohmann::ordered_json& stage,
                                                     const std::string& where = "") const {
     if (auto it = sources_.find(name); it != sources_.end()) return it->second(stage);
-    auto it = connections_.find(name);
-    if (it == connections_.end()) unknown(name, where, true);
-    std::vector<std::string> secrets;
-    connection_args args = arguments(name, it->second, &stage, stage_of(where), secrets);
-    return guarded(secrets, where, [&]() -> std::unique_ptr<source> {
-      const connection_type& t = type_of(args, it->second);
-      if (!t.make_source) unsupported(args, where, "a source");
-      auto s = t.make_source(args);
-      if (!s) unsupported(args, where, "a source");
-      return s;
-    });
+    if (connections_.count(name) == 0) unknown(name, where, true);
+    return use(
+        name, stage, where,
+        [&](const connection_args& args, const connection_type& t) -> std::unique_ptr<source> {
+          if (!t.make_source) unsupported(args, where, "a source");
+          auto s = t.make_source(args);
+          if (!s) unsupported(args, where, "a source");
+          return s;
+        });
   }
   /// Builds the sink of connection `name` for `stage` (or the DLQ). Throws
   /// `reel.connection.unknown` when no connection of that name can be a sink.
@@ -356,17 +429,14 @@ class connection_registry {
                                                 const nlohmann::ordered_json& stage,
                                                 const std::string& where = "") const {
     if (auto it = sinks_.find(name); it != sinks_.end()) return it->second(stage);
-    auto it = connections_.find(name);
-    if (it == connections_.end()) unknown(name, where, false);
-    std::vector<std::string> secrets;
-    connection_args args = arguments(name, it->second, &stage, stage_of(where), secrets);
-    return guarded(secrets, where, [&]() -> std::unique_ptr<sink> {
-      const connection_type& t = type_of(args, it->second);
-      if (!t.make_sink) unsupported(args, where, "a sink");
-      auto s = t.make_sink(args);
-      if (!s) unsupported(args, where, "a sink");
-      return s;
-    });
+    if (connections_.count(name) == 0) unknown(name, where, false);
+    return use(name, stage, where,
+               [&](const connection_args& args, const connection_type& t) -> std::unique_ptr<sink> {
+                 if (!t.make_sink) unsupported(args, where, "a sink");
+                 auto s = t.make_sink(args);
+                 if (!s) unsupported(args, where, "a sink");
+                 return s;
+               });
   }
 
  private:
@@ -374,7 +444,29 @@ class connection_registry {
     nlohmann::ordered_json definition;  // as written
     std::string where;
     std::filesystem::path base_directory;
+    bool checked = false;  // the type's check ran when the connection was added
   };
+
+  /// Runs `f(args, type)` for a use of the defined connection `name` by `stage`: `$env`
+  /// resolved (an unset variable is an error now, naming the connection), the type's check run
+  /// if it could not run when the connection was added; no error leaving it shows a secret.
+  template <class F>
+  auto use(const std::string& name, const nlohmann::ordered_json& stage, const std::string& where,
+           F&& f) const -> decltype(f(std::declval<const connection_args&>(),
+                                      std::declval<const connection_type&>())) {
+    const entry& e = connections_.at(name);
+    std::vector<std::string> secrets;
+    connection_args args = arguments(name, e, &stage, stage_of(where), secrets);
+    return guarded(secrets, where, [&] {
+      const connection_type& t = type_of(args, e);
+      if (!e.checked && t.check) {
+        connection_args definition_only = args;
+        definition_only.stage = nullptr;
+        t.check(definition_only);
+      }
+      return f(args, t);
+    });
+  }
 
   template <class Map>
   static std::vector<std::string> keys(const Map& m) {
@@ -440,6 +532,14 @@ class connection_registry {
     const std::string given = it->get<std::string>();
     const connection_type* t = find_type(given);
     if (!t) {
+      if (const detail::optional_connector* c = detail::find_optional_connector(given)) {
+        throw_error("reel.connection.not_built", e.where + "/type",
+                    "connection type '" + given + "' needs the " + std::string(c->name) +
+                        " connector, which this build of Reel does not have: configure it with "
+                        "-D" +
+                        std::string(c->cmake_option) +
+                        "=ON (see the README's \"Compiled connectors\")");
+      }
       std::string suggestion = reel::detail::did_you_mean(detail::lower(given), type_names());
       throw_error("reel.connection.unknown_type", e.where + "/type",
                   "unknown connection type '" + given + "'" +
@@ -455,14 +555,17 @@ class connection_registry {
     return out.empty() ? std::string() : " (known types: " + out + ")";
   }
 
-  /// The definition with `$env` resolved; the values read go to `secrets`.
+  /// The definition with `$env` resolved; the values read go to `secrets`. With `unset`, the
+  /// names of variables that are not set go there (their references stay); without it, an
+  /// unset variable is an error.
   connection_args arguments(const std::string& name, const entry& e,
                             const nlohmann::ordered_json* stage, std::string stage_where,
-                            std::vector<std::string>& secrets) const {
+                            std::vector<std::string>& secrets,
+                            std::vector<std::string>* unset = nullptr) const {
     connection_args args;
     args.name = name;
     args.definition = e.definition;
-    resolve_env(args.definition, e.where, secrets);
+    resolve_env(args.definition, name, e.where, secrets, unset);
     if (stage) args.stage = *stage;
     args.definition_where = e.where;
     args.stage_where = std::move(stage_where);
@@ -470,8 +573,9 @@ class connection_registry {
     return args;
   }
 
-  void resolve_env(nlohmann::ordered_json& v, const std::string& where,
-                   std::vector<std::string>& secrets) const {
+  void resolve_env(nlohmann::ordered_json& v, const std::string& connection,
+                   const std::string& where, std::vector<std::string>& secrets,
+                   std::vector<std::string>* unset) const {
     if (v.is_object()) {
       if (auto it = v.find("$env"); it != v.end()) {
         if (v.size() != 1 || !it->is_string() || it->get<std::string>().empty()) {
@@ -485,19 +589,24 @@ class connection_registry {
         } else if (const char* s = std::getenv(var.c_str())) {
           value = std::string(s);
         }
+        if (!value && unset) {
+          unset->push_back(var);
+          return;
+        }
         if (!value) {
           throw_error("reel.connection.missing_env", where,
-                      "environment variable '" + var + "' is not set");
+                      "environment variable '" + var + "' is not set (connection '" + connection +
+                          "' needs it)");
         }
         secrets.push_back(*value);
         v = std::move(*value);
         return;
       }
       for (auto& [key, child] : v.items())
-        resolve_env(child, where + "/" + detail::pointer_token(key), secrets);
+        resolve_env(child, connection, where + "/" + detail::pointer_token(key), secrets, unset);
     } else if (v.is_array()) {
       for (std::size_t i = 0; i < v.size(); ++i)
-        resolve_env(v[i], where + "/" + std::to_string(i), secrets);
+        resolve_env(v[i], connection, where + "/" + std::to_string(i), secrets, unset);
     }
   }
 

@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <catch2/catch.hpp>
 
@@ -178,9 +179,17 @@ TEST_CASE("definition errors have exact messages and locations", "[connector][re
         "[reel.connection.unknown_type] at connections.json:/tickets/type: unknown connection type "
         "'recordin' (did you mean 'recording'?)");
   CHECK(load(R"({"tickets": {"type": "kafka"}})") ==
-        "[reel.connection.unknown_type] at connections.json:/tickets/type: unknown connection type "
-        "'kafka' (known types: file, memory, recording, sample_movie_tickets, sample_stream_solar, "
-        "sourceonly, stderr, stdin, stdout)");
+        "[reel.connection.not_built] at connections.json:/tickets/type: connection type 'kafka' "
+        "needs the Kafka connector, which this build of Reel does not have: configure it with "
+        "-DREEL_WITH_KAFKA=ON (see the README's \"Compiled connectors\")");
+  CHECK(load(R"({"db": {"type": "MongoDB"}})") ==
+        "[reel.connection.not_built] at connections.json:/db/type: connection type 'MongoDB' "
+        "needs the MongoDB connector, which this build of Reel does not have: configure it with "
+        "-DREEL_WITH_MONGO=ON (see the README's \"Compiled connectors\")");
+  CHECK(load(R"({"bucket": {"type": "s3"}})") ==
+        "[reel.connection.not_built] at connections.json:/bucket/type: connection type 's3' "
+        "needs the S3 connector, which this build of Reel does not have: configure it with "
+        "-DREEL_WITH_S3=ON (see the README's \"Compiled connectors\")");
   CHECK(load(R"({"tickets": {"path": "x"}})") ==
         "[reel.connection.invalid] at connections.json:/tickets: a connection definition needs a "
         "'type' (known types: file, memory, recording, sample_movie_tickets, sample_stream_solar, "
@@ -241,15 +250,24 @@ TEST_CASE("$env values are resolved when used and never shown", "[connector][reg
     CHECK(text.find("hunter2") == std::string::npos);
     CHECK(text.find("{\"$env\":\"REEL_TEST_PASSWORD\"}") != std::string::npos);
   }
-  SECTION("a missing variable names the variable") {
-    CHECK(error_of([&] {
-            r.load_connections(
-                document::parse(
-                    R"({"k": {"type": "recording", "password": {"$env": "REEL_TEST_NOPE"}}})"),
-                "connections.json");
-          }) ==
-          "[reel.connection.missing_env] at connections.json:/k/password: environment variable "
-          "'REEL_TEST_NOPE' is not set");
+  SECTION("a missing variable is an error when its connection is used, naming both") {
+    // A connections file may define connections that this pipeline does not use.
+    r.load_connections(
+        document::parse(
+            R"({"k": {"type": "recording", "password": {"$env": "REEL_TEST_NOPE"}, "limit": "x"}})"),
+        "connections.json");
+    const std::string expected =
+        "[reel.connection.missing_env] at connections.json:/k/password: environment variable "
+        "'REEL_TEST_NOPE' is not set (connection 'k' needs it)";
+    CHECK(error_of([&] { (void)r.make_source("k", document::object()); }) == expected);
+    CHECK(error_of([&] { (void)r.make_sink("k", document::object()); }) == expected);
+    CHECK(error_of([&] { r.verify_source("k", "/0/$source/connectionName"); }) == expected);
+    CHECK(error_of([&] { r.verify_sink("k", "/dlq/connectionName"); }) == expected);
+    // Once set, the type's check, which could not run before, runs at the first use.
+    fake_env["REEL_TEST_NOPE"] = "now-set";
+    CHECK(error_of([&] { (void)r.make_source("k", document::object()); }) ==
+          "[reel.connection.invalid] at connections.json:/k/limit: limit must be an integer");
+    fake_env.erase("REEL_TEST_NOPE");
   }
   SECTION("a malformed reference") {
     CHECK(error_of([&] {
@@ -303,7 +321,7 @@ TEST_CASE("$env reads the process environment by default", "[connector][registry
   ::unsetenv("REEL_TEST_ENV_VALUE");
   CHECK(error_of([&] { (void)r.make_source("e", document::object()); }) ==
         "[reel.connection.missing_env] at /user: environment variable 'REEL_TEST_ENV_VALUE' is not "
-        "set");
+        "set (connection 'e' needs it)");
 }
 
 TEST_CASE("default_connections preconfigures the samples and standard streams",
@@ -328,4 +346,68 @@ TEST_CASE("default_connections preconfigures the samples and standard streams",
         "'sample_stream_sloar' (did you mean 'sample_stream_solar'?)");
   auto solar = r.make_source("sample_stream_solar", document::object());
   CHECK(solar->type() == "generated");
+}
+
+TEST_CASE("load_connections reports every bad definition and keeps the good ones",
+          "[connector][registry]") {
+  reel::connection_registry r = registry_with_test_types();
+  reel::register_builtin_types(r);
+  std::vector<std::string> problems;
+  try {
+    r.load_connections(document::parse(R"({
+        "a": {"type": "recordin"},
+        "good": {"type": "recording"},
+        "b": {"type": "file", "pth": "x"},
+        "c": {"type": "kafka"}})"),
+                       "connections.json");
+  } catch (const reel::error& e) {
+    for (const reel::diagnostic& d : e.diagnostics())
+      problems.push_back(d.to_string());
+  }
+  CHECK(problems ==
+        std::vector<std::string>{
+            "[reel.connection.unknown_type] at connections.json:/a/type: unknown connection type "
+            "'recordin' (did you mean 'recording'?)",
+            "[reel.connection.invalid] at connections.json:/b/pth: unknown field 'pth' of a file "
+            "connection (did you mean 'path'?)",
+            "[reel.connection.not_built] at connections.json:/c/type: connection type 'kafka' "
+            "needs the Kafka connector, which this build of Reel does not have: configure it with "
+            "-DREEL_WITH_KAFKA=ON (see the README's \"Compiled connectors\")"});
+  CHECK(r.names() == std::vector<std::string>{"good"});
+}
+
+TEST_CASE("verify_source finds a missing input file, sink_target names the file written",
+          "[connector][registry]") {
+  connector_test::temp_dir dir;
+  std::ofstream(dir.path() / "here.ndjson") << "{}\n";
+  reel::connection_registry r = reel::default_connections();
+  const std::string origin = (dir.path() / "connections.json").string();
+  r.load_connections(document::parse(R"({
+      "here": {"type": "file", "path": "here.ndjson"},
+      "gone": {"type": "file", "path": "gone.ndjson"},
+      "out": {"type": "file", "path": "out.ndjson"},
+      "dir": {"type": "file", "directory": "results"}})"),
+                     origin, dir.path());
+  CHECK_NOTHROW(r.verify_source("here", "/0/$source/connectionName", document::object()));
+  CHECK(
+      error_of([&] { r.verify_source("gone", "/0/$source/connectionName", document::object()); }) ==
+      "[reel.connection.invalid] at " + origin + ":/gone/path: file connection 'gone' reads '" +
+          (dir.path() / "gone.ndjson").string() + "', which does not exist");
+  CHECK(error_of([&] {
+          r.verify_source("here", "/0/$source/connectionName",
+                          document{{"connectionName", "here"}, {"path", "nope.ndjson"}});
+        }) ==
+        "[reel.connection.invalid] at /0/$source/path: file connection 'here' reads "
+        "'nope.ndjson', which does not exist");
+  // Nothing was created by the checks.
+  CHECK_FALSE(std::filesystem::exists(dir.path() / "out.ndjson"));
+
+  const std::string out = std::filesystem::weakly_canonical(dir.path() / "out.ndjson").string();
+  CHECK(r.sink_target("out", document::object()) == out);
+  CHECK(r.sink_target("out", document{{"connectionName", "out"}, {"db", "x"}, {"coll", "y"}}) ==
+        out);
+  CHECK(r.sink_target("dir", document{{"connectionName", "dir"}, {"db", "x"}, {"coll", "y"}}) ==
+        std::filesystem::weakly_canonical(dir.path() / "results" / "x.y.ndjson").string());
+  CHECK(r.sink_target("stdout", document::object()).empty());
+  CHECK_FALSE(std::filesystem::exists(dir.path() / "out.ndjson"));
 }
