@@ -1,31 +1,44 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# Ctrl-C handling: `reel run` on an unbounded source, SIGINT once it printed its first stats
-# line; it must stop cleanly (exit 0) and print a final summary. Bounded by timeouts throughout.
+# Ctrl-C and SIGTERM: `reel run` on an unbounded source, signalled once it printed its first
+# stats line; it must stop cleanly, print a final summary and exit with 128 + the signal's
+# number (130 for SIGINT, 143 for SIGTERM), so a script can tell it from a completed run.
+# Bounded by timeouts throughout.
 set -u
 reel=$1
 data=$2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$data"
-timeout -s KILL 20 "$reel" run unbounded.json --connections unbounded_connections.json \
-  --stats-interval 0.1 >"$work/out" 2>"$work/err" &
-pid=$!
-for _ in $(seq 1 150); do
-  grep -q ': running: ' "$work/err" && break
-  kill -0 "$pid" 2>/dev/null || break
-  sleep 0.1
-done
-if ! grep -q ': running: ' "$work/err"; then
-  echo "no stats line within 15 s"; cat "$work/err"; kill -KILL "$pid" 2>/dev/null; exit 1
-fi
-# timeout(1) does not forward SIGINT, so signal reel itself: the child of $pid.
-child=$(pgrep -P "$pid" | head -n 1)
-kill -INT "${child:-$pid}"
-wait "$pid"
-rc=$?
-cat "$work/err"
-if [ "$rc" -ne 0 ]; then echo "exit status $rc, expected 0"; exit 1; fi
-grep -Eq '^reel: unbounded: stopped by SIGINT: input [1-9][0-9]*, output [0-9]+, dlq [0-9]+' "$work/err" ||
-  { echo "no final summary"; exit 1; }
+
+stop_with() {
+  local signal=$1 expected_rc=$2
+  timeout -s KILL 20 "$reel" run unbounded.json --connections unbounded_connections.json \
+    --stats-interval 0.1 >"$work/out" 2>"$work/err" &
+  local pid=$!
+  for _ in $(seq 1 150); do
+    grep -q ': running: ' "$work/err" && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if ! grep -q ': running: ' "$work/err"; then
+    echo "SIG$signal: no stats line within 15 s"; cat "$work/err"; kill -KILL "$pid" 2>/dev/null
+    return 1
+  fi
+  # timeout(1) does not forward SIGINT, so signal reel itself: the child of $pid.
+  local child
+  child=$(pgrep -P "$pid" | head -n 1)
+  kill -"$signal" "${child:-$pid}"
+  wait "$pid"
+  local rc=$?
+  cat "$work/err"
+  if [ "$rc" -ne "$expected_rc" ]; then
+    echo "SIG$signal: exit status $rc, expected $expected_rc"; return 1
+  fi
+  grep -Eq "^reel: unbounded: stopped by SIG$signal: input [1-9][0-9]*, output [0-9]+, dlq [0-9]+" \
+    "$work/err" || { echo "SIG$signal: no final summary"; return 1; }
+}
+
+stop_with INT 130 || exit 1
+stop_with TERM 143 || exit 1
 echo "ok"

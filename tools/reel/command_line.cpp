@@ -18,11 +18,16 @@ Runs MongoDB Atlas Stream Processing pipelines with Reel.
 
 Commands:
   run PIPELINE_FILE      run a stream processor until its source ends (every window then
-                         closes) or until Ctrl-C, which stops it after flushing its sinks;
-                         a pipeline without $emit/$merge writes its output to stdout
+                         closes) or until Ctrl-C/SIGTERM, which stops it after flushing its
+                         sinks; a pipeline without $emit/$merge writes its output to stdout
+                         (each result is flushed within 100 ms, also through a pipe)
   process PIPELINE_FILE  like sp.process: output documents to stdout as NDJSON (relaxed
                          Extended JSON), DLQ records inline as {"_dlqMessage": {...}}
-  check PIPELINE_FILE    compile only: print every problem with its location
+  check PIPELINE_FILE    compile and verify the connections the pipeline uses, without
+                         running it: print every problem with its location (the connections
+                         file's, the pipeline's, and connection problems such as a missing
+                         input file, an unset $env variable, an unbuilt connector type, or
+                         the DLQ and $emit writing the same file)
 
 Options:
   --connections FILE     connection definitions: {"name": {"type": ..., ...}, ...}; without
@@ -30,10 +35,16 @@ Options:
   --name NAME            processor name (default: the file's "name", else its base name)
   --dlq CONNECTION[/DB/COLL]
                          (run, process) write DLQ records to this connection
-  --limit N              (process) stop after N output documents
+  --limit N              (process) stop after N output documents; the summary counts the
+                         documents delivered
   --stats-interval SECONDS
                          (run) seconds between stats lines when stderr is not a terminal
                          (default 10); on a terminal a progress line is kept up to date
+  --stats-format text|json
+                         (run, process) text lines (default), or json: one JSON object per
+                         line with the fields of Atlas's stats() (inputMessageCount,
+                         outputMessageCount, dlqMessageCount, watermark, ...) at each
+                         stats interval (run) and at the end, no progress line
   -q, --quiet            no progress display and no final summary
   -h, --help             show this text
   --version              show the version
@@ -48,22 +59,26 @@ group). The mongosh syntax of the Atlas documentation is accepted too (unquoted 
 Connections always available: sample_stream_solar, sample_movie_tickets (sample sources;
 options in $source.config: seed, count, rate, start), stdin (NDJSON source), stdout and
 stderr (NDJSON sinks). Connection types for connections.json: file, stdin, stdout, stderr,
-memory, sample_stream_solar, sample_movie_tickets. A value {"$env": "NAME"} in a
-definition is read from the environment variable NAME and never printed.
+memory, sample_stream_solar, sample_movie_tickets, and kafka, mongodb, s3 when Reel is
+built with their connectors (-DREEL_WITH_KAFKA=ON, -DREEL_WITH_MONGO=ON, -DREEL_WITH_S3=ON).
+A value {"$env": "NAME"} in a definition is read from the environment variable NAME when
+the connection is used (an unused connection needs no variable) and never printed.
 
-Exit status: 0 success, 1 runtime failure, 2 bad usage or definition error.
+Exit status: 0 success (the input was read to its end, or --limit was reached), 1 runtime
+failure, 2 bad usage or definition error, 128 + the signal's number when stopped by a signal
+(130 for Ctrl-C/SIGINT, 143 for SIGTERM), after the clean stop.
 )";
 
 const std::vector<std::string>& option_names() {
-  static const std::vector<std::string> names = {"--connections", "--name",           "--dlq",
-                                                 "--limit",       "--stats-interval", "--quiet",
-                                                 "--help",        "--version"};
+  static const std::vector<std::string> names = {
+      "--connections",  "--name",  "--dlq",  "--limit",  "--stats-interval",
+      "--stats-format", "--quiet", "--help", "--version"};
   return names;
 }
 
 bool takes_value(std::string_view opt) {
   return opt == "--connections" || opt == "--name" || opt == "--dlq" || opt == "--limit" ||
-         opt == "--stats-interval";
+         opt == "--stats-interval" || opt == "--stats-format";
 }
 
 }  // namespace
@@ -130,6 +145,16 @@ bool parse_command_line(const std::vector<std::string>& args, command_line& out,
           return fail("--stats-interval needs a positive number of seconds, not '" + value + "'");
         }
         out.stats_interval_seconds = s;
+      } else if (arg == "--stats-format") {
+        if (value == "text") {
+          out.stats_output = stats_format::text;
+        } else if (value == "json") {
+          out.stats_output = stats_format::json;
+        } else {
+          static const std::vector<std::string> formats = {"text", "json"};
+          return fail("--stats-format takes text or json, not '" + value + "'" +
+                      reel::detail::did_you_mean(value, formats));
+        }
       }
       continue;
     }

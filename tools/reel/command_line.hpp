@@ -12,6 +12,9 @@ namespace reel::cli {
 
 enum class command { none, help, version, run, process, check };
 
+/// How `run` and `process` report stats on stderr.
+enum class stats_format { text, json };
+
 struct command_line {
   command cmd = command::none;
   std::string pipeline_file;
@@ -20,6 +23,7 @@ struct command_line {
   std::optional<std::string> dlq;  ///< CONNECTION[/db/coll]
   std::optional<std::uint64_t> limit;
   double stats_interval_seconds = 10;
+  stats_format stats_output = stats_format::text;
   bool quiet = false;
 };
 

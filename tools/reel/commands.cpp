@@ -3,6 +3,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -151,9 +152,35 @@ std::optional<pipeline_file> load_file(const command_line& cl, console& con) {
   }
 }
 
+/// The registry, with the problems of the connections file (every valid definition is loaded;
+/// `unloaded` names the connections whose definitions were not, so that their uses are not
+/// reported again as unknown).
+struct loaded_connections {
+  connection_registry registry;
+  std::vector<diagnostic> problems;
+  std::vector<std::string> unloaded;
+  bool file_unreadable = false;  ///< no definition of the file was read: skip unknown names
+};
+
+/// The names defined by a connections document (an object of definitions, or a list of them).
+std::vector<std::string> defined_names(const document& definitions) {
+  std::vector<std::string> names;
+  if (definitions.is_object()) {
+    for (const auto& [name, def] : definitions.items())
+      names.push_back(name);
+  } else if (definitions.is_array()) {
+    for (const auto& def : definitions) {
+      if (def.is_object() && def.contains("name") && def["name"].is_string())
+        names.push_back(def["name"].get<std::string>());
+    }
+  }
+  return names;
+}
+
 /// The registry: defaults, console-backed stdout/stderr, then the connections file.
-std::optional<connection_registry> make_registry(const command_line& cl, console& con) {
-  connection_registry registry = default_connections();
+loaded_connections make_registry(const command_line& cl, console& con) {
+  loaded_connections loaded{default_connections(), {}, {}, false};
+  connection_registry& registry = loaded.registry;
 #ifdef REEL_HAVE_S3
   reel::s3::register_connection_type(registry);
 #endif
@@ -177,16 +204,26 @@ std::optional<connection_registry> make_registry(const command_line& cl, console
       file = beside;
     }
   }
-  if (file) {
-    try {
-      registry.load_connections(*file);
-    } catch (const reel::error& e) {
-      for (const diagnostic& d : e.diagnostics())
-        con.err(d.to_string());
-      return std::nullopt;
+  if (!file) return loaded;
+  document definitions;
+  try {
+    definitions = connection_registry::read_connections_file(*file);
+  } catch (const reel::error& e) {
+    loaded.problems = e.diagnostics();
+    loaded.file_unreadable = true;
+    return loaded;
+  }
+  try {
+    registry.load_connections(definitions, file->string(), file->parent_path());
+  } catch (const reel::error& e) {
+    loaded.problems = e.diagnostics();
+    const std::vector<std::string> known = registry.names();
+    for (const std::string& name : defined_names(definitions)) {
+      if (std::find(known.begin(), known.end(), name) == known.end())
+        loaded.unloaded.push_back(name);
     }
   }
-  return registry;
+  return loaded;
 }
 
 /// `CONNECTION[/db/coll]` → `{connectionName, db, coll}`.
@@ -235,45 +272,116 @@ std::optional<context> make_context(const command_line& cl, console& con) {
   return ctx;
 }
 
-/// Compiles; prints every diagnostic and returns nullopt on failure.
-std::optional<json::compiled_pipeline> compile(const context& ctx) {
-  json::pipeline_options options;
-  options.require_source = true;
-  json::compile_result r = json::try_compile_pipeline(ctx.file.pipeline, options);
-  for (const diagnostic& d : r.diagnostics)
-    ctx.con.err(located(ctx, d));
-  if (!r) return std::nullopt;
-  return std::move(*r.pipeline);
+/// One use of a connection by the pipeline file: its `$source`, its `$emit`/`$merge` or its
+/// DLQ, read from the file as written (so that they are checked even when the pipeline does
+/// not compile).
+struct connection_use {
+  std::string name;
+  document stage;     ///< what the source or sink is built for (the stage's object, the DLQ)
+  std::string where;  ///< where the connection name is (`/0/$source/connectionName`, `/dlq/...`)
+  bool source = false;
+};
+
+std::vector<connection_use> connection_uses(const context& ctx) {
+  std::vector<connection_use> uses;
+  const document& pipeline = ctx.file.pipeline;
+  auto name_of = [](const document& stage) -> const document* {
+    if (!stage.is_object()) return nullptr;
+    auto it = stage.find("connectionName");
+    return it != stage.end() && it->is_string() ? &*it : nullptr;
+  };
+  if (!pipeline.empty() && pipeline[0].is_object()) {
+    if (auto it = pipeline[0].find("$source"); it != pipeline[0].end()) {
+      if (const document* n = name_of(*it))
+        uses.push_back({n->get<std::string>(), *it, "/0/$source/connectionName", true});
+    }
+  }
+  if (pipeline.size() > 1 && pipeline.back().is_object()) {
+    const std::string at = "/" + std::to_string(pipeline.size() - 1);
+    const document& last = pipeline.back();
+    if (auto it = last.find("$emit"); it != last.end()) {
+      if (const document* n = name_of(*it))
+        uses.push_back({n->get<std::string>(), *it, at + "/$emit/connectionName", false});
+    }
+    if (auto it = last.find("$merge"); it != last.end() && it->is_object()) {
+      if (auto into = it->find("into"); into != it->end()) {
+        if (const document* n = name_of(*into))
+          uses.push_back({n->get<std::string>(), *it, at + "/$merge/into/connectionName", false});
+      }
+    }
+  }
+  if (ctx.dlq) {
+    uses.push_back(
+        {(*ctx.dlq)["connectionName"].get<std::string>(), *ctx.dlq, "/dlq/connectionName", false});
+  }
+  return uses;
 }
 
-/// Problems with the connections the pipeline names (unknown names, wrong roles), found
-/// without building any source or sink.
-std::vector<diagnostic> verify_connections(const context& ctx, const json::compiled_pipeline& p,
-                                           const connection_registry& registry) {
+/// Problems with the connections the pipeline uses (unknown names, wrong roles, unset `$env`
+/// variables, missing input files, two sinks writing one file), found without building any
+/// source or sink.
+std::vector<diagnostic> verify_connections(const context& ctx, const loaded_connections& loaded) {
   std::vector<diagnostic> problems;
-  auto verify = [&](auto&& f) {
+  const std::vector<connection_use> uses = connection_uses(ctx);
+  std::vector<std::pair<std::string, const connection_use*>> targets;
+  for (const connection_use& use : uses) {
+    // A connection whose definition failed to load was reported with its definition.
+    if (loaded.file_unreadable && !loaded.registry.has_source(use.name) &&
+        !loaded.registry.has_sink(use.name)) {
+      continue;
+    }
+    if (std::find(loaded.unloaded.begin(), loaded.unloaded.end(), use.name) !=
+        loaded.unloaded.end()) {
+      continue;
+    }
     try {
-      f();
+      if (use.source) {
+        loaded.registry.verify_source(use.name, use.where, use.stage);
+      } else {
+        loaded.registry.verify_sink(use.name, use.where, use.stage);
+        if (std::string target = loaded.registry.sink_target(use.name, use.stage, use.where);
+            !target.empty()) {
+          targets.emplace_back(std::move(target), &use);
+        }
+      }
     } catch (const reel::error& e) {
       for (const diagnostic& d : e.diagnostics())
         problems.push_back(d);
     }
-  };
-  if (p.source.connection_name) {
-    verify([&] { registry.verify_source(*p.source.connection_name, "/0/$source/connectionName"); });
   }
-  if (p.sink) {
-    const std::string where = "/" + std::to_string(ctx.file.pipeline.size() - 1) + "/" +
-                              p.sink->stage + (p.sink->stage == "$merge" ? "/into" : "") +
-                              "/connectionName";
-    verify([&] { registry.verify_sink(p.sink->connection_name, where); });
-  }
-  if (ctx.dlq) {
-    verify([&] {
-      registry.verify_sink((*ctx.dlq)["connectionName"].get<std::string>(), "/dlq/connectionName");
-    });
+  // Two writers on one file would interleave their lines: refuse it.
+  for (std::size_t i = 0; i < targets.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      if (targets[i].first != targets[j].first) continue;
+      const diagnostic first{"", targets[j].second->where, ""};
+      problems.push_back(diagnostic{
+          "reel.connection.shared_target", targets[i].second->where,
+          "connection '" + targets[i].second->name + "' would write '" + targets[i].first +
+              "', which the stage at " + locate(ctx, first) +
+              " writes too: two writers on one file corrupt it; give the DLQ another "
+              "connection, or a file connection with a 'directory' and its own db/coll"});
+    }
   }
   return problems;
+}
+
+/// Compiles the pipeline into `compiled` and verifies its connections; prints every problem
+/// found (the connections file's, the pipeline's, the connections') and returns false if any.
+bool report_definition_problems(const context& ctx, const loaded_connections& loaded,
+                                std::optional<json::compiled_pipeline>& compiled) {
+  std::vector<diagnostic> problems = loaded.problems;
+  json::pipeline_options options;
+  options.require_source = true;
+  json::compile_result r = json::try_compile_pipeline(ctx.file.pipeline, options);
+  for (diagnostic& d : r.diagnostics)
+    problems.push_back(std::move(d));
+  for (diagnostic& d : verify_connections(ctx, loaded))
+    problems.push_back(std::move(d));
+  for (const diagnostic& d : problems)
+    ctx.con.err(located(ctx, d));
+  if (!problems.empty()) return false;
+  compiled = std::move(r.pipeline);
+  return true;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -319,16 +427,11 @@ int run_processor(const command_line& cl, bool process_mode) {
   auto ctx_opt = make_context(cl, con);
   if (!ctx_opt) return 2;
   context& ctx = *ctx_opt;
-  auto registry = make_registry(cl, con);
-  if (!registry) return 2;
-  auto compiled = compile(ctx);
-  if (!compiled) return 2;
+  loaded_connections loaded = make_registry(cl, con);
+  std::optional<json::compiled_pipeline> compiled;
+  if (!report_definition_problems(ctx, loaded, compiled)) return 2;
   const bool has_sink = compiled->sink.has_value();
-  if (auto problems = verify_connections(ctx, *compiled, *registry); !problems.empty()) {
-    for (const diagnostic& d : problems)
-      con.err(located(ctx, d));
-    return 2;
-  }
+  const connection_registry& registry = loaded.registry;
 
   json::stream_processor_options options;
   options.name = ctx.name;
@@ -337,7 +440,7 @@ int run_processor(const command_line& cl, bool process_mode) {
   options.partitioned_windows = ctx.file.partitioned_windows;
   std::unique_ptr<json::stream_processor> sp;
   try {
-    sp = std::make_unique<json::stream_processor>(std::move(*compiled), *registry, options);
+    sp = std::make_unique<json::stream_processor>(std::move(*compiled), registry, options);
   } catch (const reel::error& e) {
     print_error(ctx, e);
     return exit_code_of(e);
@@ -345,7 +448,9 @@ int run_processor(const command_line& cl, bool process_mode) {
 
   const std::optional<std::uint64_t> limit = cl.limit;
   std::atomic<bool> limit_reached{false};
-  std::uint64_t outputs_seen = 0;  // only touched on the processor's thread
+  // Only touched on the processor's thread (read after stop()).
+  std::uint64_t outputs_seen = 0;
+  std::uint64_t dead_letters_shown = 0;
   if (!has_sink || limit) {
     sp->on_output([&, has_sink](const document& d) {
       if (limit && outputs_seen >= *limit) return;
@@ -353,17 +458,20 @@ int run_processor(const command_line& cl, bool process_mode) {
       if (limit && ++outputs_seen >= *limit) limit_reached = true;
     });
   }
-  if (process_mode && !ctx.dlq) {
+  const bool dead_letters_inline = process_mode && !ctx.dlq;
+  if (dead_letters_inline) {
     sp->on_dead_letter([&](const document& record) {
       if (limit_reached) return;
       document wrapped = document::object();
       wrapped["_dlqMessage"] = record;
       con.out(json::to_relaxed_ejson(wrapped));
+      ++dead_letters_shown;
     });
   }
 
   const bool show_progress = !process_mode && !cl.quiet;
-  const bool terminal = con.stderr_is_terminal();
+  const bool json_stats = cl.stats_output == stats_format::json;
+  const bool terminal = con.stderr_is_terminal() && !json_stats;
   const auto progress_period =
       terminal
           ? std::chrono::milliseconds(250)
@@ -384,10 +492,17 @@ int run_processor(const command_line& cl, bool process_mode) {
     if ((stop_signal = pending_signal.load()) != 0) break;
     if (limit_reached) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    con.flush_pending();
     const steady::time_point now = steady::now();
     if (show_progress && now - last_report >= progress_period) {
-      const counters c = read_counters(sp->stats());
+      const document stats = sp->stats();
       const double seconds = std::chrono::duration<double>(now - last_report).count();
+      last_report = now;
+      if (json_stats) {
+        con.err(json::to_relaxed_ejson(stats));
+        continue;
+      }
+      const counters c = read_counters(stats);
       const std::string rate = rate_text(static_cast<double>(c.input - last_input), seconds);
       if (terminal) {
         con.progress(fmt::format("{}: input {}  output {}  dlq {}  {} events/s  watermark {}",
@@ -397,7 +512,6 @@ int run_processor(const command_line& cl, bool process_mode) {
             fmt::format("reel: {}: running: input {}, output {}, dlq {}, {} events/s, watermark {}",
                         ctx.name, c.input, c.output, c.dlq, rate, c.watermark));
       }
-      last_report = now;
       last_input = c.input;
     }
   }
@@ -408,7 +522,15 @@ int run_processor(const command_line& cl, bool process_mode) {
   con.flush();
 
   const std::optional<std::string> failure = sp->failure();
-  const counters c = read_counters(sp->stats());
+  document final_stats = sp->stats();
+  final_stats["status"] = failure ? "failed" : "stopped";
+  if (limit) {
+    // The processor went on past the limit (a window closes all at once): count what was
+    // delivered, not what was produced.
+    final_stats["outputMessageCount"] = outputs_seen;
+    if (dead_letters_inline) final_stats["dlqMessageCount"] = dead_letters_shown;
+  }
+  const counters c = read_counters(final_stats);
   std::string state;
   if (failure) {
     state = "failed";
@@ -420,7 +542,9 @@ int run_processor(const command_line& cl, bool process_mode) {
     state = "finished";
   }
   if (failure) con.err(fmt::format("reel: {}: {}", ctx.name, *failure));
-  if (!cl.quiet) {
+  if (!cl.quiet && json_stats) {
+    con.err(json::to_relaxed_ejson(final_stats));
+  } else if (!cl.quiet) {
     con.err(fmt::format(
         "reel: {}: {}: input {}, output {}, dlq {}, late {}, filtered {}, {:.2f} s, {} events/s, "
         "watermark {}",
@@ -434,7 +558,11 @@ int run_processor(const command_line& cl, bool process_mode) {
     }
   }
   con.flush();
-  return failure ? 1 : 0;
+  if (failure) return 1;
+  // A run stopped by a signal did not read all its input: the shell's convention, 128 + the
+  // signal's number, tells a script so.
+  if (stop_signal != 0 && !limit_reached) return 128 + stop_signal;
+  return 0;
 }
 
 }  // namespace
@@ -451,22 +579,9 @@ int check_command(const command_line& cl) {
   auto ctx_opt = make_context(cl, con);
   if (!ctx_opt) return 2;
   context& ctx = *ctx_opt;
-  auto registry = make_registry(cl, con);
-  if (!registry) return 2;
-  json::pipeline_options options;
-  options.require_source = true;
-  json::compile_result r = json::try_compile_pipeline(ctx.file.pipeline, options);
-  std::vector<diagnostic> problems = std::move(r.diagnostics);
-  if (r) {
-    for (diagnostic& d : verify_connections(ctx, *r.pipeline, *registry))
-      problems.push_back(std::move(d));
-  } else if (ctx.dlq) {
-    for (diagnostic& d : verify_connections(ctx, json::compiled_pipeline{}, *registry))
-      problems.push_back(std::move(d));
-  }
-  for (const diagnostic& d : problems)
-    con.err(located(ctx, d));
-  if (!problems.empty()) return 2;
+  loaded_connections loaded = make_registry(cl, con);
+  std::optional<json::compiled_pipeline> compiled;
+  if (!report_definition_problems(ctx, loaded, compiled)) return 2;
   con.out(ctx.file.path + ": ok");
   con.flush();
   return 0;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Standard output and error for the `reel` program: document lines on stdout, messages and a
-// one-line progress display on stderr, kept apart when both are the same terminal.
+// one-line progress display on stderr, kept apart when both are the same terminal. Stdout is
+// fully buffered (a pipe or file gets large writes), and `flush_pending` hands what is buffered
+// on, so a reader of a pipe gets each result soon after it is produced.
 #pragma once
 
 #include <cstdio>
@@ -27,13 +29,26 @@ class console {
     clear_progress();
     std::fwrite(line.data(), 1, line.size(), stdout);
     std::fputc('\n', stdout);
-    if (out_tty_) std::fflush(stdout);
+    if (out_tty_) {
+      std::fflush(stdout);
+    } else {
+      pending_ = true;
+    }
+  }
+  /// Flushes stdout if lines were written since the last flush (the run loop calls it every
+  /// few tens of milliseconds).
+  void flush_pending() {
+    std::lock_guard lock(mutex_);
+    if (!pending_) return;
+    std::fflush(stdout);
+    pending_ = false;
   }
   /// One line on stderr.
   void err(std::string_view line) {
     std::lock_guard lock(mutex_);
     clear_progress();
     std::fflush(stdout);
+    pending_ = false;
     std::fwrite(line.data(), 1, line.size(), stderr);
     std::fputc('\n', stderr);
   }
@@ -53,6 +68,7 @@ class console {
   void flush() {
     std::lock_guard lock(mutex_);
     std::fflush(stdout);
+    pending_ = false;
     std::fflush(stderr);
   }
 
@@ -68,6 +84,7 @@ class console {
   bool out_tty_;
   bool err_tty_;
   bool progress_shown_ = false;
+  bool pending_ = false;  ///< stdout holds lines not yet flushed
 };
 
 }  // namespace reel::cli
