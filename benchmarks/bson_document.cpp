@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: Apache-2.0
+// The document model (reel::bson) against the parsers and documents of today's JSON path, over
+// generated ticket lines like issue #12's
+// `{"movie":"m654","amountPaid":6.5,"ts":{"$date":"2024-06-01T20:00:00.000Z"}}`:
+// parse only, parse + read three fields, write relaxed Extended JSON; then Decimal128 operations
+// beside double ones. Prints M docs/s over the thread's CPU time, heap allocations per document
+// (every operator new of the program is counted) and a checksum per path.
+//
+//   bench_bson_document [--events N]
+#include <atomic>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <new>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include <reel/bson.hpp>
+#include <reel/json/ejson.hpp>
+
+#if REEL_HAVE_SIMDJSON
+#include <simdjson.h>
+#endif
+
+// ---- Heap allocation counter ---------------------------------------------------------------
+
+namespace {
+std::atomic<std::uint64_t> allocations{0};
+void* counted_alloc(std::size_t n) {
+  allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
+  throw std::bad_alloc();
+}
+void* counted_aligned_alloc(std::size_t n, std::align_val_t a) {
+  allocations.fetch_add(1, std::memory_order_relaxed);
+  const auto align = static_cast<std::size_t>(a);
+  if (void* p = std::aligned_alloc(align, (n + align - 1) / align * align)) return p;
+  throw std::bad_alloc();
+}
+}  // namespace
+
+void* operator new(std::size_t n) {
+  return counted_alloc(n);
+}
+void* operator new[](std::size_t n) {
+  return counted_alloc(n);
+}
+void* operator new(std::size_t n, std::align_val_t a) {
+  return counted_aligned_alloc(n, a);
+}
+void* operator new[](std::size_t n, std::align_val_t a) {
+  return counted_aligned_alloc(n, a);
+}
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, std::size_t) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::align_val_t) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, std::align_val_t) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, std::size_t, std::align_val_t) noexcept {
+  std::free(p);
+}
+
+namespace {
+
+double thread_cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+struct figure {
+  double per_second;
+  double allocations_per_item;
+  std::int64_t checksum;
+};
+
+/// Runs `body(i)` for i in [0, n) once to warm up, then measures a second pass.
+template <class Body>
+figure measure(std::size_t n, Body body) {
+  std::int64_t checksum = 0;
+  for (std::size_t i = 0; i < std::min<std::size_t>(n, 1000); ++i)
+    checksum += body(i);
+  checksum = 0;
+  const auto a0 = allocations.load();
+  const double t0 = thread_cpu_seconds();
+  for (std::size_t i = 0; i < n; ++i)
+    checksum += body(i);
+  const double s = thread_cpu_seconds() - t0;
+  const auto a1 = allocations.load();
+  return {static_cast<double>(n) / s, static_cast<double>(a1 - a0) / static_cast<double>(n),
+          checksum};
+}
+
+void print(const char* name, const figure& f, double reference) {
+  fmt::print("{:<52} {:>9.2f} {:>8.2f} {:>8.2f}x {:>22}\n", name, f.per_second / 1e6,
+             f.allocations_per_item, f.per_second / reference, f.checksum);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::size_t events = 1'000'000;
+  for (int i = 1; i + 1 < argc; ++i) {
+    if (std::strcmp(argv[i], "--events") == 0) events = std::strtoull(argv[i + 1], nullptr, 10);
+  }
+  std::vector<std::string> lines;
+  lines.reserve(events);
+  const std::int64_t start_ms =
+      reel::to_millis(reel::parse_iso8601("2024-06-01T20:00:00Z").value());
+  std::uint64_t rng = 42;
+  std::size_t bytes = 0;
+  for (std::size_t i = 0; i < events; ++i) {
+    rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+    const std::int64_t ts = start_ms + static_cast<std::int64_t>(i) / 10;  // 10,000 events/s
+    lines.push_back(fmt::format(R"({{"movie":"m{}","amountPaid":{},"ts":{{"$date":"{}"}}}})",
+                                (rng >> 33) % 1000, static_cast<double>((rng >> 40) % 40) / 2 + 0.5,
+                                reel::format_iso8601(reel::from_millis(ts))));
+    bytes += lines.back().size();
+  }
+  fmt::print("events: {}, average line: {:.1f} bytes, JSON input parser of reel::bson: {}\n\n",
+             events, static_cast<double>(bytes) / static_cast<double>(events),
+             reel::bson::ejson_reader::uses_simdjson() ? "simdjson DOM" : "nlohmann SAX");
+
+  std::vector<std::pair<const char*, figure>> rows;
+
+#if REEL_HAVE_SIMDJSON
+  simdjson::dom::parser dom;
+  std::string padded;
+  rows.emplace_back(
+      "simdjson DOM parse only (baseline)", measure(events, [&](std::size_t i) {
+        padded.assign(lines[i]);
+        padded.append(simdjson::SIMDJSON_PADDING, '\0');
+        simdjson::dom::element e;
+        if (dom.parse(padded.data(), lines[i].size(), false).get(e)) std::abort();
+        return static_cast<std::int64_t>(e.type() == simdjson::dom::element_type::OBJECT);
+      }));
+#endif
+  reel::bson::arena arena;
+  reel::bson::ejson_reader reader;
+  rows.emplace_back("reel::bson parse into value (arena reset per doc)",
+                    measure(events, [&](std::size_t i) {
+                      arena.reset();
+                      return static_cast<std::int64_t>(reader.parse(lines[i], arena).size());
+                    }));
+  rows.emplace_back(
+      "reel::bson parse, nlohmann SAX fallback", measure(events, [&](std::size_t i) {
+        arena.reset();
+        return static_cast<std::int64_t>(reader.parse_with_fallback(lines[i], arena).size());
+      }));
+  rows.emplace_back(
+      "nlohmann ordered_json::parse", measure(events, [&](std::size_t i) {
+        return static_cast<std::int64_t>(nlohmann::ordered_json::parse(lines[i]).size());
+      }));
+  rows.emplace_back(
+      "reel::json::parse_ejson_line (today's path)", measure(events, [&](std::size_t i) {
+        return static_cast<std::int64_t>(reel::json::parse_ejson_line(lines[i]).size());
+      }));
+
+  // Parse + read movie, amountPaid and ts.
+  const reel::bson::field_path movie("movie"), paid("amountPaid"), ts("ts");
+  rows.emplace_back("reel::bson parse + 3 compiled field paths",
+                    measure(events, [&](std::size_t i) {
+                      arena.reset();
+                      const reel::bson::value d = reader.parse(lines[i], arena);
+                      return static_cast<std::int64_t>(movie.lookup(d).as_string().size()) +
+                             static_cast<std::int64_t>(paid.lookup(d).as_double() * 2) +
+                             ts.lookup(d).as_date() % 1000;
+                    }));
+  rows.emplace_back(
+      "parse_ejson_line + 3 fields (today's path)", measure(events, [&](std::size_t i) {
+        const auto d = reel::json::parse_ejson_line(lines[i]);
+        const auto ms = reel::json::detail::date_millis(d["ts"]);
+        return static_cast<std::int64_t>(d["movie"].get_ref<const std::string&>().size()) +
+               static_cast<std::int64_t>(d["amountPaid"].get<double>() * 2) + *ms % 1000;
+      }));
+
+  // Parse + write relaxed Extended JSON.
+  std::string out;
+  rows.emplace_back("reel::bson parse + write relaxed EJSON", measure(events, [&](std::size_t i) {
+                      arena.reset();
+                      const reel::bson::value d = reader.parse(lines[i], arena);
+                      out.clear();
+                      reel::bson::write_ejson(out, d);
+                      return static_cast<std::int64_t>(out.size());
+                    }));
+  rows.emplace_back(
+      "parse_ejson_line + to_relaxed_ejson (today)", measure(events, [&](std::size_t i) {
+        return static_cast<std::int64_t>(
+            reel::json::to_relaxed_ejson(reel::json::parse_ejson_line(lines[i])).size());
+      }));
+  // Keep one document per event, as window state would.
+  std::vector<reel::bson::owned_value> kept;
+  kept.reserve(events);
+  rows.emplace_back("reel::bson parse + owned_value copy", measure(events, [&](std::size_t i) {
+                      arena.reset();
+                      if (kept.size() == events) kept.clear();
+                      kept.emplace_back(reader.parse(lines[i], arena));
+                      return static_cast<std::int64_t>(kept.back().footprint());
+                    }));
+
+  const double reference = rows.front().second.per_second;
+  fmt::print("{:<52} {:>9} {:>8} {:>9} {:>22}\n", "per document", "M/s", "allocs", "vs first",
+             "checksum");
+  for (const auto& [name, f] : rows)
+    print(name, f, reference);
+
+  // ---- Decimal128 beside double --------------------------------------------------------------
+  const std::size_t ops = events;
+  std::vector<reel::bson::decimal128> decimals;
+  std::vector<double> doubles;
+  std::vector<std::string> texts;
+  for (std::size_t i = 0; i < 1024; ++i) {
+    texts.push_back(fmt::format("{}.{:02}", i * 7 % 1000, i % 100));
+    decimals.push_back(*reel::bson::decimal_from_string(texts.back()));
+    doubles.push_back(std::strtod(texts.back().c_str(), nullptr));
+  }
+  std::vector<std::pair<const char*, figure>> dec_rows;
+  double dsum = 0;
+  dec_rows.emplace_back("double add (reference)", measure(ops, [&](std::size_t i) {
+                          dsum += doubles[i & 1023];
+                          return static_cast<std::int64_t>(dsum) & 1;
+                        }));
+  reel::bson::decimal128 acc = reel::bson::decimal_from_int64(0);
+  dec_rows.emplace_back("decimal add (libgcc BID)", measure(ops, [&](std::size_t i) {
+                          acc = reel::bson::decimal_add(acc, decimals[i & 1023]);
+                          return static_cast<std::int64_t>(acc.bytes[0] & 1);
+                        }));
+  dec_rows.emplace_back("decimal multiply (libgcc BID)", measure(ops, [&](std::size_t i) {
+                          const auto p = reel::bson::decimal_multiply(decimals[i & 1023],
+                                                                      decimals[(i + 1) & 1023]);
+                          return static_cast<std::int64_t>(p.bytes[0] & 1);
+                        }));
+  dec_rows.emplace_back("decimal divide (libgcc BID)", measure(ops, [&](std::size_t i) {
+                          const auto p = reel::bson::decimal_divide(decimals[i & 1023],
+                                                                    decimals[((i + 1) & 1023) | 1]);
+                          return static_cast<std::int64_t>(p.bytes[0] & 1);
+                        }));
+  std::string dtext;
+  dec_rows.emplace_back("decimal to string (libbson)", measure(ops, [&](std::size_t i) {
+                          dtext.clear();
+                          reel::bson::append_decimal_string(dtext, decimals[i & 1023]);
+                          return static_cast<std::int64_t>(dtext.size());
+                        }));
+  dec_rows.emplace_back("decimal from string (libbson)", measure(ops, [&](std::size_t i) {
+                          return static_cast<std::int64_t>(
+                              reel::bson::decimal_from_string(texts[i & 1023])->bytes[0] & 1);
+                        }));
+  dec_rows.emplace_back("$round double through 34-digit decimal", measure(ops, [&](std::size_t i) {
+                          const auto r =
+                              reel::bson::round(reel::bson::number::double_(doubles[i & 1023]), 1,
+                                                reel::bson::rounding::half_even);
+                          return static_cast<std::int64_t>(r->d);
+                        }));
+  fmt::print("\n{:<52} {:>9} {:>8} {:>9} {:>22}\n", "per operation", "M/s", "allocs", "vs first",
+             "checksum");
+  for (const auto& [name, f] : dec_rows)
+    print(name, f, dec_rows.front().second.per_second);
+  fmt::print("\ndecimal sum of the inputs: {}\n", reel::bson::decimal_to_string(acc));
+}
