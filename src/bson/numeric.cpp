@@ -212,7 +212,9 @@ void sum_accumulator::add(const number& n) {
       break;
     case type::double_: {
       const double t = doubles_ + n.d;
-      if (std::fabs(doubles_) >= std::fabs(n.d)) {
+      if (!std::isfinite(t)) {
+        // Infinities and NaN: no compensation (inf − inf would turn the sum into NaN).
+      } else if (std::fabs(doubles_) >= std::fabs(n.d)) {
         compensation_ += (doubles_ - t) + n.d;
       } else {
         compensation_ += (n.d - t) + doubles_;
@@ -225,6 +227,10 @@ void sum_accumulator::add(const number& n) {
   }
 }
 
+double sum_accumulator::compensated_doubles() const noexcept {
+  return std::isfinite(doubles_) ? doubles_ + compensation_ : doubles_;
+}
+
 number sum_accumulator::sum() const {
   constexpr int128 long_min = std::numeric_limits<std::int64_t>::min();
   constexpr int128 long_max = std::numeric_limits<std::int64_t>::max();
@@ -233,7 +239,7 @@ number sum_accumulator::sum() const {
     case type::decimal128: {
       decimal128 total = decimals_;
       if (integers_ != 0) total = decimal_add(total, decimal_of_int128(integers_));
-      const double d = doubles_ + compensation_;
+      const double d = compensated_doubles();
       // The server adds the double part as a 34-digit decimal (0.5 stays 0.5).
       if (d != 0 || std::isnan(d)) {
         total = decimal_add(total, decimal_from_double(d, double_digits::thirty_four));
@@ -241,7 +247,7 @@ number sum_accumulator::sum() const {
       return number::decimal(total);
     }
     case type::double_:
-      return number::double_(static_cast<double>(integers_) + (doubles_ + compensation_));
+      return number::double_(static_cast<double>(integers_) + compensated_doubles());
     case type::int64:
       if (fits_long) return number::int64(static_cast<std::int64_t>(integers_));
       return number::double_(static_cast<double>(integers_));
@@ -332,6 +338,7 @@ std::string number_to_string(const number& n) {
   switch (n.type) {
     case type::double_:
       append_double_text(out, n.d);
+      if (out.size() > 2 && out.compare(out.size() - 2, 2, ".0") == 0) out.resize(out.size() - 2);
       break;
     case type::decimal128:
       append_decimal_string(out, n.dec);

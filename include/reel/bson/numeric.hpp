@@ -69,6 +69,8 @@ class sum_accumulator {
   [[nodiscard]] std::int64_t count() const noexcept { return count_; }
 
  private:
+  [[nodiscard]] double compensated_doubles() const noexcept;
+
   bson::type widest_ = type::int32;
   int128 integers_ = 0;  // exact sum of the int32/int64 inputs
   double doubles_ = 0;   // Neumaier sum of the double inputs
@@ -89,7 +91,8 @@ class sum_accumulator {
 /// `$toDecimal`: doubles through 15 digits (10.99 → 10.9900000000000), strings exactly
 /// ("1.50" → 1.50), bool 0/1, dates their milliseconds.
 [[nodiscard]] std::optional<decimal128> to_decimal(const value& v);
-/// `$toString` of a number: int text, the server's double text, decimal text.
+/// `$toString` of a number: int text; a double's shortest round-trip text without a trailing
+/// `.0` (`2.5`, `1`, `1e+20`); decimal text.
 [[nodiscard]] std::string number_to_string(const number& n);
 
 }  // namespace reel::bson

@@ -191,6 +191,12 @@ TEST_CASE("$sum and $avg keep MongoDB's result types", "[bson][numeric]") {
     s.add(value::null());
     CHECK(text(s.sum()) == R"({"$numberDouble":"1.0"})");
     CHECK(s.count() == 3);
+    reel::bson::sum_accumulator infinite;
+    infinite.add(value::double_(1));
+    infinite.add(value::double_(HUGE_VAL));
+    CHECK(text(infinite.sum()) == R"({"$numberDouble":"Infinity"})");
+    infinite.add(value::double_(-HUGE_VAL));
+    CHECK(text(infinite.sum()) == R"({"$numberDouble":"NaN"})");
     reel::bson::sum_accumulator tenths;
     for (int i = 0; i < 10; ++i)
       tenths.add(value::double_(0.1));
@@ -300,6 +306,7 @@ TEST_CASE("Decimal128 text and conversions as $convert does them", "[bson][numer
   CHECK_FALSE(reel::bson::to_int(v(a, "2147483648")).has_value());
   CHECK_FALSE(reel::bson::to_int(v(a, R"({"$date":{"$numberLong":"1"}})")).has_value());
   CHECK(reel::bson::number_to_string(number::double_(2.5)) == "2.5");
+  CHECK(reel::bson::number_to_string(number::double_(1.0)) == "1");
   CHECK(reel::bson::number_to_string(dec("1.50")) == "1.50");
   CHECK(reel::bson::number_to_string(number::int64(-3)) == "-3");
 }

@@ -199,6 +199,30 @@ TEST_CASE("Malformed wrappers fail with the JSON pointer of the wrapper", "[bson
         "[reel.input.invalid_ejson] at /b: $binary base64 is not valid base64, found \"!!\"");
 }
 
+TEST_CASE("simdjson and the fallback parser build the same values", "[bson][ejson]") {
+  ejson_reader reader;
+  for (const char* text : {
+           R"({"a":-2147483648,"b":-2147483649,"c":18446744073709551615,"d":1.5e300})",
+           R"({"big":18446744073709551616})",
+           R"({"s":"\ud83d\ude00 \u00e9 \/ \b"})",
+           R"([{"$date":-1},{"$date":{"$numberLong":"-1"}},{"$date":"1969-12-31T23:59:59.999Z"}])",
+           R"({"$numberLong":"5"})",
+           R"({"x":{"$timestamp":{"t":4294967295,"i":1}},"k":[],"o":{}})",
+           R"("just a string")",
+           "123",
+           "true",
+           "null",
+       }) {
+    INFO(text);
+    arena a, b;
+    CHECK(canonical(reader.parse(text, a)) == canonical(reader.parse_with_fallback(text, b)));
+  }
+  arena a;
+  CHECK(canonical(reader.parse(R"({"$numberLong":"5"})", a)) == R"({"$numberLong":"5"})");
+  CHECK(canonical(reader.parse(R"({"big":18446744073709551616})", a)) ==
+        R"({"big":{"$numberDouble":"1.8446744073709552E+19"}})");
+}
+
 TEST_CASE("Strings are escaped and kept byte for byte", "[bson][ejson]") {
   arena a;
   const value doc = reel::bson::parse_ejson(R"({"s":"tab\tnul\u0000é\u00e9😀\\"})", a);
