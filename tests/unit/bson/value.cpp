@@ -130,17 +130,20 @@ TEST_CASE("Compiled field paths: lookup through documents, resolve through array
         "[reel.path.invalid] field path 'a..b' has an empty component");
 }
 
+// Every BSON type, in canonical Extended JSON.
+const std::string every_type =
+    R"({"double":{"$numberDouble":"-2.5"},"string":"s","doc":{"x":{"$numberInt":"1"}},)"
+    R"("array":[{"$numberLong":"5"},"y"],"bin":{"$binary":{"base64":"AQID","subType":"00"}},)"
+    R"("undef":{"$undefined":true},"oid":{"$oid":"5f1a2b3c4d5e6f7a8b9c0d1e"},"bool":false,)"
+    R"("date":{"$date":{"$numberLong":"1717272000000"}},"null":null,)"
+    R"x("regex":{"$regularExpression":{"pattern":"a","options":"i"}},"code":{"$code":"f()"},)x"
+    R"("sym":{"$symbol":"y"},"int32":{"$numberInt":"7"},"ts":{"$timestamp":{"t":4,"i":5}},)"
+    R"("int64":{"$numberLong":"-8"},"dec":{"$numberDecimal":"-1.2E+3"},"min":{"$minKey":1},)"
+    R"("max":{"$maxKey":1}})";
+
 TEST_CASE("Every BSON type round-trips through BSON bytes", "[bson][bytes]") {
   arena a;
-  const std::string text =
-      R"({"double":{"$numberDouble":"-2.5"},"string":"s","doc":{"x":{"$numberInt":"1"}},)"
-      R"("array":[{"$numberLong":"5"},"y"],"bin":{"$binary":{"base64":"AQID","subType":"00"}},)"
-      R"("undef":{"$undefined":true},"oid":{"$oid":"5f1a2b3c4d5e6f7a8b9c0d1e"},"bool":false,)"
-      R"("date":{"$date":{"$numberLong":"1717272000000"}},"null":null,)"
-      R"x("regex":{"$regularExpression":{"pattern":"a","options":"i"}},"code":{"$code":"f()"},)x"
-      R"("sym":{"$symbol":"y"},"int32":{"$numberInt":"7"},"ts":{"$timestamp":{"t":4,"i":5}},)"
-      R"("int64":{"$numberLong":"-8"},"dec":{"$numberDecimal":"-1.2E+3"},"min":{"$minKey":1},)"
-      R"("max":{"$maxKey":1}})";
+  const std::string& text = every_type;
   const value doc = reel::bson::parse_ejson(text, a);
   std::vector<std::uint8_t> bytes;
   reel::bson::append_bson(bytes, doc);
@@ -196,6 +199,15 @@ TEST_CASE("The nlohmann edge speaks today's Extended JSON wrapper representation
   const value back = reel::bson::from_nlohmann(j, b);
   CHECK(canonical(back) == canonical(doc));
   CHECK(back["l"].type() == type::int64);
+  // Every type comes back, int64 values that fit in 32 bits as int32.
+  arena c;
+  std::string expected = every_type;
+  for (const std::string n : {"5", "-8"}) {
+    const std::string as_long = R"({"$numberLong":")" + n + R"("})";
+    expected.replace(expected.find(as_long), as_long.size(), R"({"$numberInt":")" + n + R"("})");
+  }
+  CHECK(canonical(reel::bson::from_nlohmann(
+            reel::bson::to_nlohmann(reel::bson::parse_ejson(every_type, c)), c)) == expected);
 }
 
 TEST_CASE("A reader and its arena allocate nothing per document in steady state",
