@@ -115,6 +115,72 @@ void print(const char* name, const figure& f, double reference) {
              f.allocations_per_item, f.per_second / reference, f.checksum);
 }
 
+#if REEL_HAVE_SIMDJSON
+/// Visits every node; counts them (strings and keys by their length).
+std::int64_t dom_walk(simdjson::dom::element e) {
+  using simdjson::dom::element_type;
+  switch (e.type()) {
+    case element_type::OBJECT: {
+      std::int64_t n = 1;
+      for (auto m : simdjson::dom::object(e))
+        n += static_cast<std::int64_t>(m.key.size()) + dom_walk(m.value);
+      return n;
+    }
+    case element_type::ARRAY: {
+      std::int64_t n = 1;
+      for (auto x : simdjson::dom::array(e))
+        n += dom_walk(x);
+      return n;
+    }
+    case element_type::STRING:
+      return static_cast<std::int64_t>(std::string_view(e).size());
+    default:
+      return 1;
+  }
+}
+
+std::int64_t on_demand_walk(simdjson::ondemand::value v) {
+  using simdjson::ondemand::json_type;
+  json_type t;
+  if (v.type().get(t)) std::abort();
+  switch (t) {
+    case json_type::object: {
+      std::int64_t n = 1;
+      for (auto field : v.get_object()) {
+        std::string_view key;
+        if (field.unescaped_key().get(key)) std::abort();
+        n += static_cast<std::int64_t>(key.size()) + on_demand_walk(field.value());
+      }
+      return n;
+    }
+    case json_type::array: {
+      std::int64_t n = 1;
+      for (auto x : v.get_array())
+        n += on_demand_walk(x.value());
+      return n;
+    }
+    case json_type::string: {
+      std::string_view s;
+      if (v.get_string().get(s)) std::abort();
+      return static_cast<std::int64_t>(s.size());
+    }
+    case json_type::number: {
+      double d;
+      if (v.get_double().get(d)) std::abort();
+      return 1;
+    }
+    case json_type::boolean: {
+      bool b;
+      if (v.get_bool().get(b)) std::abort();
+      return 1;
+    }
+    default:
+      if (!v.is_null()) std::abort();
+      return 1;
+  }
+}
+#endif
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -152,6 +218,31 @@ int main(int argc, char** argv) {
         simdjson::dom::element e;
         if (dom.parse(padded.data(), lines[i].size(), false).get(e)) std::abort();
         return static_cast<std::int64_t>(e.type() == simdjson::dom::element_type::OBJECT);
+      }));
+  // The two ways simdjson can feed a value builder, each visiting every node (which is what
+  // makes On-Demand validate the text): DOM parse + tape walk, or an On-Demand walk. On-Demand
+  // is inlined code whose kernel is chosen at compile time (`simdjson::builtin`): without
+  // -march flags that is the portable fallback kernel, while DOM dispatches at run time.
+  rows.emplace_back("simdjson DOM parse + walk of every node", measure(events, [&](std::size_t i) {
+                      padded.assign(lines[i]);
+                      padded.append(simdjson::SIMDJSON_PADDING, '\0');
+                      simdjson::dom::element e;
+                      if (dom.parse(padded.data(), lines[i].size(), false).get(e)) std::abort();
+                      return dom_walk(e);
+                    }));
+  simdjson::ondemand::parser on_demand;
+  rows.emplace_back(
+      "simdjson On-Demand walk of every node", measure(events, [&](std::size_t i) {
+        padded.assign(lines[i]);
+        padded.append(simdjson::SIMDJSON_PADDING, '\0');
+        simdjson::ondemand::document doc;
+        if (on_demand.iterate(padded.data(), lines[i].size(), padded.size()).get(doc)) {
+          std::abort();
+        }
+        simdjson::ondemand::value root;
+        if (doc.get_value().get(root)) std::abort();
+        const std::int64_t n = on_demand_walk(root);
+        return n;
       }));
 #endif
   reel::bson::arena arena;
