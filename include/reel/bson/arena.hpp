@@ -15,6 +15,7 @@
 #include <memory>
 #include <span>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "reel/bson/value.hpp"
@@ -28,8 +29,16 @@ class arena {
   explicit arena(std::size_t first_chunk = 4096) : next_chunk_size_(first_chunk) {}
   arena(const arena&) = delete;
   arena& operator=(const arena&) = delete;
-  arena(arena&&) noexcept = default;
-  arena& operator=(arena&&) noexcept = default;
+  /// The values move with their chunks; the moved-from arena is empty.
+  arena(arena&& other) noexcept { *this = std::move(other); }
+  arena& operator=(arena&& other) noexcept {
+    chunks_ = std::move(other.chunks_);
+    cursor_ = std::exchange(other.cursor_, 0);
+    limit_ = std::exchange(other.limit_, 0);
+    next_chunk_size_ = other.next_chunk_size_;
+    other.chunks_.clear();
+    return *this;
+  }
 
   /// `size` bytes aligned to `align` (a power of two, at most 16).
   [[nodiscard]] void* allocate(std::size_t size, std::size_t align = alignof(std::max_align_t)) {
@@ -125,7 +134,7 @@ class arena {
   std::vector<chunk> chunks_;
   std::uintptr_t cursor_ = 0;
   std::uintptr_t limit_ = 0;
-  std::size_t next_chunk_size_;
+  std::size_t next_chunk_size_ = 4096;
 };
 
 }  // namespace reel::bson

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <utility>
 
 #include "reel/bson/value.hpp"
 
@@ -22,8 +23,17 @@ class owned_value {
     if (this != &other) *this = owned_value(other.root_);
     return *this;
   }
-  owned_value(owned_value&&) noexcept = default;
-  owned_value& operator=(owned_value&&) noexcept = default;
+  /// The block moves; the moved-from value is missing.
+  owned_value(owned_value&& other) noexcept
+      : storage_(std::move(other.storage_)),
+        size_(std::exchange(other.size_, 0)),
+        root_(std::exchange(other.root_, value{})) {}
+  owned_value& operator=(owned_value&& other) noexcept {
+    storage_ = std::move(other.storage_);
+    size_ = std::exchange(other.size_, 0);
+    root_ = std::exchange(other.root_, value{});
+    return *this;
+  }
 
   [[nodiscard]] const value& get() const noexcept { return root_; }
   const value* operator->() const noexcept { return &root_; }

@@ -109,6 +109,17 @@ TEST_CASE("An owned value outlives its arena in one block", "[bson][value]") {
   CHECK(reel::bson::owned_value(value::int32(4)).footprint() == 0);
   arena b;
   CHECK(relaxed(b.deep_copy(kept.get())) == relaxed(kept.get()));
+  // Moving keeps the values valid and empties the source.
+  const std::string text = relaxed(kept.get());
+  reel::bson::owned_value moved = std::move(kept);
+  CHECK(relaxed(moved.get()) == text);
+  CHECK(kept.get().is_missing());  // NOLINT(bugprone-use-after-move): documented state
+  arena c;
+  const value in_c = c.string("kept across a move of its arena");
+  arena d = std::move(c);
+  CHECK(in_c.as_string() == "kept across a move of its arena");
+  CHECK(c.capacity() == 0);  // NOLINT(bugprone-use-after-move): documented state
+  CHECK(d.string("x").as_string() == "x");
 }
 
 TEST_CASE("Compiled field paths: lookup through documents, resolve through arrays",
