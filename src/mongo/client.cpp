@@ -141,6 +141,15 @@ bool first_write_error(const bson_t* reply, std::uint32_t& index, std::uint32_t&
   return false;
 }
 
+std::size_t update_statement_limit(const client& c) {
+  client::impl& i = *c.implementation();
+  std::call_once(i.server_checked, [&] {  // an exception leaves it to the next call
+    const document info = c.command("admin", document{{"buildInfo", 1}});
+    i.update_statement_limit = info.contains("ferretdbVersion") ? 50 : 0;
+  });
+  return i.update_statement_limit;
+}
+
 std::int64_t reply_count(const bson_t* reply, const char* field) {
   bson_iter_t it;
   if (reply && bson_iter_init_find(&it, reply, field) && BSON_ITER_HOLDS_NUMBER(&it)) {
@@ -191,6 +200,11 @@ client::client(client_options options) : impl_(std::make_shared<impl>()) {
   }
   if (!options.app_name.empty() && !mongoc_uri_get_appname(impl_->uri)) {
     mongoc_uri_set_appname(impl_->uri, options.app_name.c_str());
+  }
+  if (!mongoc_uri_has_option(impl_->uri, MONGOC_URI_SOCKETTIMEOUTMS) &&
+      options.socket_timeout.count() > 0) {
+    mongoc_uri_set_option_as_int32(impl_->uri, MONGOC_URI_SOCKETTIMEOUTMS,
+                                   static_cast<std::int32_t>(options.socket_timeout.count()));
   }
   impl_->redacted = options.uri;
   if (const char* password = mongoc_uri_get_password(impl_->uri); password && *password) {

@@ -4,7 +4,9 @@
 
 #include <mongoc/mongoc.h>
 
+#include <cstddef>
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <utility>
 
@@ -19,6 +21,9 @@ struct client::impl {
   mongoc_client_pool_t* pool = nullptr;
   retry_policy retry;
   std::string redacted;
+  // detail::update_statement_limit(), asked of the server once.
+  std::once_flag server_checked;
+  std::size_t update_statement_limit = 0;
   impl() = default;
   impl(const impl&) = delete;
   impl& operator=(const impl&) = delete;
@@ -90,6 +95,14 @@ auto with_retries(const retry_policy& policy, const std::string& where, F&& f,
     }
   }
 }
+
+/// The most update, replace or delete statements one bulk command may carry on `c`'s server, 0
+/// for no limit. FerretDB 1.x (its `buildInfo` has `ferretdbVersion`) keeps the query of every
+/// statement that matched a document open until the command ends, each holding one of the 100
+/// connections of its SQLite pool: the 101st such statement waits for a connection forever, and
+/// the database stays stuck until the server restarts. So commands to it carry at most 50.
+/// Asks the server once per client pool (`buildInfo`, with retries); throws as `command` does.
+std::size_t update_statement_limit(const client& c);
 
 /// The first `writeErrors` entry of a bulk reply: index, code, message; false when none.
 bool first_write_error(const bson_t* reply, std::uint32_t& index, std::uint32_t& code,

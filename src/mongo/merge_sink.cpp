@@ -654,6 +654,12 @@ struct merge_sink::impl {
 
   void run_target(std::vector<op*>& ops) {
     const bool alone = runs_alone();
+    std::size_t max_documents = o.batch.max_documents;
+    if (!alone && !insert_only()) {
+      if (const std::size_t limit = detail::update_statement_limit(db_client); limit != 0) {
+        max_documents = std::min(max_documents, limit);
+      }
+    }
     std::vector<op*> run_ops;
     std::size_t bytes = 0;
     for (op* p : ops) {
@@ -662,7 +668,7 @@ struct merge_sink::impl {
         continue;
       }
       if (!run_ops.empty() &&
-          (run_ops.size() >= o.batch.max_documents || bytes + p->bytes > o.batch.max_bytes)) {
+          (run_ops.size() >= max_documents || bytes + p->bytes > o.batch.max_bytes)) {
         run_bulk(run_ops);
         run_ops.clear();
         bytes = 0;

@@ -65,6 +65,10 @@ struct client_options {
   /// pooled clients wait the full timeout (30 s by default) before giving up.
   std::string uri;
   retry_policy retry;
+  /// How long one operation waits for the server's answer before it fails (as a transient
+  /// error, so it is retried by `retry`), unless the URI sets `socketTimeoutMS`. libmongoc's own
+  /// default is 5 minutes, which leaves a server that never answers looking like a hang.
+  std::chrono::milliseconds socket_timeout{30'000};
   /// `appName` reported to the server (unless the URI sets one).
   std::string app_name = "reel";
 };

@@ -294,6 +294,53 @@ TEST_CASE("the example examples/pipelines/movies-to-mongodb.json runs as documen
   CHECK_FALSE(one.contains("_stream_meta"));
 }
 
+TEST_CASE("the example run twice, as the README does: the second run replaces the 122 results",
+          "[mongo][pipeline][example]") {
+  MONGO_URI_OR_SKIP(uri);
+  const std::filesystem::path dir = REEL_EXAMPLE_PIPELINES;
+  reel::connection_registry registry = reel::default_connections();
+  reel::mongo::register_connection_type(registry, {.retry = mongo_test::fast_retry()});
+  registry.set_environment([&](const std::string& name) -> std::optional<std::string> {
+    if (name == "REEL_MONGO_URI") return uri;
+    return std::nullopt;
+  });
+  registry.load_connections(dir / "connections-mongodb.json");
+  std::ifstream in(dir / "movies-to-mongodb.json");
+  const document file = document::parse(in);
+  reel::mongo::client c({.uri = uri, .retry = mongo_test::fast_retry()});
+  c.drop_database("cinema");
+  struct drop {
+    reel::mongo::client& c;
+    ~drop() { c.drop_database("cinema"); }
+  } cleanup{c};
+  std::vector<document> first_results;
+  std::int64_t first_dlq = 0;
+  for (int run = 1; run <= 2; ++run) {
+    INFO("run " << run);
+    reel::json::stream_processor sp(file["pipeline"], registry,
+                                    {.name = file["name"],
+                                     .stream_meta = file["options"]["streamMeta"],
+                                     .dlq = file["options"]["dlq"]});
+    sp.process();
+    const auto stats = sp.stats();
+    CHECK(stats["outputMessageCount"] == 122);
+    CHECK(stats["sinkMetrics"]["written"] == 122);
+    CHECK(stats["sinkMetrics"]["rejected"] == 0);
+    CHECK(c.count("cinema", "totals") == 122);
+    const auto results = c.find("cinema", "totals", document::object(), document{{"_id", 1}});
+    if (run == 1) {
+      first_results = results;
+      first_dlq = c.count("cinema", "dlq");
+      CHECK(first_dlq == stats["dlqMessageCount"].get<std::int64_t>());
+    } else {
+      CHECK(results == first_results);                   // replaced by the same values
+      CHECK(c.count("cinema", "dlq") == 2 * first_dlq);  // DLQ records are inserted again
+    }
+  }
+  // The server still answers on that database afterwards.
+  CHECK(c.count("cinema", "totals", document{{"movie", first_results.front()["movie"]}}) > 0);
+}
+
 TEST_CASE("a server stopped and restarted mid-run: nothing is lost once it is back",
           "[mongo][connection][restart]") {
   MONGO_URI_OR_SKIP(uri);
