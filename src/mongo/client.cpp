@@ -141,11 +141,26 @@ bool first_write_error(const bson_t* reply, std::uint32_t& index, std::uint32_t&
   return false;
 }
 
-std::size_t update_statement_limit(const client& c) {
+std::size_t update_statement_limit(const client& c, const std::string& where,
+                                   std::uint64_t* retries) {
   client::impl& i = *c.implementation();
   std::call_once(i.server_checked, [&] {  // an exception leaves it to the next call
-    const document info = c.command("admin", document{{"buildInfo", 1}});
-    i.update_statement_limit = info.contains("ferretdbVersion") ? 50 : 0;
+    const bool ferretdb = with_retries(
+        i.retry, where,
+        [&] {
+          pooled_client pc(i);
+          bson_value cmd, reply;
+          BSON_APPEND_INT32(cmd.get(), "buildInfo", 1);
+          bson_error_t e;
+          if (!mongoc_client_command_simple(pc.get(), "admin", cmd.get(), nullptr, reply.get(),
+                                            &e)) {
+            raise("reel.mongo.command_failed", where, "buildInfo failed", e, reply.get());
+          }
+          bson_iter_t it;
+          return bson_iter_init_find(&it, reply.get(), "ferretdbVersion");
+        },
+        retries);
+    i.update_statement_limit = ferretdb ? 50 : 0;
   });
   return i.update_statement_limit;
 }

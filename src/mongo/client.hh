@@ -101,8 +101,10 @@ auto with_retries(const retry_policy& policy, const std::string& where, F&& f,
 /// statement that matched a document open until the command ends, each holding one of the 100
 /// connections of its SQLite pool: the 101st such statement waits for a connection forever, and
 /// the database stays stuck until the server restarts. So commands to it carry at most 50.
-/// Asks the server once per client pool (`buildInfo`, with retries); throws as `command` does.
-std::size_t update_statement_limit(const client& c);
+/// Asks the server once per client pool (`buildInfo`, with retries counted in `retries`); throws
+/// `reel.mongo.unavailable` (at `where`) as the writes do.
+std::size_t update_statement_limit(const client& c, const std::string& where,
+                                   std::uint64_t* retries);
 
 /// The first `writeErrors` entry of a bulk reply: index, code, message; false when none.
 bool first_write_error(const bson_t* reply, std::uint32_t& index, std::uint32_t& code,

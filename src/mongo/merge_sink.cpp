@@ -656,7 +656,9 @@ struct merge_sink::impl {
     const bool alone = runs_alone();
     std::size_t max_documents = o.batch.max_documents;
     if (!alone && !insert_only()) {
-      if (const std::size_t limit = detail::update_statement_limit(db_client); limit != 0) {
+      if (const std::size_t limit =
+              detail::update_statement_limit(db_client, o.where, &stats.retries);
+          limit != 0) {
         max_documents = std::min(max_documents, limit);
       }
     }
