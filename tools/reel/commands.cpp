@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -58,6 +59,9 @@ void install_signal_handlers() {
   ::sigaction(SIGINT, &sa, nullptr);
   ::sigaction(SIGTERM, &sa, nullptr);
 }
+
+/// How long a stop request (signal, --limit) waits for the sinks' writes in flight.
+constexpr std::chrono::milliseconds stop_grace{10'000};
 
 const char* signal_name(int sig) {
   return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "a signal";
@@ -516,6 +520,18 @@ int run_processor(const command_line& cl, bool process_mode) {
     }
   }
   if (stop_signal == 0) stop_signal = pending_signal.load();
+  // A sink waiting on a server that does not answer must not keep a stop request waiting: after
+  // the grace period the program ends without the writes still in flight.
+  sp->request_stop();
+  if (!sp->wait_stopped(stop_grace)) {
+    con.end_progress();
+    con.err(fmt::format(
+        "reel: {}: a sink was still waiting on its server {} s after the stop request; exiting "
+        "without the writes in flight (they are redone when the source is read again)",
+        ctx.name, std::chrono::duration_cast<std::chrono::seconds>(stop_grace).count()));
+    con.flush();
+    std::_Exit(1);  // the processor's destructor would wait for the blocked thread
+  }
   sp->stop();
   const double seconds = std::chrono::duration<double>(steady::now() - started).count();
   con.end_progress();

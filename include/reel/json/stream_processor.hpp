@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -189,6 +190,7 @@ class stream_processor {
           window_->tracker().add_partition(p, now);
       }
     }
+    snapshot_ = collect_stats();
   }
 
   ~stream_processor() { stop(); }
@@ -304,13 +306,24 @@ class stream_processor {
   /// Stops the thread after the current batch, flushing sinks (open windows stay open: checkpoint
   /// them or call `flush()` to close them).
   void stop() {
+    request_stop();
+    if (thread_.joinable()) thread_.join();
+    running_ = false;
+  }
+  /// Asks the thread to stop after its current batch and returns at once.
+  void request_stop() {
     {
       std::lock_guard lock(wake_mutex_);
       stop_requested_ = true;
     }
     wake_.notify_all();
-    if (thread_.joinable()) thread_.join();
-    running_ = false;
+  }
+  /// Waits at most `timeout` for the thread to end (after `request_stop()` or the end of the
+  /// source); false while a sink still blocks it, e.g. on a server that does not answer. A host
+  /// that gives up on it must not destroy the processor (the destructor joins the thread).
+  [[nodiscard]] bool wait_stopped(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(wake_mutex_);
+    return wake_.wait_for(lock, timeout, [this] { return !running_.load(); });
   }
   [[nodiscard]] bool running() const noexcept { return running_; }
   /// The error that stopped the thread, if any.
@@ -319,9 +332,27 @@ class stream_processor {
     return failure_;
   }
 
-  /// Statistics with Atlas's field names, plus Reel's extras.
+  /// Statistics with Atlas's field names, plus Reel's extras. Never waits on a sink: while the
+  /// processing thread holds the processor (a sink waiting on its server, a long window close),
+  /// the figures of the last snapshot are returned, with `"statsStale": true`.
   [[nodiscard]] document stats() const {
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_, std::chrono::milliseconds(100));
+    if (!lock.owns_lock()) {
+      std::lock_guard snapshot_lock(snapshot_mutex_);
+      document s = snapshot_;
+      s["status"] = running_ ? "running" : "created";
+      s["statsStale"] = true;
+      return s;
+    }
+    document s = collect_stats();
+    std::lock_guard snapshot_lock(snapshot_mutex_);
+    snapshot_ = s;
+    return s;
+  }
+
+ private:
+  /// stats() with the processor locked.
+  [[nodiscard]] document collect_stats() const {
     document s = {{"name", options_.name},
                   {"status", running_ ? "running" : "created"},
                   {"scaleFactor", 1},
@@ -391,7 +422,18 @@ class stream_processor {
     }
     return s;
   }
+  /// Refreshes the snapshot stats() falls back to, at most every 250 ms (processing thread).
+  void refresh_snapshot() {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_snapshot_ < std::chrono::milliseconds(250)) return;
+    last_snapshot_ = now;
+    std::lock_guard lock(mutex_);
+    document s = collect_stats();
+    std::lock_guard snapshot_lock(snapshot_mutex_);
+    snapshot_ = std::move(s);
+  }
 
+ public:
   /// Why the window containing `t` (for sessions: of `partition`) has or has not closed.
   [[nodiscard]] document explain(timestamp t, const document& partition = nullptr) const {
     std::lock_guard lock(mutex_);
@@ -497,6 +539,7 @@ class stream_processor {
           if (stop_requested_) break;
         }
         const poll_status status = step();
+        refresh_snapshot();
         if (status == poll_status::end_of_input) break;
         if (status == poll_status::idle) {
           std::unique_lock lock(wake_mutex_);
@@ -511,7 +554,11 @@ class stream_processor {
       std::lock_guard lock(mutex_);
       failure_ = e.what();
     }
-    running_ = false;
+    {
+      std::lock_guard lock(wake_mutex_);
+      running_ = false;
+    }
+    wake_.notify_all();
   }
 
   void ingest(source_message&& m) {
@@ -927,7 +974,12 @@ class stream_processor {
   std::string last_dlq_failure_;
   reel::detail::release_log released_;  // source positions still needed, per partition
   timestamp last_commit_ = min_timestamp;
-  mutable std::recursive_mutex mutex_;
+  // Held while the processor runs a batch, including its sinks' writes; stats() waits for it at
+  // most 100 ms, then answers from `snapshot_`.
+  mutable std::recursive_timed_mutex mutex_;
+  mutable std::mutex snapshot_mutex_;
+  mutable document snapshot_;
+  std::chrono::steady_clock::time_point last_snapshot_{};
   std::mutex wake_mutex_;
   std::condition_variable wake_;
   bool stop_requested_ = false;
