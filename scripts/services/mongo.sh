@@ -7,6 +7,12 @@
 #   scripts/services/mongo.sh env    # prints `export REEL_MONGO_URI=...`
 #   scripts/services/mongo.sh status # exit status 0 when this script's server is running
 #   scripts/services/mongo.sh wipe   # stops it and removes its data
+#   scripts/services/mongo.sh count DB COLL  # the number of documents in DB.COLL
+#   scripts/services/mongo.sh find DB COLL [LIMIT] # its documents (the first LIMIT by _id), one
+#                                                  # relaxed Extended JSON line each
+#
+# count and find are a minimal client (mongosh is not packaged in Debian): pymongo in a virtual
+# environment under $REEL_CACHE_DIR/pymongo (pip, once; python3-venv from apt when missing).
 #
 # The binary is built from the module that `go install ...cmd/ferretdb@v1.24.2` fetches (with the
 # version file its zip lacks), CGO_ENABLED=0, into $REEL_CACHE_DIR/bin (default ~/.cache/reel/bin)
@@ -64,6 +70,34 @@ install_ferretdb() {
   rm -rf "$tmp"
 }
 
+pymongo_env=$cache/pymongo
+pymongo_version=4.10.1
+
+# client PYTHON_CODE ARGS...: runs the code with pymongo, `db` bound to the server's client.
+client() {
+  if [ ! -x "$pymongo_env/bin/python" ] ||
+    ! "$pymongo_env/bin/python" -c 'import pymongo' 2>/dev/null; then
+    log "installing pymongo $pymongo_version in $pymongo_env (pip, once)"
+    if ! python3 -m venv "$pymongo_env" >/dev/null 2>&1; then
+      local sudo_cmd=()
+      [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+      "${sudo_cmd[@]}" apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq python3-venv >/dev/null
+      rm -rf "$pymongo_env"
+      python3 -m venv "$pymongo_env"
+    fi
+    "$pymongo_env/bin/pip" install -q "pymongo==$pymongo_version" >&2
+  fi
+  local code=$1
+  shift
+  REEL_CLIENT_URI=$uri "$pymongo_env/bin/python" -c "
+import os, sys
+import pymongo
+from bson import json_util
+db = pymongo.MongoClient(os.environ['REEL_CLIENT_URI'])
+$code" "$@"
+}
+
 up() {
   if pid=$(running_pid); then
     log "already running (pid $pid)"
@@ -104,8 +138,18 @@ case "${1:-}" in
     down
     rm -rf "$dir"
     ;;
+  count)
+    client 'print(db[sys.argv[1]][sys.argv[2]].count_documents({}))' \
+      "${2:?usage: $0 count DB COLL}" "${3:?usage: $0 count DB COLL}"
+    ;;
+  find)
+    client '
+for d in db[sys.argv[1]][sys.argv[2]].find().sort("_id", 1).limit(int(sys.argv[3])):
+    print(json_util.dumps(d, json_options=json_util.RELAXED_JSON_OPTIONS))' \
+      "${2:?usage: $0 find DB COLL [LIMIT]}" "${3:?usage: $0 find DB COLL [LIMIT]}" "${4:-0}"
+    ;;
   *)
-    echo "usage: $0 up|down|env|status|wipe" >&2
+    echo "usage: $0 up|down|env|status|wipe|count DB COLL|find DB COLL [LIMIT]" >&2
     exit 2
     ;;
 esac
