@@ -31,3 +31,6 @@ cmake -S "$root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelW
   -DREEL_BUILD_EXAMPLES=OFF >/dev/null
 cmake --build "$build_dir" -j"$(nproc)" --target reel_kafka test_kafka reel_cli
 ctest --test-dir "$build_dir" -R kafka --output-on-failure
+
+# The README's Kafka section, run as written (it builds an optimised reel in build-release).
+"$root/scripts/check-readme-connectors.sh" kafka

@@ -37,3 +37,6 @@ cmake --build "$build_dir" --target reel_s3 test_s3 -j"$(nproc)"
 
 echo "== tests (ctest -R ^s3:, REEL_REQUIRE_SERVICES=1)"
 REEL_REQUIRE_SERVICES=1 ctest --test-dir "$build_dir" -R '^s3:' --output-on-failure
+
+echo "== the README's S3 section, run as written (it builds an optimised reel in build-release)"
+scripts/check-readme-connectors.sh s3

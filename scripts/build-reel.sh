@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Builds the `reel` program optimised (Release), with the compiled connectors named on the command
+# line, and prints its path. The README's connector sections start with it:
+#
+#   scripts/build-reel.sh mongo          # build-release/tools/reel/reel with the MongoDB connector
+#   scripts/build-reel.sh kafka mongo s3 # with all three
+#
+# Connectors: kafka (librdkafka-dev), mongo (libmongoc-dev), s3 (libcurl4-openssl-dev libssl-dev
+# zlib1g-dev); their Debian packages and the core's (scripts/setup.sh) are installed when missing.
+# The build directory is $REEL_RELEASE_BUILD_DIR (default build-release, the one scripts/run.sh
+# uses), with only what `reel` needs: no tests, examples or benchmarks. A connector enabled once
+# stays enabled there (CMake's cache). The test build (build/, Debug) is left alone.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build_dir=${REEL_RELEASE_BUILD_DIR:-$root/build-release}
+
+options=()
+packages=()
+for connector in "$@"; do
+  case $connector in
+    kafka)
+      options+=(-DREEL_WITH_KAFKA=ON)
+      packages+=(librdkafka-dev)
+      ;;
+    mongo | mongodb)
+      options+=(-DREEL_WITH_MONGO=ON)
+      packages+=(libmongoc-dev)
+      ;;
+    s3)
+      options+=(-DREEL_WITH_S3=ON)
+      packages+=(libcurl4-openssl-dev libssl-dev zlib1g-dev)
+      ;;
+    *)
+      echo "usage: $0 [kafka] [mongo] [s3]  (unknown connector '$connector')" >&2
+      exit 2
+      ;;
+  esac
+done
+
+"$root/scripts/setup.sh"
+missing=()
+for p in "${packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "build-reel: installing ${missing[*]}" >&2
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+cmake -S "$root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DREEL_BUILD_TESTS=OFF \
+  -DREEL_BUILD_EXAMPLES=OFF -DREEL_BUILD_BENCHMARKS=OFF "${options[@]}" ${REEL_CMAKE_ARGS:-} \
+  >/dev/null
+cmake --build "$build_dir" --target reel_cli >&2
+echo "$build_dir/tools/reel/reel"
