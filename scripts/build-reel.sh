@@ -50,8 +50,12 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-cmake -S "$root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DREEL_BUILD_TESTS=OFF \
-  -DREEL_BUILD_EXAMPLES=OFF -DREEL_BUILD_BENCHMARKS=OFF "${options[@]}" ${REEL_CMAKE_ARGS:-} \
-  >/dev/null
-cmake --build "$build_dir" --target reel_cli >&2
+# The same configuration as scripts/run.sh's, plus the connectors.
+BUILD_DIR="$build_dir" BUILD_TYPE=Release \
+  REEL_CMAKE_ARGS="-DREEL_BUILD_TESTS=OFF -DREEL_BUILD_EXAMPLES=OFF -DREEL_BUILD_BENCHMARKS=OFF ${options[*]} ${REEL_CMAKE_ARGS:-}" \
+  "$root/scripts/build.sh" --target reel_cli >&2
+if ! grep -qx 'CMAKE_BUILD_TYPE:STRING=Release' "$build_dir/CMakeCache.txt"; then
+  echo "build-reel: $build_dir is not a Release build; remove it and run again" >&2
+  exit 1
+fi
 echo "$build_dir/tools/reel/reel"
