@@ -111,6 +111,13 @@ reel::connection_type make_connection_type(connection_type_options options) {
   t.summary =
       "MongoDB (libmongoc): $merge, DLQ and $emit into collections, change-stream $source: "
       "{uri, retry, batch}";
+  t.stage_options = {
+      .source = {"db", "coll", "config.fullDocument", "config.fullDocumentOnly",
+                 "config.fullDocumentBeforeChange", "config.pipeline", "config.startAfter",
+                 "config.startAtOperationTime", "config.maxAwaitTimeMS", "config.batchSize"},
+      .emit = {"db", "coll"},
+      .merge = {"into.db", "into.coll", "on", "let", "whenMatched", "whenNotMatched",
+                "parallelism"}};
   t.check = [s](const connection_args& args) {
     check_definition(args);
     client_of(*s, args);  // parses the URI; connects only when used

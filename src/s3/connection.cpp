@@ -198,6 +198,11 @@ reel::connection_type make_connection_type() {
       "S3 bucket ($emit): {region, endpoint, pathStyle, accessKeyId, secretAccessKey, "
       "sessionToken}";
   t.check = &check_definition;
+  t.stage_options = {.source = {},
+                     .emit = {"bucket", "region", "path", "config.writeOptions", "config.delimiter",
+                              "config.outputFormat", "config.dateFormat", "config.compression",
+                              "config.compressionLevel"},
+                     .merge = {}};
   t.make_sink = [](const connection_args& args) -> std::unique_ptr<reel::sink> {
     return std::make_unique<sink>(options_from(args));
   };

@@ -44,6 +44,7 @@ namespace reel {
 inline connection_type memory_connection_type() {
   connection_type t;
   t.summary = "documents listed in the definition: {documents: [...]}";
+  t.stage_options.emplace();  // $source takes only the common options
   t.check = [](const connection_args& args) {
     check_definition_keys(args, "memory", {"documents"});
     auto it = args.definition.find("documents");

@@ -144,6 +144,9 @@ inline std::filesystem::path file_path(const connection_args& args, bool for_sin
 inline connection_type file_connection_type() {
   connection_type t;
   t.summary = "NDJSON file: {path | directory, append, outputFormat}";
+  t.stage_options = {.source = {"path"},
+                     .emit = {"path", "db", "coll", "topic", "config.outputFormat"},
+                     .merge = {"into.db", "into.coll"}};
   t.check = [](const connection_args& args) {
     check_definition_keys(args, "file", {"path", "directory", "append", "outputFormat"});
     detail::optional_string(args.definition, "path", args, false);

@@ -71,6 +71,7 @@
 #include "reel/detail/suggest.hpp"
 #include "reel/error.hpp"
 #include "reel/json/mongosh_syntax.hpp"
+#include "reel/json/stage_options.hpp"
 
 namespace reel {
 
@@ -124,6 +125,19 @@ struct connection_type {
   std::function<std::string(const connection_args&)> sink_target;
   /// One line for `describe()` and `reel --help`.
   std::string summary;
+  /// The options this type takes in the stages that use it, as dotted paths (`"topic"`,
+  /// `"config.group_id"`, `"into.db"`; `"config.*"` for any key of `config`), besides those the
+  /// compiler reads for every connection (`connectionName`, `timeField`, `tsFieldName`,
+  /// `partitionIdleTimeout`, `documents`). The registry refuses any other option of a stage that
+  /// uses a connection of this type: "not supported by Reel" when Atlas has it, "unknown"
+  /// otherwise (`reel/json/stage_options.hpp`). Unset: the stage's options are checked against
+  /// Atlas's and Reel's own (a type with options of its own declares them).
+  struct stage_option_lists {
+    std::vector<std::string> source;  ///< `$source`
+    std::vector<std::string> emit;    ///< `$emit`
+    std::vector<std::string> merge;   ///< `$merge`
+  };
+  std::optional<stage_option_lists> stage_options;
 };
 
 namespace detail {
@@ -375,21 +389,24 @@ class connection_registry {
   }
 
   /// Throws what `make_source` would for `stage` (unknown name, wrong role, unset `$env`
-  /// variable, the type's `check_source`: a missing file), without building the source.
+  /// variable, the type's `check_source`: a missing file, an option of the stage that the type
+  /// does not take), without building the source.
   void verify_source(const std::string& name, const std::string& where = "",
                      const nlohmann::ordered_json& stage = nullptr) const {
     if (sources_.count(name) != 0) return;
     if (!has_source(name)) unknown(name, where, true);
+    if (!stage.is_null()) check_stage(name, stage, stage_of(where));
     use(name, stage, where, [&](const connection_args& args, const connection_type& t) {
       if (t.check_source) t.check_source(args);
     });
   }
   /// Throws what `make_sink` would for `stage` (unknown name, wrong role, unset `$env`
-  /// variable), without building the sink.
+  /// variable, an option of the stage that the type does not take), without building the sink.
   void verify_sink(const std::string& name, const std::string& where = "",
                    const nlohmann::ordered_json& stage = nullptr) const {
     if (sinks_.count(name) != 0) return;
     if (!has_sink(name)) unknown(name, where, false);
+    if (!stage.is_null()) check_stage(name, stage, stage_of(where));
     use(name, stage, where, [](const connection_args&, const connection_type&) {});
   }
   /// Where a sink of connection `name` for `stage` would write, when two sinks writing there
@@ -406,6 +423,40 @@ class connection_registry {
     return target;
   }
 
+  /// Throws `reel.pipeline.unknown_option` or `reel.pipeline.unsupported_option` for an option
+  /// of `stage` (at `stage_where`: `/0/$source`, `/3/$emit`, `/3/$merge`) that the type of
+  /// connection `name` does not declare (a type that declares nothing: that neither Atlas nor
+  /// Reel has). Connections built in code and other places (the DLQ option) are not checked.
+  void check_stage(const std::string& name, const nlohmann::ordered_json& stage,
+                   const std::string& stage_where) const {
+    auto it = connections_.find(name);
+    if (it == connections_.end() || sources_.count(name) || sinks_.count(name)) return;
+    const std::string type = type_name(it->second.definition);
+    const connection_type* t = find_type(type);
+    if (!t) return;
+    const auto ends_with = [&](std::string_view suffix) {
+      return stage_where.size() >= suffix.size() &&
+             stage_where.compare(stage_where.size() - suffix.size(), suffix.size(), suffix) == 0;
+    };
+    // A type that declares nothing is checked against Atlas's and Reel's options.
+    const std::vector<std::string>* declared = nullptr;
+    std::string_view stage_name;
+    const auto& lists = t->stage_options;
+    if (ends_with("/$source")) {
+      if (lists) declared = &lists->source;
+      stage_name = "$source";
+    } else if (ends_with("/$emit")) {
+      if (lists) declared = &lists->emit;
+      stage_name = "$emit";
+    } else if (ends_with("/$merge")) {
+      if (lists) declared = &lists->merge;
+      stage_name = "$merge";
+    } else {
+      return;
+    }
+    json::check_stage_options(stage_name, stage, stage_where, declared, detail::lower(type));
+  }
+
   /// Builds the source of connection `name` for `stage`. `where` locates the connection name
   /// in the pipeline (`/0/$source/connectionName`). Throws `reel.connection.unknown` (with a
   /// suggestion) when no connection of that name can be a source.
@@ -414,6 +465,7 @@ class connection_registry {
                                                     const std::string& where = "") const {
     if (auto it = sources_.find(name); it != sources_.end()) return it->second(stage);
     if (connections_.count(name) == 0) unknown(name, where, true);
+    check_stage(name, stage, stage_of(where));
     return use(
         name, stage, where,
         [&](const connection_args& args, const connection_type& t) -> std::unique_ptr<source> {
@@ -430,6 +482,7 @@ class connection_registry {
                                                 const std::string& where = "") const {
     if (auto it = sinks_.find(name); it != sinks_.end()) return it->second(stage);
     if (connections_.count(name) == 0) unknown(name, where, false);
+    check_stage(name, stage, stage_of(where));
     return use(name, stage, where,
                [&](const connection_args& args, const connection_type& t) -> std::unique_ptr<sink> {
                  if (!t.make_sink) unsupported(args, where, "a sink");

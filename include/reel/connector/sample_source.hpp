@@ -260,6 +260,9 @@ inline sample_settings sample_settings_of(const connection_args& args, bool tick
 inline connection_type solar_connection_type() {
   connection_type t;
   t.summary = "solar panel readings like Atlas's sample: {seed, count, rate, start}";
+  t.stage_options = {.source = {"config.seed", "config.count", "config.rate", "config.start"},
+                     .emit = {},
+                     .merge = {}};
   t.check = [](const connection_args& args) { (void)detail::sample_settings_of(args, false); };
   t.make_source = [](const connection_args& args) -> std::unique_ptr<source> {
     detail::sample_settings s = detail::sample_settings_of(args, false);
@@ -274,6 +277,10 @@ inline connection_type solar_connection_type() {
 inline connection_type movie_tickets_connection_type() {
   connection_type t;
   t.summary = "movie ticket sales: {seed, count, rate, start, lateFraction, malformedFraction}";
+  t.stage_options = {.source = {"config.seed", "config.count", "config.rate", "config.start",
+                                "config.lateFraction", "config.malformedFraction"},
+                     .emit = {},
+                     .merge = {}};
   t.check = [](const connection_args& args) { (void)detail::sample_settings_of(args, true); };
   t.make_source = [](const connection_args& args) -> std::unique_ptr<source> {
     detail::sample_settings s = detail::sample_settings_of(args, true);

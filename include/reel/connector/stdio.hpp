@@ -130,9 +130,20 @@ inline std::unique_ptr<sink> make_stderr_sink(output_format format = output_form
 }
 
 /// The `"stdin"` connection type (a source; no options).
+namespace detail {
+/// stdout and stderr take the output format and, so that a pipeline written for a topic or a
+/// collection can be tried on the console, the names of the target (which they do not show).
+inline connection_type::stage_option_lists console_stage_options() {
+  return {.source = {},
+          .emit = {"config.outputFormat", "topic", "db", "coll"},
+          .merge = {"into.db", "into.coll"}};
+}
+}  // namespace detail
+
 inline connection_type stdin_connection_type() {
   connection_type t;
   t.summary = "NDJSON from standard input";
+  t.stage_options.emplace();  // $source takes only the common options
   t.check = [](const connection_args& args) { check_definition_keys(args, "stdin", {}); };
   t.make_source = [](const connection_args&) -> std::unique_ptr<source> {
     return std::make_unique<stdin_source>();
@@ -144,6 +155,7 @@ inline connection_type stdin_connection_type() {
 inline connection_type stdout_connection_type() {
   connection_type t;
   t.summary = "NDJSON to standard output: {outputFormat}";
+  t.stage_options = detail::console_stage_options();
   t.check = [](const connection_args& args) {
     check_definition_keys(args, "stdout", {"outputFormat"});
     detail::format_of(args.definition, args, false, "", output_format::relaxed);
@@ -158,6 +170,7 @@ inline connection_type stdout_connection_type() {
 inline connection_type stderr_connection_type() {
   connection_type t;
   t.summary = "NDJSON to standard error: {outputFormat}";
+  t.stage_options = detail::console_stage_options();
   t.check = [](const connection_args& args) {
     check_definition_keys(args, "stderr", {"outputFormat"});
     detail::format_of(args.definition, args, false, "", output_format::relaxed);

@@ -32,6 +32,7 @@
 #include "reel/json/expression.hpp"
 #include "reel/json/group.hpp"
 #include "reel/json/stage.hpp"
+#include "reel/json/stage_options.hpp"
 #include "reel/json/value.hpp"
 #include "reel/json/window_stage.hpp"
 #include "reel/time.hpp"
@@ -241,6 +242,11 @@ class pipeline_compiler {
  private:
   source_definition compile_source(const document& spec, const std::string& at) {
     if (!spec.is_object()) fail("reel.pipeline.bad_stage", at, "$source takes an object");
+    if (spec.contains("connectionName")) {
+      check_stage_option_typos("$source", spec, at);  // the connection checks the rest
+    } else {
+      check_stage_options("$source", spec, at);
+    }
     source_definition s;
     s.spec = spec;
     if (auto it = spec.find("connectionName"); it != spec.end()) {
@@ -282,6 +288,7 @@ class pipeline_compiler {
   sink_definition compile_sink(const std::string& name, const document& spec,
                                const std::string& at) {
     if (!spec.is_object()) fail("reel.pipeline.bad_stage", at, name + " takes an object");
+    check_stage_option_typos(name, spec, at);  // the connection checks the rest
     sink_definition s{name, "", spec, at};
     const document* conn = nullptr;
     if (name == "$merge") {

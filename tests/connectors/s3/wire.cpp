@@ -467,8 +467,8 @@ TEST_CASE("s3 connection definitions and $emit stages are checked, with location
   s = stage;
   s["config"]["compresion"] = "gzip";
   CHECK(stage_error(s) ==
-        "[reel.connection.invalid] at /3/$emit/config/compresion: unknown field "
-        "'compresion' of $emit.config (did you mean 'compression'?)");
+        "[reel.pipeline.unknown_option] at /3/$emit/config/compresion: unknown option "
+        "'compresion' of $emit.config for connection type 's3' (did you mean 'compression'?)");
   s = stage;
   s["config"]["compression"] = "snappy";
   CHECK(stage_error(s) ==

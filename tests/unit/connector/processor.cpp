@@ -161,6 +161,7 @@ TEST_CASE("secrets never reach stats or errors", "[connector][processor]") {
     return std::make_unique<reel::memory_source>(
         std::vector<document>{{{"token_len", a.definition["token"].get<std::string>().size()}}});
   };
+  t.stage_options = {.source = {"fail"}, .emit = {}, .merge = {}};
   r.register_type("secured", t);
   r.load_connections(
       document::parse(R"({"secured": {"type": "secured", "token": {"$env": "REEL_TEST_TOKEN"}}})"),

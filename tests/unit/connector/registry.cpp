@@ -57,6 +57,7 @@ reel::connection_registry registry_with_test_types() {
       a.definition_error("/limit", "limit must be an integer");
     }
   };
+  t.stage_options = {.source = {"x"}, .emit = {}, .merge = {}};
   r.register_type("recording", t);
   reel::connection_type only;
   only.make_source = t.make_source;

@@ -186,7 +186,6 @@ TEST_CASE("sample connection options from the definition and $source.config",
           (void)r.make_source("sample_stream_solar", {{"config", {{"lateFraction", 0.1}}}},
                               "/0/$source/connectionName");
         }) ==
-        "[reel.connection.invalid] at /0/$source/config/lateFraction: unknown option "
-        "'lateFraction' of "
-        "sample_stream_solar");
+        "[reel.pipeline.unknown_option] at /0/$source/config/lateFraction: unknown option "
+        "'lateFraction' of $source.config for connection type 'sample_stream_solar'");
 }

@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: Apache-2.0
+// Tests for include/reel/json/stage_options.hpp through the connection registry: each connection
+// type declares the options it takes in $source, $emit and $merge; others are refused, as
+// "unknown" (a typo, with a suggestion) or "not supported by Reel" (an Atlas option).
+#include "reel/json/stage_options.hpp"
+
+#include <fstream>
+#include <string>
+
+#include <catch2/catch.hpp>
+
+#include "error_of.hpp"
+
+#include "reel/connector/defaults.hpp"
+#include "unit/connector/temp_dir.hpp"
+
+using document = nlohmann::ordered_json;
+using reel_test::error_of;
+
+namespace {
+
+reel::connection_registry with_file(const std::string& path) {
+  reel::connection_registry r = reel::default_connections();
+  r.add_connection("archive", {{"type", "file"}, {"path", path}});
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("a connection refuses $source options its type does not take",
+          "[connector][stage_options]") {
+  reel::connection_registry r = with_file("in.ndjson");
+  auto source = [&](const char* stage) {
+    return error_of([&] {
+      (void)r.make_source("archive", document::parse(stage), "/0/$source/connectionName");
+    });
+  };
+  CHECK(source(R"({"connectionName": "archive", "topic": "t"})") ==
+        "[reel.pipeline.unsupported_option] at /0/$source/topic: option 'topic' of $source is "
+        "not supported by Reel for connection type 'file' (Atlas takes it for Kafka)");
+  CHECK(source(R"({"connectionName": "archive", "config": {"foo": 1}})") ==
+        "[reel.pipeline.unknown_option] at /0/$source/config/foo: unknown option 'foo' of "
+        "$source.config for connection type 'file'");
+  CHECK(source(R"({"connectionName": "archive", "pth": "x"})") ==
+        "[reel.pipeline.unknown_option] at /0/$source/pth: unknown option 'pth' of $source for "
+        "connection type 'file' (did you mean 'path'?)");
+  CHECK(error_of([&] {
+          (void)r.make_source("sample_stream_solar", document::parse(R"({"config": {"seeed": 3}})"),
+                              "/0/$source");
+        }) ==
+        "[reel.pipeline.unknown_option] at /0/$source/config/seeed: unknown option "
+        "'seeed' of $source.config for connection type 'sample_stream_solar' (did you mean "
+        "'seed'?)");
+  CHECK(error_of([&] {
+          (void)r.make_source("stdin",
+                              document::parse(R"({"connectionName": "stdin", "initialSync": {}})"),
+                              "/0/$source/connectionName");
+        }) ==
+        "[reel.pipeline.unsupported_option] at /0/$source/initialSync: option "
+        "'initialSync' of $source is not supported by Reel for connection type 'stdin' (Atlas "
+        "takes it for change streams)");
+}
+
+TEST_CASE("verify_source and verify_sink check the stage's options too",
+          "[connector][stage_options]") {
+  connector_test::temp_dir dir;
+  const std::string file = (dir.path() / "in.ndjson").string();
+  std::ofstream(file) << "{}\n";  // verify_source checks that a file source's file exists
+  reel::connection_registry r = with_file(file);
+  const document emit =
+      document::parse(R"({"connectionName": "archive", "config": {"outputFormat": "basicJson",
+                           "compression": "gzip"}})");
+  CHECK(error_of([&] { r.verify_sink("archive", "/3/$emit/connectionName", emit); }) ==
+        "[reel.pipeline.unsupported_option] at /3/$emit/config/compression: option "
+        "'compression' of $emit.config is not supported by Reel for connection type 'file' (Atlas "
+        "takes it for S3)");
+  const document merge = document::parse(
+      R"({"into": {"connectionName": "archive", "db": "d", "coll": "c"}, "whenMatched": "merge"})");
+  CHECK(error_of([&] { r.verify_sink("archive", "/3/$merge/into/connectionName", merge); }) ==
+        "[reel.pipeline.unsupported_option] at /3/$merge/whenMatched: option 'whenMatched' of "
+        "$merge is not supported by Reel for connection type 'file' (Atlas takes it for Atlas "
+        "clusters)");
+  const document source = document::parse(R"({"connectionName": "archive", "tsFieldName": "t",
+                                              "partitionIdleTimeout": {"size": 1, "unit": "second"}})");
+  CHECK_NOTHROW(r.verify_source("archive", "/0/$source/connectionName", source));
+  const document fine = document::parse(
+      R"({"connectionName": "archive", "path": "x.ndjson", "config": {"outputFormat": "basicJson"}})");
+  CHECK_NOTHROW(r.verify_sink("archive", "/3/$emit/connectionName", fine));
+  const document typo = document::parse(R"({"connectionName": "archive", "topc": "alerts"})");
+  CHECK(error_of([&] { r.verify_sink("archive", "/3/$emit/connectionName", typo); }) ==
+        "[reel.pipeline.unknown_option] at /3/$emit/topc: unknown option 'topc' of $emit for "
+        "connection type 'file' (did you mean 'topic'?)");
+  // The DLQ option {connectionName, db, coll} is not a stage.
+  CHECK_NOTHROW(r.verify_sink("archive", "/dlq/connectionName", merge));
+}
+
+TEST_CASE("connections built in code and undeclared types are checked by the compiler only",
+          "[connector][stage_options]") {
+  reel::connection_registry r;
+  r.add_source("code", [](const document&) {
+    return std::make_unique<reel::memory_source>(std::vector<document>{});
+  });
+  r.register_type("plain", {.make_source = [](const reel::connection_args&) {
+                    return std::make_unique<reel::memory_source>(std::vector<document>{});
+                  }});
+  r.add_connection("undeclared", {{"type", "plain"}});
+  const document stage = document::parse(R"({"connectionName": "x", "topic": "t"})");
+  CHECK_NOTHROW(r.make_source("code", stage, "/0/$source/connectionName"));
+  CHECK_NOTHROW(r.make_source("undeclared", stage, "/0/$source/connectionName"));
+  // A type that declares nothing takes what Atlas and Reel have, nothing else.
+  const document bogus = document::parse(R"({"connectionName": "x", "bogus": true})");
+  CHECK_NOTHROW(r.make_source("code", bogus, "/0/$source/connectionName"));
+  CHECK(error_of([&] { (void)r.make_source("undeclared", bogus, "/0/$source/connectionName"); }) ==
+        "[reel.pipeline.unknown_option] at /0/$source/bogus: unknown option 'bogus' of "
+        "$source for connection type 'plain'");
+}
+
+TEST_CASE("the compiler's check without a connection", "[connector][stage_options]") {
+  using reel::json::check_stage_options;
+  CHECK(error_of([] {
+          check_stage_options("$source", document::parse(R"({"timefield": "$t"})"), "/0/$source");
+        }) ==
+        "[reel.pipeline.unknown_option] at /0/$source/timefield: unknown option "
+        "'timefield' of $source (did you mean 'timeField'?)");
+  // config belongs to the connection (Kafka passes its client's properties on).
+  CHECK_NOTHROW(check_stage_options(
+      "$source", document::parse(R"({"topic": "t", "config": {"fetch.min.bytes": 1}})"), "/0"));
+  // With a connection, the compiler leaves the connection's own options to it.
+  using reel::json::check_stage_option_typos;
+  CHECK_NOTHROW(check_stage_option_typos(
+      "$source", document::parse(R"({"connectionName": "c", "fail": true})"), "/0/$source"));
+  CHECK(error_of([] {
+          check_stage_option_typos("$source",
+                                   document::parse(R"({"connectionName": "c", "timefield": "$t"})"),
+                                   "/0/$source");
+        }) ==
+        "[reel.pipeline.unknown_option] at /0/$source/timefield: unknown option "
+        "'timefield' of $source (did you mean 'timeField'?)");
+  CHECK(error_of([] {
+          check_stage_option_typos(
+              "$merge", document::parse(R"({"into": {"connectionName": "c", "colection": "x"}})"),
+              "/3/$merge");
+        }) ==
+        "[reel.pipeline.unknown_option] at /3/$merge/into/colection: unknown option "
+        "'colection' of $merge.into");
+  CHECK(error_of([] {
+          check_stage_options("$emit", document::parse(R"({"parallelism": 4})"), "/3/$emit");
+        }) ==
+        "[reel.pipeline.unsupported_option] at /3/$emit/parallelism: option 'parallelism' "
+        "of $emit is not supported by Reel (Atlas takes it for every connection)");
+}
