@@ -31,6 +31,7 @@
 #include "reel/error.hpp"
 #include "reel/json/expression.hpp"
 #include "reel/json/group.hpp"
+#include "reel/json/mongodb_names.hpp"
 #include "reel/json/stage.hpp"
 #include "reel/json/stage_options.hpp"
 #include "reel/json/value.hpp"
@@ -192,6 +193,11 @@ class pipeline_compiler {
     for (const char* n : {"$source", "$emit", "$merge", "$group", "$tumblingWindow",
                           "$hoppingWindow", "$sessionWindow"}) {
       known.emplace_back(n);
+    }
+    if (is_listed(mongodb_stages(), name)) {
+      report("reel.pipeline.unsupported_stage", where + "/" + escape(name),
+             "stage '" + name + "' is not supported by Reel");
+      return false;
     }
     report("reel.pipeline.unknown_stage", where + "/" + escape(name),
            "unknown stage '" + name + "'" + reel::detail::did_you_mean(name, known));

@@ -14,6 +14,7 @@
 #pragma once
 
 #include "reel/json/value.hpp"
+#include "reel/time.hpp"
 
 namespace reel::json {
 
@@ -27,6 +28,8 @@ struct eval_context {
   const document* meta = nullptr;
   /// An object with the values of external variables, looked up by name for `$$name`.
   const document* variables = nullptr;
+  /// Processing time, for `{$currentDate: {}}` (the processor's clock); null: the wall clock.
+  const reel::clock* clock = nullptr;
 };
 
 }  // namespace reel::json

@@ -44,6 +44,7 @@
 #include "reel/json/detail/ops_string.hpp"
 #include "reel/json/eval_context.hpp"
 #include "reel/json/field_usage.hpp"
+#include "reel/json/mongodb_names.hpp"
 #include "reel/json/value.hpp"
 
 namespace reel::json {
@@ -130,15 +131,9 @@ inline const std::unordered_map<std::string_view, op_spec>& operator_table() {
   return table;
 }
 
-/// MongoDB operators Reel knows of but does not implement (for a clearer message).
-inline bool is_unsupported_operator(std::string_view op) noexcept {
-  static constexpr std::string_view names[] = {
-      "$function",    "$accumulator", "$sampleRate",       "$binarySize",  "$bsonSize",
-      "$tsIncrement", "$tsSecond",    "$toHashedIndexKey", "$currentDate", "$toUUID"};
-  for (auto n : names) {
-    if (n == op) return true;
-  }
-  return false;
+/// MongoDB and Atlas operators Reel does not implement (for a clearer message than "unknown").
+inline bool is_unsupported_operator(std::string_view op) {
+  return is_listed(mongodb_expression_operators(), op) && !operator_table().contains(op);
 }
 
 inline node compile_variable(compiler& c, std::string_view text, const std::string& where) {
@@ -329,7 +324,7 @@ inline detail::node detail::compiler::compile(const document& spec, const std::s
     auto it = table.find(first);
     if (it == table.end()) {
       if (is_unsupported_operator(first)) {
-        throw_error("reel.expression.unknown_operator", where,
+        throw_error("reel.expression.unsupported_operator", where,
                     "expression operator '" + first + "' is not supported by Reel");
       }
       throw_error("reel.expression.unknown_operator", where,

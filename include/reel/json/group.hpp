@@ -21,6 +21,7 @@
 #include "reel/json/accumulator.hpp"
 #include "reel/json/accumulators/builtin.hpp"
 #include "reel/json/expression.hpp"
+#include "reel/json/mongodb_names.hpp"
 #include "reel/json/stage.hpp"
 #include "reel/json/value.hpp"
 
@@ -118,6 +119,10 @@ inline group_definition compile_group(const document& spec, const std::string& w
     }
     const std::string name = acc.begin().key();
     const auto* factory = accumulator_registry::global().find(name);
+    if (factory == nullptr && is_listed(mongodb_accumulators(), name)) {
+      throw_error("reel.pipeline.unsupported_operator", at,
+                  "accumulator '" + name + "' is not supported by Reel");
+    }
     if (factory == nullptr) {
       throw_error("reel.pipeline.unknown_operator", at,
                   "unknown accumulator '" + name + "'" +

@@ -620,7 +620,7 @@ class stream_processor {
     } else if (pipeline_.source.time_field) {
       document v;
       try {
-        v = pipeline_.source.time_field->evaluate(doc, eval_context{&event_meta_, nullptr});
+        v = pipeline_.source.time_field->evaluate(doc, eval_context{&event_meta_, nullptr, clock_});
       } catch (const reel::error& e) {
         dead_letter(
             dlq_record("SourceOperator", "Failed to evaluate timeField: " + e.message(), &doc, m));
@@ -698,7 +698,7 @@ class stream_processor {
   /// Runs stateless stages; a failing document becomes a DLQ record. False when nothing is left.
   bool run_stages(const std::vector<std::shared_ptr<const document_stage>>& stages,
                   std::vector<document>& docs, const source_message& m) {
-    const eval_context ctx{&event_meta_, nullptr};
+    const eval_context ctx{&event_meta_, nullptr, clock_};
     for (const auto& stage : stages) {
       std::vector<document>& out = stage_out_;
       out.clear();
@@ -741,7 +741,7 @@ class stream_processor {
     document meta = {{"source", {{"type", source_type_}}},
                      {"window", {{"start", start}, {"end", end}}}};
     if (pipeline_.window->kind == window_kind::session) meta["window"]["partition"] = partition;
-    const eval_context ctx{&meta, nullptr};
+    const eval_context ctx{&meta, nullptr, clock_};
     for (const auto& stage : pipeline_.after_window) {
       std::vector<document> out;
       for (document& d : docs) {

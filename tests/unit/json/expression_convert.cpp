@@ -140,3 +140,110 @@ TEST_CASE("$convert", "[json][expression][convert]") {
         "[reel.expression.bad_arguments] at /x: $convert does not take an argument named 'onErr' "
         "(did you mean 'onError'?)");
 }
+
+namespace {
+std::string bin(const std::string& base64, const std::string& subtype = "00") {
+  return R"({"$binary":{"base64":")" + base64 + R"(","subType":")" + subtype + R"("}})";
+}
+}  // namespace
+
+TEST_CASE("$convert numbers to and from binData with byteOrder", "[json][expression][convert]") {
+  // int → 4 bytes, long → 8 bytes, double → 8 bytes (IEEE 754); little-endian by default.
+  CHECK(ev(R"({"$convert": {"input": 1, "to": "binData"}})") == bin("AQAAAA=="));
+  CHECK(ev(R"({"$convert": {"input": 1, "to": "binData", "byteOrder": "big"}})") ==
+        bin("AAAAAQ=="));
+  CHECK(ev(R"({"$convert": {"input": "$l", "to": "binData"}})", R"({"l": {"$numberLong": "1"}})") ==
+        bin("AQAAAAAAAAA="));
+  CHECK(ev(R"({"$convert": {"input": 1.0, "to": "binData", "byteOrder": "big"}})") ==
+        bin("P/AAAAAAAAA="));
+  CHECK(ev(R"({"$convert": {"input": 1.0, "to": "binData", "byteOrder": "little"}})") ==
+        bin("AAAAAAAA8D8="));
+  // binData → int from 1, 2 or 4 bytes, → long from 1, 2, 4 or 8 bytes, signed.
+  const std::string one_big = R"({"b": )" + bin("AAAAAQ==") + "}";
+  CHECK(ev(R"({"$convert": {"input": "$b", "to": "int", "byteOrder": "big"}})", one_big) == "1");
+  CHECK(ev(R"({"$convert": {"input": "$b", "to": "int"}})", one_big) == "16777216");
+  CHECK(ev(R"({"$convert": {"input": "$b", "to": "long", "byteOrder": "big"}})",
+           R"({"b": )" + bin("AAAAAAAAAAE=") + "}") == "1");
+  CHECK(ev(R"({"$convert": {"input": "$b", "to": "int"}})", R"({"b": )" + bin("/w==") + "}") ==
+        "-1");
+  CHECK(ev(R"({"$convert": {"input": "$b", "to": "int", "byteOrder": "big"}})",
+           R"({"b": )" + bin("AQA=") + "}") == "256");
+  CHECK(eval_error(R"({"$convert": {"input": "$b", "to": "int"}})",
+                   R"({"b": )" + bin("AAAAAAAAAAE=") + "}") ==
+        "[reel.expression.evaluation_failed] at /x: $convert: Failed to convert binData of 8 bytes "
+        "to int: it needs 1, 2 or 4 bytes");
+  CHECK(ev(R"({"$convert": {"input": "$b", "to": "int", "onError": "bad"}})",
+           R"({"b": )" + bin("AAAAAAAAAAAA") + "}") == R"("bad")");
+  // binData → double from 8 bytes (double) or 4 bytes (float).
+  CHECK(ev(R"({"$convert": {"input": "$b", "to": "double", "byteOrder": "big"}})",
+           R"({"b": )" + bin("P/AAAAAAAAA=") + "}") == "1.0");
+  CHECK(ev(R"({"$convert": {"input": "$b", "to": "double", "byteOrder": "big"}})",
+           R"({"b": )" + bin("P4AAAA==") + "}") == "1.0");
+  // Round trip through binData, as for a Kafka header written by a Java producer (big-endian).
+  CHECK(ev(R"({"$convert": {"input": {"$convert": {"input": 123456789, "to": "binData",
+              "byteOrder": "big"}}, "to": "int", "byteOrder": "big"}})") == "123456789");
+}
+
+TEST_CASE("$convert strings to and from binData with format", "[json][expression][convert]") {
+  const std::string hello = R"({"b": )" + bin("aGVsbG8=") + "}";
+  CHECK(ev(R"({"$convert": {"input": "$b", "to": "string", "format": "utf8"}})", hello) ==
+        R"("hello")");
+  CHECK(ev(R"({"$convert": {"input": "$b", "to": "string", "format": "hex"}})", hello) ==
+        R"("68656c6c6f")");
+  CHECK(ev(R"({"$convert": {"input": "$b", "to": "string", "format": "base64"}})", hello) ==
+        R"("aGVsbG8=")");
+  CHECK(ev(R"({"$convert": {"input": "$b", "to": "string", "format": "base64url"}})",
+           R"({"b": )" + bin("+/8=") + "}") == R"("-_8")");
+  CHECK(ev(R"({"$convert": {"input": "hello", "to": "binData", "format": "utf8"}})") ==
+        bin("aGVsbG8="));
+  CHECK(ev(R"({"$convert": {"input": "68656C6C6F", "to": "binData", "format": "hex"}})") ==
+        bin("aGVsbG8="));
+  CHECK(ev(R"({"$convert": {"input": "-_8", "to": "binData", "format": "base64url"}})") ==
+        bin("+/8="));
+  // $toString of binData is its base64 (it does not read the bytes as UTF-8).
+  CHECK(ev(R"({"$toString": "$b"})", hello) == R"("aGVsbG8=")");
+  // UUIDs: subtype 4.
+  CHECK(ev(R"({"$convert": {"input": "123e4567-e89b-12d3-a456-426614174000",
+              "to": {"type": "binData", "subtype": 4}, "format": "uuid"}})") ==
+        bin("Ej5FZ+ibEtOkVkJmFBdAAA==", "04"));
+  CHECK(ev(R"({"$convert": {"input": "$u", "to": "string", "format": "uuid"}})",
+           R"({"u": )" + bin("Ej5FZ+ibEtOkVkJmFBdAAA==", "04") + "}") ==
+        R"("123e4567-e89b-12d3-a456-426614174000")");
+  CHECK(eval_error(R"({"$convert": {"input": "123e4567-e89b-12d3-a456-426614174000",
+                     "to": "binData", "format": "uuid"}})") ==
+        "[reel.expression.evaluation_failed] at /x: $convert: Only the UUID subtype (4) is "
+        "allowed with the 'uuid' format");
+  CHECK(eval_error(R"({"$convert": {"input": "$b", "to": "string"}})", hello) ==
+        "[reel.expression.evaluation_failed] at /x: $convert: Format must be specified when "
+        "converting from 'binData' to 'string'");
+  CHECK(eval_error(R"({"$convert": {"input": "$b", "to": "string", "format": "utf8"}})",
+                   R"({"b": )" + bin("/w==") + "}") ==
+        "[reel.expression.evaluation_failed] at /x: $convert: Failed to convert binData to a utf8 "
+        "string: the bytes are not valid UTF-8");
+  CHECK(eval_error(R"({"$convert": {"input": "xyz", "to": "binData", "format": "hex"}})") ==
+        "[reel.expression.evaluation_failed] at /x: $convert: Failed to parse BinData 'xyz' as "
+        "hex");
+  CHECK(compile_error(R"({"$convert": {"input": 1, "to": "binData", "byteOrder": "middle"}})") ==
+        "[reel.expression.bad_arguments] at /x/$convert/byteOrder: $convert: byteOrder must be "
+        "\"little\" "
+        "or \"big\", not \"middle\"");
+  CHECK(compile_error(R"({"$convert": {"input": "a", "to": "binData", "format": "base46"}})") ==
+        "[reel.expression.bad_arguments] at /x/$convert/format: $convert: format must be base64, "
+        "base64url, hex, uuid or utf8, not \"base46\" (did you mean 'base64'?)");
+}
+
+TEST_CASE("$currentDate is the processing time of the processor's clock",
+          "[json][expression][convert]") {
+  reel::manual_clock clock(*reel::parse_iso8601("2025-01-24T11:57:22.033Z"));
+  reel::json::eval_context ctx;
+  ctx.clock = &clock;
+  const auto e = reel::json::compile_expression(reel_test::J(R"({"$currentDate": {}})"), "/x");
+  CHECK(e.evaluate(reel_test::J("{}"), ctx) ==
+        reel_test::J(R"({"$date": "2025-01-24T11:57:22.033Z"})"));
+  clock.advance(reel::duration{4003});
+  CHECK(e.evaluate(reel_test::J("{}"), ctx) ==
+        reel_test::J(R"({"$date": "2025-01-24T11:57:26.036Z"})"));
+  CHECK(compile_error(R"({"$currentDate": {"x": 1}})") ==
+        "[reel.expression.bad_arguments] at /x: $currentDate takes an empty object: "
+        "{\"$currentDate\": {}}");
+}

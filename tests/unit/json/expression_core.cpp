@@ -22,7 +22,7 @@ TEST_CASE("unknown and unsupported operators", "[json][expression][errors]") {
   CHECK(compile_error(R"({"$qwertyuiop": 1})") ==
         "[reel.expression.unknown_operator] at /x: unknown expression operator '$qwertyuiop'");
   CHECK(compile_error(R"({"$function": {}})") ==
-        "[reel.expression.unknown_operator] at /x: expression operator '$function' is not "
+        "[reel.expression.unsupported_operator] at /x: expression operator '$function' is not "
         "supported by Reel");
   CHECK(compile_error(R"({"$cond": {"if": {"$eq": [1]}, "then": 1, "else": 2}})", "/1/$set/y") ==
         "[reel.expression.bad_arguments] at /1/$set/y/$cond/if: $eq takes exactly 2 arguments, 1 "

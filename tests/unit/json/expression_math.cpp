@@ -219,9 +219,21 @@ TEST_CASE("$createUUID", "[json][expression][random]") {
 }
 
 TEST_CASE("operators Reel still does not implement", "[json][expression][errors]") {
-  for (const char* op : {"$toUUID", "$currentDate", "$bsonSize", "$tsSecond"}) {
+  for (const char* op : {"$toUUID", "$bsonSize", "$tsSecond", "$function", "$accumulator"}) {
     CHECK(compile_error(std::string(R"({")") + op + R"(": 1})") ==
-          std::string("[reel.expression.unknown_operator] at /x: expression operator '") + op +
+          std::string("[reel.expression.unsupported_operator] at /x: expression operator '") + op +
               "' is not supported by Reel");
   }
+}
+
+TEST_CASE("every MongoDB and Atlas operator is implemented or said to be unsupported",
+          "[json][expression][errors]") {
+  for (std::string_view op : reel::json::mongodb_expression_operators()) {
+    const std::string error = compile_error(std::string(R"({")") + std::string(op) + R"(": 1})");
+    INFO(op << ": " << error);
+    CHECK(error.find("unknown_operator") == std::string::npos);
+  }
+  CHECK(compile_error(R"({"$sinn": 1})") ==
+        "[reel.expression.unknown_operator] at /x: unknown expression operator '$sinn' (did you "
+        "mean '$sin'?)");
 }

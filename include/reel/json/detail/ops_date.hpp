@@ -517,8 +517,31 @@ inline node compile_date_to_parts(compiler& c, const op_spec& spec, const docume
   return n;
 }
 
+/// `{$currentDate: {}}` (Atlas Stream Processing): the processing time of each evaluation, from
+/// the processor's clock.
+inline const document& eval_current_date(const node&, const scope& s, document& out) {
+  const reel::clock& c = s.ctx && s.ctx->clock
+                             ? *s.ctx->clock
+                             : static_cast<const reel::clock&>(system_clock::instance());
+  out = make_date(c.now());
+  return out;
+}
+
+inline node compile_current_date(compiler&, const op_spec& spec, const document& arg,
+                                 const std::string& where) {
+  if (!arg.is_object() || !arg.empty()) {
+    bad_arguments(where, "$currentDate takes an empty object: {\"$currentDate\": {}}");
+  }
+  node n;
+  n.fn = spec.eval;
+  n.op = spec.name;
+  n.where = where;
+  return n;
+}
+
 inline void register_date_ops(std::unordered_map<std::string_view, op_spec>& t) {
   auto add_op = [&t](op_spec s) { t.emplace(s.name, s); };
+  add_op({"$currentDate", &eval_current_date, 1, 1, &compile_current_date, false});
   add_op({"$year", &eval_date_part, 1, 1, &compile_date_part<date_part::year>});
   add_op({"$month", &eval_date_part, 1, 1, &compile_date_part<date_part::month>});
   add_op({"$dayOfMonth", &eval_date_part, 1, 1, &compile_date_part<date_part::day_of_month>});
