@@ -62,6 +62,9 @@ struct compiled_pipeline {
   std::shared_ptr<const window_definition> window;
   std::vector<std::shared_ptr<const document_stage>> after_window;
   std::optional<sink_definition> sink;
+  /// A stage removes `_stream_meta` the way Atlas documents it (`{$project: {_stream_meta: 0}}`
+  /// or `{$unset: "_stream_meta"}`): outputs carry no `_stream_meta`.
+  bool removes_stream_meta = false;
 };
 
 struct pipeline_options {
@@ -142,6 +145,7 @@ class pipeline_compiler {
           "reel.pipeline.invalid_option", "/0/$source/timeField",
           "timeField cannot be used with a processing-time window (boundary: \"processingTime\")");
     }
+    out.removes_stream_meta = removes_stream_meta_;
     if (diagnostics_.empty()) result.pipeline = std::move(out);
     result.diagnostics = std::move(diagnostics_);
     return result;
@@ -334,7 +338,12 @@ class pipeline_compiler {
       fail("reel.pipeline.misplaced_stage", at,
            name + " is not allowed inside a window's pipeline");
     }
+    if (removes_stream_meta(name, spec)) removes_stream_meta_ = true;
     const stage_registry::entry* e = stage_registry::global().find(name);
+    if (e->placement == stage_placement::main_only && in_window) {
+      fail("reel.pipeline.misplaced_stage", at,
+           name + " is not allowed inside a window's pipeline");
+    }
     if (e->placement == stage_placement::window_only && !in_window) {
       fail("reel.pipeline.misplaced_stage", at,
            name + " is allowed only inside a window's pipeline");
@@ -449,8 +458,25 @@ class pipeline_compiler {
     return make_duration(n->get<std::int64_t>(), *parse_time_unit(unit->get<std::string>()));
   }
 
+  /// `{$project: {_stream_meta: 0 | false}}`, `{$unset: "_stream_meta"}` or
+  /// `{$unset: [..., "_stream_meta"]}`.
+  static bool removes_stream_meta(const std::string& name, const document& spec) {
+    if (name == "$project" && spec.is_object()) {
+      auto it = spec.find("_stream_meta");
+      return it != spec.end() && ((it->is_boolean() && !it->get<bool>()) ||
+                                  (it->is_number() && it->get<double>() == 0));
+    }
+    if (name == "$unset") {
+      if (spec == "_stream_meta") return true;
+      return spec.is_array() &&
+             std::find(spec.begin(), spec.end(), document("_stream_meta")) != spec.end();
+    }
+    return false;
+  }
+
   pipeline_options options_;
   std::vector<diagnostic> diagnostics_;
+  bool removes_stream_meta_ = false;
 };
 
 }  // namespace detail

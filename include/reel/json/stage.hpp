@@ -68,6 +68,7 @@ class document_stage {
 enum class stage_placement {
   anywhere,     ///< main pipeline and inside windows
   window_only,  ///< only inside a window's pipeline
+  main_only,    ///< only in the main pipeline, not inside a window
 };
 
 class stage_registry {

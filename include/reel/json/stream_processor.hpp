@@ -756,17 +756,18 @@ class stream_processor {
       docs = std::move(out);
     }
     for (auto& d : docs) {
-      if (options_.stream_meta) d["_stream_meta"] = meta;
+      if (options_.stream_meta && !pipeline_.removes_stream_meta)
+        d["_stream_meta"] = stages::merged_stream_meta(meta, d);
       emit(std::move(d));
     }
   }
 
   void deliver(document&& d, const document*, const source_message& m) {
-    if (options_.stream_meta) {
+    if (options_.stream_meta && !pipeline_.removes_stream_meta) {
       document meta = {{"source", event_meta_["source"]}};
       if (!m.position.is_null() && !meta["source"].contains("position"))
         meta["source"]["position"] = m.position;
-      d["_stream_meta"] = std::move(meta);
+      d["_stream_meta"] = stages::merged_stream_meta(std::move(meta), d);
     }
     emit(std::move(d));
   }

@@ -73,6 +73,10 @@ TEST_CASE("every built-in stage is registered with its placement", "[json][stage
       {"$sort", stage_placement::window_only, "SortOperator", {{"a", 1}}},
       {"$limit", stage_placement::window_only, "LimitOperator", 1},
       {"$count", stage_placement::window_only, "CountOperator", "n"},
+      {"$setStreamMeta",
+       stage_placement::main_only,
+       "SetStreamMetaOperator",
+       {{"stream.coll", "$a"}}},
   };
   const std::vector<std::string> names = stage_registry::global().names();
   for (const auto& e : all) {

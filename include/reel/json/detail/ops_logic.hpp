@@ -207,11 +207,21 @@ inline node compile_let(compiler& c, const op_spec& spec, const document& arg,
   return n;
 }
 
+/// The processor's metadata (source, window), then the document's own `_stream_meta` (what
+/// `$setStreamMeta` set).
 inline const document& eval_meta(const node& n, const scope& s, document& out) {
   const document* meta = s.ctx ? s.ctx->meta : nullptr;
-  if (!meta) return missing_ref();
-  if (n.path.empty()) return *meta;
-  return n.path.resolve(*meta, out);
+  if (meta && n.path.empty()) return *meta;
+  if (meta) {
+    const document& v = n.path.resolve(*meta, out);
+    if (!is_missing(v)) return v;
+  }
+  if (!n.path.empty() && s.root && s.root->is_object()) {
+    if (auto it = s.root->find("_stream_meta"); it != s.root->end() && it->is_object()) {
+      return n.path.resolve(*it, out);
+    }
+  }
+  return missing_ref();
 }
 
 inline node compile_meta(compiler&, const op_spec& spec, const document& arg,

@@ -17,6 +17,7 @@
 /// | `$sort`        | `stages::sort`           | `SortOperator`        | window only |
 /// | `$limit`       | `stages::limit`          | `LimitOperator`       | window only |
 /// | `$count`       | `stages::count`          | `CountOperator`       | window only |
+/// | `$setStreamMeta` | `stages::set_stream_meta` | `SetStreamMetaOperator` | main only |
 ///
 /// The registry calls the `make_*` factories, which each stage header defines; they are declared
 /// here first so that any one stage header can be included on its own (it includes `stage.hpp`,
@@ -35,7 +36,7 @@ using factory_signature = std::shared_ptr<const document_stage>(const document&,
                                                                 const std::string&);
 inline factory_signature make_match, make_validate, make_project, make_add_fields, make_set,
     make_unset, make_replace_root, make_replace_with, make_unwind, make_redact, make_sort,
-    make_limit, make_count;
+    make_limit, make_count, make_set_stream_meta;
 }  // namespace stages
 
 inline stage_registry& stage_registry::global() {
@@ -56,6 +57,7 @@ inline stage_registry& stage_registry::global() {
     r->add("$sort", window_only, &stages::make_sort);
     r->add("$limit", window_only, &stages::make_limit);
     r->add("$count", window_only, &stages::make_count);
+    r->add("$setStreamMeta", stage_placement::main_only, &stages::make_set_stream_meta);
     return r;
   }();
   return *registry;
@@ -70,6 +72,7 @@ inline stage_registry& stage_registry::global() {
 #include "reel/json/stages/project.hpp"
 #include "reel/json/stages/redact.hpp"
 #include "reel/json/stages/replace_root.hpp"
+#include "reel/json/stages/set_stream_meta.hpp"
 #include "reel/json/stages/sort.hpp"
 #include "reel/json/stages/unset.hpp"
 #include "reel/json/stages/unwind.hpp"
