@@ -7,9 +7,14 @@
 ///
 /// ```json
 /// {"tickets": {"type": "file", "path": "data/tickets.ndjson"},
-///  "out":     {"type": "file", "directory": "out", "append": false, "outputFormat":
-///  "relaxedJson"}}
+///  "out":     {"type": "file", "directory": "out", "mode": "append",
+///              "outputFormat": "relaxedJson"}}
 /// ```
+///
+/// A sink's `mode` says what happens to a file that already has content: `"refuse"` (the
+/// default) stops with `reel.io.file_exists`, `"append"` writes after it, `"truncate"` starts it
+/// over. Under a checkpoint store (`reel run --state`) the mode applies at the first start only;
+/// a restart truncates the file to the length recorded in the checkpoint it resumes from.
 ///
 /// The file is the stage's `path` (resolved against the connection's `directory`), else the
 /// connection's `path`; a sink of a connection with only a `directory` writes
@@ -18,7 +23,11 @@
 /// `config.outputFormat` overrides the connection's.
 #pragma once
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -26,6 +35,7 @@
 #include <string>
 #include <utility>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "reel/connector/detail/args.hpp"
@@ -70,43 +80,136 @@ class file_source final : public source {
   std::unique_ptr<ndjson_source> reader_;
 };
 
+/// What a file sink does with a file that already has content.
+enum class file_mode {
+  refuse,    ///< `"refuse"` (the default): stop with `reel.io.file_exists`; never lose data
+  append,    ///< `"append"`: write after what is there
+  truncate,  ///< `"truncate"`: start the file over
+};
+
+/// `"refuse"` → `file_mode::refuse`; nullopt for an unknown name.
+inline std::optional<file_mode> parse_file_mode(std::string_view s) {
+  if (s == "refuse") return file_mode::refuse;
+  if (s == "append") return file_mode::append;
+  if (s == "truncate") return file_mode::truncate;
+  return std::nullopt;
+}
+
 struct file_sink_options {
-  /// Append to an existing file instead of truncating it.
-  bool append = false;
+  /// What to do with a file that exists and is not empty. Under a checkpoint store the mode
+  /// applies once, at the first start; a restore truncates the file to the length recorded in
+  /// the checkpoint instead (`start(point)`).
+  file_mode mode = file_mode::refuse;
   output_format format = output_format::relaxed;
 };
 
-/// Writes an NDJSON file (creating its directory if needed). Throws `reel.io.open_failed` when it
-/// cannot be created.
+/// Writes an NDJSON file (creating its directory if needed). The file is opened by `start()`,
+/// which a processor calls before its first write (else the first write does): it throws
+/// `reel.io.open_failed` when the file cannot be created, `reel.io.file_exists` when it has
+/// content and the mode is `refuse`. `commit_point()` is `{"length": bytes}` after flushing and
+/// fsyncing; `start(point)` truncates the file back to such a length.
 class file_sink final : public sink {
  public:
   explicit file_sink(const std::filesystem::path& path, file_sink_options options = {})
-      : path_(path.string()) {
+      : path_(path.string()), options_(options) {}
+  ~file_sink() override {
+    if (file_.is_open()) file_.flush();
+  }
+
+  void start(const nlohmann::ordered_json& resume_point) override {
+    if (file_.is_open()) file_.close();
+    const std::filesystem::path path(path_);
     std::error_code ec;
     if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
+    const bool regular = std::filesystem::is_regular_file(path, ec);
+    std::uintmax_t size = regular ? std::filesystem::file_size(path, ec) : 0;
+    if (ec) size = 0;
+    if (!resume_point.is_null()) {
+      resume(resume_point, regular, size);
+      return;
+    }
+    if (size > 0 && options_.mode == file_mode::refuse) {
+      throw_error("reel.io.file_exists", path_,
+                  fmt::format("the output file exists and holds {} bytes; set the connection's "
+                              "mode to \"append\" or \"truncate\", or move the file away",
+                              size));
+    }
+    const bool truncate = options_.mode == file_mode::truncate;
+    open(truncate ? std::ios::trunc : std::ios::app);
+    length_ = truncate ? 0 : size;
+  }
+
+  void write(std::span<const nlohmann::ordered_json> docs, write_result& r) override {
+    if (!writer_) start(nullptr);
+    writer_->write(docs, r);
+    for (const auto& d : docs)
+      length_ += format_document(d, options_.format).size() + 1;
+  }
+  void flush() override {
+    if (writer_) writer_->flush();
+  }
+
+  nlohmann::ordered_json commit_point() override {
+    if (!writer_) start(nullptr);
+    flush();
+    sync();
+    return {{"length", length_}};
+  }
+
+  [[nodiscard]] const std::string& path() const noexcept { return path_; }
+
+ private:
+  void resume(const nlohmann::ordered_json& point, bool regular, std::uintmax_t size) {
+    if (!point.is_object() || !point.contains("length") || !point["length"].is_number_unsigned()) {
+      throw_error("reel.checkpoint.invalid", path_, "the file sink's commit point is not a length");
+    }
+    const auto length = point["length"].get<std::uint64_t>();
+    if (regular && size < length) {
+      throw_error("reel.io.output_lost", path_,
+                  fmt::format("the checkpoint says {} bytes were written, the file holds {}: "
+                              "output written before the checkpoint is gone",
+                              length, size));
+    }
+    if (regular && size > length) {
+      std::error_code ec;
+      std::filesystem::resize_file(path_, length, ec);
+      if (ec) {
+        throw_error("reel.io.write_failed", path_,
+                    "cannot truncate the output to the checkpoint: " + ec.message());
+      }
+    }
+    open(std::ios::app);
+    length_ = length;
+  }
+
+  void open(std::ios::openmode how) {
     errno = 0;
-    file_.open(path, std::ios::binary | (options.append ? std::ios::app : std::ios::trunc));
+    file_.open(path_, std::ios::binary | std::ios::out | how);
     if (!file_) {
       throw_error("reel.io.open_failed", path_,
                   detail::open_error("cannot open the file for writing"));
     }
     writer_ = std::make_unique<ndjson_sink>(
-        file_, ndjson_sink_options{.format = options.format, .path = path_});
+        file_, ndjson_sink_options{.format = options_.format, .path = path_});
   }
-  ~file_sink() override {
-    if (file_.is_open()) file_.flush();
+  /// The bytes written so far reach the disk (a checkpoint then records their length).
+  void sync() const {
+    const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;  // a special file (/dev/null) or a vanished one: nothing to keep
+    const bool ok = ::fsync(fd) == 0 || errno == EINVAL || errno == EROFS;
+    const int err = errno;
+    ::close(fd);
+    if (!ok) {
+      throw_error("reel.io.write_failed", path_,
+                  fmt::format("cannot sync the output: {}", std::strerror(err)));
+    }
   }
 
-  void write(std::span<const nlohmann::ordered_json> docs, write_result& r) override {
-    writer_->write(docs, r);
-  }
-  void flush() override { writer_->flush(); }
-  [[nodiscard]] const std::string& path() const noexcept { return path_; }
-
- private:
   std::string path_;
+  file_sink_options options_;
   std::ofstream file_;
   std::unique_ptr<ndjson_sink> writer_;
+  std::uint64_t length_ = 0;  // bytes in the file, including those still buffered
 };
 
 namespace detail {
@@ -138,22 +241,42 @@ inline std::filesystem::path file_path(const connection_args& args, bool for_sin
                            "' has no path: give 'path' in the connection or in the stage");
 }
 
+/// The connection's `mode` (or the older `append`), checked.
+inline file_mode file_mode_of(const connection_args& args) {
+  const nlohmann::ordered_json& d = args.definition;
+  if (d.contains("append")) {
+    if (!d["append"].is_boolean()) args.definition_error("/append", "append must be true or false");
+    if (d.contains("mode")) {
+      args.definition_error("/append", "give mode or append, not both (append is the older name)");
+    }
+    return d["append"].get<bool>() ? file_mode::append : file_mode::truncate;
+  }
+  if (!d.contains("mode")) return file_mode::refuse;
+  const nlohmann::ordered_json& m = d["mode"];
+  std::optional<file_mode> mode;
+  if (m.is_string()) mode = parse_file_mode(m.get_ref<const std::string&>());
+  if (!mode) {
+    args.definition_error("/mode", "mode must be \"refuse\", \"append\" or \"truncate\"");
+  }
+  return *mode;
+}
+
 }  // namespace detail
 
-/// The `"file"` connection type: `{type: "file", path?, directory?, append?, outputFormat?}`.
+/// The `"file"` connection type: `{type: "file", path?, directory?, mode?, outputFormat?}`;
+/// `append: true|false` is the older spelling of `mode: "append"|"truncate"`.
 inline connection_type file_connection_type() {
   connection_type t;
-  t.summary = "NDJSON file: {path | directory, append, outputFormat}";
+  t.summary =
+      "NDJSON file: {path | directory, mode: refuse (default) | append | truncate, outputFormat}";
   t.stage_options = {.source = {"path"},
                      .emit = {"path", "db", "coll", "topic", "config.outputFormat"},
                      .merge = {"into.db", "into.coll"}};
   t.check = [](const connection_args& args) {
-    check_definition_keys(args, "file", {"path", "directory", "append", "outputFormat"});
+    check_definition_keys(args, "file", {"path", "directory", "mode", "append", "outputFormat"});
     detail::optional_string(args.definition, "path", args, false);
     detail::optional_string(args.definition, "directory", args, false);
-    if (args.definition.contains("append") && !args.definition["append"].is_boolean()) {
-      args.definition_error("/append", "append must be true or false");
-    }
+    detail::file_mode_of(args);
     detail::format_of(args.definition, args, false, "", output_format::relaxed);
   };
   t.check_source = [](const connection_args& args) {
@@ -179,7 +302,7 @@ inline connection_type file_connection_type() {
   };
   t.make_sink = [](const connection_args& args) -> std::unique_ptr<sink> {
     file_sink_options o;
-    o.append = args.definition.value("append", false);
+    o.mode = detail::file_mode_of(args);
     o.format = detail::sink_format(args);
     return std::make_unique<file_sink>(detail::file_path(args, true), o);
   };

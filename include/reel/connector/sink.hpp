@@ -40,6 +40,17 @@ class sink {
   /// delivery): a document rejected later goes to `handler` (the processor's DLQ). Sinks that
   /// report every rejection in `write()` ignore it.
   virtual void set_rejection_handler(rejection_handler /*handler*/) {}
+  /// Makes everything written so far durable and says how far that is (a file sink: its length
+  /// in bytes), for a checkpoint; null when the sink cannot be rewound (it is then at least
+  /// once, or idempotent like `$merge`).
+  [[nodiscard]] virtual nlohmann::ordered_json commit_point() { return nullptr; }
+  /// Called by a processor once, before its first write. `resume_point` null: a first start,
+  /// the sink's own rules apply (a file sink refuses, appends to or truncates an existing file,
+  /// as its mode says). Otherwise the processor restored a checkpoint and this is the sink's
+  /// `commit_point()` stored in it: whatever was written after it is dropped (a file sink
+  /// truncates to it), so that the output is what an uninterrupted run writes. Throws
+  /// `reel::error` when it cannot. A sink used without a processor starts on its first write.
+  virtual void start(const nlohmann::ordered_json& /*resume_point*/) {}
   /// The sink's own counters (documents written, batches, retries, ...) for the processor's
   /// `stats()` (`sinkMetrics`); null when it keeps none.
   [[nodiscard]] virtual nlohmann::ordered_json metrics() const { return nullptr; }
