@@ -37,6 +37,12 @@ Options:
                          (run, process) write DLQ records to this connection
   --limit N              (process) stop after N output documents; the summary counts the
                          documents delivered
+  --state DIR            (run) keep checkpoints in DIR (every 10 s of processing time, at the
+                         end of input and on Ctrl-C/SIGTERM) and resume from the newest one
+                         when DIR holds one: sources continue from the stored positions and
+                         file sinks are cut back to the stored length, so that a restarted run
+                         writes exactly what an uninterrupted one writes
+  --fresh                (run, with --state) start over, ignoring the checkpoints in DIR
   --stats-interval SECONDS
                          (run) seconds between stats lines when stderr is not a terminal
                          (default 10); on a terminal a progress line is kept up to date
@@ -53,16 +59,20 @@ A PIPELINE_FILE holds a JSON array of stages, or {"name": ..., "pipeline": [...]
 "options": {"dlq": {"connectionName": ..., "db": ..., "coll": ...}, "streamMeta": false}}
 (streamMeta: false leaves _stream_meta out of outputs; partitionedWindows: true gives every
 source partition windows and a watermark of its own, for processes sharing a Kafka consumer
-group). The mongosh syntax of the Atlas documentation is accepted too (unquoted keys,
-'strings', ISODate(...), comments).
+group; checkpoint: {"interval": {"size": 10, "unit": "second"}, "keepLast": 3} sets how often
+--state checkpoints and how many it keeps). The mongosh syntax of the Atlas
+documentation is accepted too (unquoted keys, 'strings', ISODate(...), comments).
 
 Connections always available: sample_stream_solar, sample_movie_tickets (sample sources;
 options in $source.config: seed, count, rate, start), stdin (NDJSON source), stdout and
 stderr (NDJSON sinks). Connection types for connections.json: file, stdin, stdout, stderr,
 memory, sample_stream_solar, sample_movie_tickets, and kafka, mongodb, s3 when Reel is
 built with their connectors (-DREEL_WITH_KAFKA=ON, -DREEL_WITH_MONGO=ON, -DREEL_WITH_S3=ON).
-A value {"$env": "NAME"} in a definition is read from the environment variable NAME when
-the connection is used (an unused connection needs no variable) and never printed.
+A file sink's "mode" says what happens to an output file that already has content:
+"refuse" (the default: stop with an error), "append" or "truncate"; under --state it
+applies at the first start only. A value {"$env": "NAME"} in a definition is read from the
+environment variable NAME when the connection is used (an unused connection needs no
+variable) and never printed.
 
 Exit status: 0 success (the input was read to its end, or --limit was reached), 1 runtime
 failure, 2 bad usage or definition error, 128 + the signal's number when stopped by a signal
@@ -71,14 +81,14 @@ failure, 2 bad usage or definition error, 128 + the signal's number when stopped
 
 const std::vector<std::string>& option_names() {
   static const std::vector<std::string> names = {
-      "--connections",  "--name",  "--dlq",  "--limit",  "--stats-interval",
-      "--stats-format", "--quiet", "--help", "--version"};
+      "--connections", "--name", "--dlq",     "--limit", "--stats-interval", "--stats-format",
+      "--quiet",       "--help", "--version", "--state", "--fresh"};
   return names;
 }
 
 bool takes_value(std::string_view opt) {
   return opt == "--connections" || opt == "--name" || opt == "--dlq" || opt == "--limit" ||
-         opt == "--stats-interval" || opt == "--stats-format";
+         opt == "--stats-interval" || opt == "--stats-format" || opt == "--state";
 }
 
 }  // namespace
@@ -108,6 +118,10 @@ bool parse_command_line(const std::vector<std::string>& args, command_line& out,
       out.quiet = true;
       continue;
     }
+    if (arg == "--fresh") {
+      out.fresh = true;
+      continue;
+    }
     if (arg.size() > 1 && arg[0] == '-' && arg != "-") {
       std::string value;
       bool has_value = false;
@@ -131,6 +145,9 @@ bool parse_command_line(const std::vector<std::string>& args, command_line& out,
         out.name = value;
       } else if (arg == "--dlq") {
         out.dlq = value;
+      } else if (arg == "--state") {
+        if (value.empty()) return fail("--state needs a directory");
+        out.state_dir = value;
       } else if (arg == "--limit") {
         std::uint64_t n = 0;
         auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
@@ -181,6 +198,8 @@ bool parse_command_line(const std::vector<std::string>& args, command_line& out,
   out.pipeline_file = positional[1];
   if (out.limit && out.cmd != command::process)
     return fail("--limit is an option of 'reel process'");
+  if (out.state_dir && out.cmd != command::run) return fail("--state is an option of 'reel run'");
+  if (out.fresh && !out.state_dir) return fail("--fresh goes with --state DIR");
   if (out.dlq && out.cmd == command::check)
     return fail("--dlq is an option of 'reel run' and 'reel process'");
   return true;

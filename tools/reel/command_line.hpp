@@ -25,6 +25,8 @@ struct command_line {
   double stats_interval_seconds = 10;
   stats_format stats_output = stats_format::text;
   bool quiet = false;
+  std::optional<std::string> state_dir;  ///< --state DIR: checkpoints, resume on restart
+  bool fresh = false;                    ///< --fresh: ignore the checkpoints in --state
 };
 
 /// A usage error: the message, without the `reel: ` prefix.

@@ -18,6 +18,7 @@
 
 #include <fmt/format.h>
 
+#include <reel/checkpoint/directory_store.hpp>
 #include <reel/connector/all.hpp>
 #include <reel/json.hpp>
 #ifdef REEL_HAVE_S3
@@ -111,7 +112,7 @@ struct context {
 };
 
 std::string locate(const context& ctx, const diagnostic& d) {
-  if (d.id.rfind("reel.io.", 0) == 0) return d.where;
+  if (d.id.rfind("reel.io.", 0) == 0 || d.id.rfind("reel.checkpoint.", 0) == 0) return d.where;
   if (d.where.empty()) return ctx.file.path;
   if (d.where[0] != '/') return d.where;
   if (d.where.rfind("/dlq", 0) == 0 && (d.where.size() == 4 || d.where[4] == '/')) {
@@ -133,7 +134,7 @@ std::string located(const context& ctx, diagnostic d) {
 }
 
 int exit_code_of(const reel::error& e) {
-  return e.id().rfind("reel.io.", 0) == 0 ? 1 : 2;
+  return e.id().rfind("reel.io.", 0) == 0 || e.id().rfind("reel.checkpoint.", 0) == 0 ? 1 : 2;
 }
 
 /// Prints every diagnostic of `e`.
@@ -426,6 +427,28 @@ std::string rate_text(double events, double seconds) {
 // ---------------------------------------------------------------------------------------------
 // run and process.
 
+/// Where a run under --state starts: the checkpoint it resumed from, or the beginning.
+void report_resume(const context& ctx, const json::stream_processor& sp,
+                   const directory_store& state) {
+  const auto& resumed = sp.resumed_from();
+  if (resumed) {
+    for (const std::string& s : resumed->skipped)
+      ctx.con.err(fmt::format("reel: {}: passed over a damaged checkpoint: {}", ctx.name, s));
+  }
+  if (ctx.cl.quiet) return;
+  if (resumed) {
+    ctx.con.err(fmt::format("reel: {}: resumed from checkpoint {} in {} (source at {})", ctx.name,
+                            resumed->version, state.location(),
+                            json::to_relaxed_ejson(resumed->source_positions)));
+  } else if (ctx.cl.fresh) {
+    ctx.con.err(
+        fmt::format("reel: {}: starting fresh; checkpoints go to {}", ctx.name, state.location()));
+  } else {
+    ctx.con.err(fmt::format("reel: {}: no checkpoint in {}: starting from the beginning", ctx.name,
+                            state.location()));
+  }
+}
+
 int run_processor(const command_line& cl, bool process_mode) {
   console con;
   auto ctx_opt = make_context(cl, con);
@@ -442,13 +465,24 @@ int run_processor(const command_line& cl, bool process_mode) {
   options.dlq = ctx.dlq;
   options.stream_meta = ctx.file.stream_meta;
   options.partitioned_windows = ctx.file.partitioned_windows;
+  std::unique_ptr<directory_store> state_store;  // outlives the processor
   std::unique_ptr<json::stream_processor> sp;
   try {
+    if (cl.state_dir) {
+      state_store = std::make_unique<directory_store>(
+          *cl.state_dir,
+          directory_store_options{.keep_last = ctx.file.checkpoint_keep.value_or(3)});
+      options.checkpoint.store = state_store.get();
+      options.checkpoint.fingerprint = json::stream_processor::fingerprint_of(ctx.file.pipeline);
+      options.checkpoint.fresh = cl.fresh;
+      if (ctx.file.checkpoint_interval) options.checkpoint.interval = *ctx.file.checkpoint_interval;
+    }
     sp = std::make_unique<json::stream_processor>(std::move(*compiled), registry, options);
   } catch (const reel::error& e) {
     print_error(ctx, e);
     return exit_code_of(e);
   }
+  if (state_store) report_resume(ctx, *sp, *state_store);
 
   const std::optional<std::uint64_t> limit = cl.limit;
   std::atomic<bool> limit_reached{false};

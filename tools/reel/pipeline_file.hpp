@@ -11,6 +11,7 @@
 
 #include "reel/detail/suggest.hpp"
 #include "reel/error.hpp"
+#include "reel/json/compile.hpp"
 #include "reel/json/mongosh_syntax.hpp"
 
 namespace reel::cli {
@@ -25,7 +26,36 @@ struct pipeline_file {
   bool stream_meta = true;           ///< options.streamMeta: add _stream_meta to outputs
   bool partitioned_windows = false;  ///< options.partitionedWindows: windows per partition
   std::string pipeline_pointer;      ///< "" (array form) or "/pipeline"
+  std::optional<duration> checkpoint_interval;  ///< options.checkpoint.interval
+  std::optional<std::size_t> checkpoint_keep;   ///< options.checkpoint.keepLast
 };
+
+/// `options.checkpoint: {interval: {size, unit}, keepLast: N}`.
+inline void load_checkpoint_options(const document& c, const std::string& at, pipeline_file& f) {
+  const std::string where = at + "/options/checkpoint";
+  if (!c.is_object())
+    throw_error("reel.pipeline_file.invalid", where, "checkpoint must be an object");
+  static const std::vector<std::string> keys = {"interval", "keepLast"};
+  for (const auto& [key, value] : c.items()) {
+    if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
+      throw_error("reel.pipeline_file.invalid", where + "/" + key,
+                  "unknown checkpoint option '" + key + "'" +
+                      reel::detail::did_you_mean(key, keys) +
+                      "; checkpoint has interval and keepLast");
+    }
+  }
+  if (auto i = c.find("interval"); i != c.end()) {
+    f.checkpoint_interval =
+        json::detail::pipeline_compiler::parse_duration(*i, where + "/interval", false);
+  }
+  if (auto k = c.find("keepLast"); k != c.end()) {
+    if (!k->is_number_integer() || k->get<std::int64_t>() < 1) {
+      throw_error("reel.pipeline_file.invalid", where + "/keepLast",
+                  "keepLast must be a positive integer");
+    }
+    f.checkpoint_keep = k->get<std::size_t>();
+  }
+}
 
 /// Reads and checks the shape of a pipeline file; throws `reel::error` (`reel.io.open_failed`,
 /// `reel.syntax.error`, `reel.pipeline_file.invalid`).
@@ -74,7 +104,7 @@ inline pipeline_file load_pipeline_file(const std::string& path) {
     if (!o->is_object())
       throw_error("reel.pipeline_file.invalid", at + "/options", "options must be an object");
     static const std::vector<std::string> option_keys = {"dlq", "streamMeta", "partitionedWindows",
-                                                         "tier"};
+                                                         "tier", "checkpoint"};
     for (const auto& [key, value] : o->items()) {
       if (std::find(option_keys.begin(), option_keys.end(), key) == option_keys.end()) {
         throw_error("reel.pipeline_file.invalid", at + "/options/" + key,
@@ -103,6 +133,7 @@ inline pipeline_file load_pipeline_file(const std::string& path) {
       }
       f.partitioned_windows = per->get<bool>();
     }
+    if (auto c = o->find("checkpoint"); c != o->end()) load_checkpoint_options(*c, at, f);
   }
   return f;
 }

@@ -33,6 +33,8 @@
 
 #include <fmt/format.h>
 
+#include "reel/checkpoint/detail/checksum.hpp"
+#include "reel/checkpoint/options.hpp"
 #include "reel/connector/detail/release_log.hpp"
 #include "reel/connector/memory.hpp"
 #include "reel/connector/registry.hpp"
@@ -68,6 +70,10 @@ struct stream_processor_options {
   /// consumer group together give exactly the results of one process (plus, after a crash,
   /// identical duplicates of windows that closed after the last commit).
   bool partitioned_windows = false;
+  /// Checkpoints in a store, taken between batches every `checkpoint.interval`, at the end of
+  /// the input and when `stop()` is called; the processor resumes from the newest intact one when
+  /// it is built (sources seek to the stored positions, sinks drop what was written after it).
+  checkpoint_options checkpoint;
 };
 
 namespace detail {
@@ -112,7 +118,12 @@ class stream_processor {
   stream_processor(const document& pipeline, const connection_registry& connections = {},
                    stream_processor_options options = {})
       : stream_processor(compile_pipeline(pipeline, options.compile), connections,
-                         std::move(options)) {}
+                         with_fingerprint(std::move(options), pipeline)) {}
+
+  /// The fingerprint a checkpoint of `pipeline` carries: a hash of its compact JSON text.
+  static std::string fingerprint_of(const document& pipeline) {
+    return fmt::format("{:016x}", reel::detail::fnv1a64(pipeline.dump()));
+  }
 
   stream_processor(compiled_pipeline pipeline, const connection_registry& connections,
                    stream_processor_options options = {})
@@ -190,6 +201,7 @@ class stream_processor {
           window_->tracker().add_partition(p, now);
       }
     }
+    resume_or_start();
     snapshot_ = collect_stats();
   }
 
@@ -262,10 +274,12 @@ class stream_processor {
       }
       if (status == poll_status::end_of_input) {
         flush();
+        if (options_.checkpoint.store) save_checkpoint();
         break;
       }
       if (status == poll_status::idle) advance();
       maybe_commit();
+      maybe_checkpoint();
     }
     return static_cast<std::size_t>(outputs_count_ - before);
   }
@@ -287,9 +301,11 @@ class stream_processor {
     maybe_commit();
     if (status == poll_status::end_of_input) {
       flush();
+      if (options_.checkpoint.store) save_checkpoint();
     } else if (batch.empty()) {
       status = poll_status::idle;
     }
+    if (status != poll_status::end_of_input) maybe_checkpoint();
     return status;
   }
 
@@ -416,6 +432,10 @@ class stream_processor {
       if (document m = sink_->metrics(); !m.is_null()) s["sinkMetrics"] = std::move(m);
     }
     if (!last_dlq_failure_.empty()) s["lastDlqWriteFailure"] = last_dlq_failure_;
+    if (options_.checkpoint.store) {
+      s["checkpointCount"] = checkpoint_count_;
+      s["lastCheckpointVersion"] = checkpoint_version_;
+    }
     if (source_) {
       s["sourcePositions"] = source_->positions();
       if (document m = source_->metrics(); !m.is_null()) s["sourceMetrics"] = std::move(m);
@@ -473,9 +493,105 @@ class stream_processor {
     return out;
   }
 
+  /// The checkpoint the processor resumed from when it was built, if any.
+  [[nodiscard]] const std::optional<resume_info>& resumed_from() const noexcept {
+    return resumed_from_;
+  }
+  /// Takes a checkpoint into the store now (the sinks are flushed and synced first). Throws what
+  /// the store throws (`reel.checkpoint.write_failed`): processing must stop then.
+  void save_checkpoint() {
+    std::lock_guard lock(mutex_);
+    if (!options_.checkpoint.store) {
+      throw_error("reel.processor.no_checkpoint_store", "",
+                  "the processor has no checkpoint store");
+    }
+    nlohmann::json j = state_json();
+    j["fingerprint"] = options_.checkpoint.fingerprint;
+    if (sink_) j["sink"] = sink_->commit_point();
+    if (dlq_) j["dlq"] = dlq_->commit_point();
+    const auto bytes = nlohmann::json::to_msgpack(j);
+    options_.checkpoint.store->put(
+        checkpoint_version_ + 1,
+        std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+    ++checkpoint_version_;
+    ++checkpoint_count_;
+    last_checkpoint_ = clock_->now();
+  }
+
   /// Window state, watermarks, counters and source positions as versioned bytes.
   [[nodiscard]] std::string checkpoint() const {
     std::lock_guard lock(mutex_);
+    const auto bytes = nlohmann::json::to_msgpack(state_json());
+    return std::string(bytes.begin(), bytes.end());
+  }
+  void restore(std::string_view bytes) {
+    std::lock_guard lock(mutex_);
+    load_state(nlohmann::json::from_msgpack(bytes.begin(), bytes.end(), true, false));
+  }
+
+ private:
+  static stream_processor_options with_fingerprint(stream_processor_options o,
+                                                   const document& pipeline) {
+    if (o.checkpoint.fingerprint.empty()) o.checkpoint.fingerprint = fingerprint_of(pipeline);
+    return o;
+  }
+
+  /// With a store: restores the newest intact checkpoint, or takes the first one. Without:
+  /// starts the sinks.
+  void resume_or_start() {
+    checkpoint_store* store = options_.checkpoint.store;
+    if (!store) {
+      if (sink_) sink_->start(nullptr);
+      if (dlq_) dlq_->start(nullptr);
+      return;
+    }
+    if (options_.checkpoint.fingerprint.empty()) {
+      throw_error("reel.options.invalid", "/checkpoint/fingerprint",
+                  "a processor built from a compiled pipeline needs a checkpoint fingerprint");
+    }
+    std::optional<stored_checkpoint> latest;
+    if (options_.checkpoint.fresh) {
+      const std::vector<std::uint64_t> versions = store->list();
+      if (!versions.empty()) checkpoint_version_ = versions.back();
+    } else {
+      latest = store->latest();
+    }
+    if (!latest) {
+      if (sink_) sink_->start(nullptr);
+      if (dlq_) dlq_->start(nullptr);
+      save_checkpoint();  // a restart before the next one must find the sinks' starting points
+      return;
+    }
+    const std::string where = store->location();
+    nlohmann::json j =
+        nlohmann::json::from_msgpack(latest->bytes.begin(), latest->bytes.end(), true, false);
+    const std::string theirs = j.is_object() ? j.value("fingerprint", "") : "";
+    if (theirs != options_.checkpoint.fingerprint) {
+      throw_error("reel.checkpoint.other_pipeline", where,
+                  fmt::format("checkpoint {} was taken by another pipeline (fingerprint '{}', this "
+                              "pipeline '{}'); start fresh to discard it (reel run --fresh, or "
+                              "checkpoint_options::fresh)",
+                              latest->version, theirs, options_.checkpoint.fingerprint));
+    }
+    load_state(j);
+    if (sink_) sink_->start(document(j.value("sink", nlohmann::json())));
+    if (dlq_) dlq_->start(document(j.value("dlq", nlohmann::json())));
+    checkpoint_version_ = latest->version;
+    last_checkpoint_ = clock_->now();
+    resumed_from_ = resume_info{latest->version,
+                                j.contains("source") ? document(j["source"]) : document(nullptr),
+                                std::move(latest->skipped)};
+  }
+
+  /// A checkpoint every `checkpoint.interval`, between batches (nothing polled and not pushed).
+  void maybe_checkpoint() {
+    std::lock_guard lock(mutex_);
+    if (!options_.checkpoint.store || !pending_.empty()) return;
+    if (clock_->now() - last_checkpoint_ < options_.checkpoint.interval) return;
+    save_checkpoint();
+  }
+
+  nlohmann::json state_json() const {
     nlohmann::json j = {{"format", "reel.json.checkpoint"},
                         {"version", 1},
                         {"seq", seq_},
@@ -490,12 +606,9 @@ class stream_processor {
       j["partitionWindows"] = std::move(windows);
     }
     if (source_) j["source"] = source_->positions();
-    const auto bytes = nlohmann::json::to_msgpack(j);
-    return std::string(bytes.begin(), bytes.end());
+    return j;
   }
-  void restore(std::string_view bytes) {
-    std::lock_guard lock(mutex_);
-    nlohmann::json j = nlohmann::json::from_msgpack(bytes.begin(), bytes.end(), true, false);
+  void load_state(const nlohmann::json& j) {
     if (j.is_discarded() || !j.is_object() || j.value("format", "") != "reel.json.checkpoint" ||
         j.value("version", 0) != 1) {
       throw_error("reel.checkpoint.invalid", "",
@@ -530,7 +643,6 @@ class stream_processor {
     }
   }
 
- private:
   void run_loop() {
     try {
       while (true) {
@@ -550,6 +662,7 @@ class stream_processor {
       if (sink_) sink_->flush();
       if (dlq_) dlq_->flush();
       commit_released();
+      if (options_.checkpoint.store && pending_.empty()) save_checkpoint();
     } catch (const std::exception& e) {
       std::lock_guard lock(mutex_);
       failure_ = e.what();
@@ -975,6 +1088,10 @@ class stream_processor {
   std::string last_dlq_failure_;
   reel::detail::release_log released_;  // source positions still needed, per partition
   timestamp last_commit_ = min_timestamp;
+  std::uint64_t checkpoint_version_ = 0;  // the newest in the store
+  std::uint64_t checkpoint_count_ = 0;    // taken by this processor
+  timestamp last_checkpoint_ = min_timestamp;
+  std::optional<resume_info> resumed_from_;
   // Held while the processor runs a batch, including its sinks' writes; stats() waits for it at
   // most 100 ms, then answers from `snapshot_`.
   mutable std::recursive_timed_mutex mutex_;
