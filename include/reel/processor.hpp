@@ -24,12 +24,15 @@
 #include <string_view>
 #include <tuple>
 #include <type_traits>
+#include <typeinfo>
 #include <utility>
 #include <vector>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "reel/checkpoint/detail/checksum.hpp"
+#include "reel/checkpoint/options.hpp"
 #include "reel/error.hpp"
 #include "reel/pipeline.hpp"
 #include "reel/stage/stage_context.hpp"
@@ -44,6 +47,10 @@ struct processor_options {
   const reel::clock* clock = &system_clock::instance();
   /// Partitions idle this long stop holding the watermark back (`partitionIdleTimeout`).
   std::optional<duration> partition_idle_timeout{};
+  /// A store for `resume()`, `maybe_checkpoint()` and `save_checkpoint()`. The default
+  /// fingerprint is the processor's type (stage kinds, event, key and state types): give one
+  /// that also covers window sizes and settings when they may change between runs.
+  checkpoint_options checkpoint{};
 };
 
 /// Counters and state of a processor (`stats()`).
@@ -271,9 +278,99 @@ class processor {
     return report(*w);
   }
 
+  /// With a checkpoint store: restores the newest intact checkpoint and returns the application
+  /// state saved with it (where the application's input resumes, how much of its output is
+  /// committed), or nullopt when the store holds none (or `fresh` is set). Throws
+  /// `reel.checkpoint.other_pipeline` for a checkpoint of another pipeline, and what the store
+  /// throws.
+  ///
+  /// Exactly-once output for an application: save, with every checkpoint, the position of the
+  /// next input event and the extent of the committed output; after `resume()`, drop output
+  /// beyond that extent and push from that position.
+  std::optional<nlohmann::json> resume() {
+    checkpoint_store& store = store_or_throw();
+    if (options_.fresh) {
+      const std::vector<std::uint64_t> versions = store.list();
+      if (!versions.empty()) checkpoint_version_ = versions.back();
+      last_checkpoint_ = clock_->now();
+      return std::nullopt;
+    }
+    std::optional<stored_checkpoint> latest = store.latest();
+    last_checkpoint_ = clock_->now();
+    if (!latest) return std::nullopt;
+    nlohmann::json j =
+        nlohmann::json::from_msgpack(latest->bytes.begin(), latest->bytes.end(), true, false);
+    const std::string theirs = j.is_object() ? j.value("fingerprint", "") : "";
+    if (theirs != fingerprint()) {
+      throw_error("reel.checkpoint.other_pipeline", store.location(),
+                  fmt::format("checkpoint {} was taken by another pipeline (fingerprint '{}', "
+                              "this pipeline '{}'); start fresh to discard it",
+                              latest->version, theirs, fingerprint()));
+    }
+    load_state(j);
+    checkpoint_version_ = latest->version;
+    skipped_ = std::move(latest->skipped);
+    return j.value("application", nlohmann::json());
+  }
+
+  /// Stores a checkpoint with `application_state` now. Throws what the store throws
+  /// (`reel.checkpoint.write_failed`): the application must stop rather than go on.
+  void save_checkpoint(const nlohmann::json& application_state = nullptr) {
+    checkpoint_store& store = store_or_throw();
+    nlohmann::json j = state_json();
+    j["fingerprint"] = fingerprint();
+    j["application"] = application_state;
+    const std::vector<std::uint8_t> bytes = nlohmann::json::to_msgpack(j);
+    store.put(checkpoint_version_ + 1,
+              std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+    ++checkpoint_version_;
+    last_checkpoint_ = clock_->now();
+  }
+
+  /// Stores a checkpoint when `checkpoint.interval` of processing time passed since the last
+  /// one (or since `resume()`); true when it did. Call it between batches, with the state of
+  /// what the application has pushed and committed so far.
+  bool maybe_checkpoint(const nlohmann::json& application_state = nullptr) {
+    const timestamp now = clock_->now();
+    if (last_checkpoint_ != min_timestamp && now - last_checkpoint_ < options_.interval)
+      return false;
+    save_checkpoint(application_state);
+    return true;
+  }
+
+  /// Newer checkpoints `resume()` passed over because they were damaged.
+  [[nodiscard]] const std::vector<std::string>& skipped_checkpoints() const noexcept {
+    return skipped_;
+  }
+  /// The fingerprint stored in checkpoints (`checkpoint.fingerprint`, else the processor type).
+  [[nodiscard]] std::string fingerprint() const {
+    if (!options_.fingerprint.empty()) return options_.fingerprint;
+    return fmt::format("{:016x}", detail::fnv1a64(typeid(processor).name()));
+  }
+
   /// The whole state (open windows and aggregates, watermarks, idleness timers, counters), as
   /// versioned bytes (MessagePack). Keys and states must convert to and from `nlohmann::json`.
   [[nodiscard]] std::string checkpoint() const {
+    const std::vector<std::uint8_t> bytes = nlohmann::json::to_msgpack(state_json());
+    return std::string(bytes.begin(), bytes.end());
+  }
+
+  /// Restores a checkpoint taken from a processor with the same pipeline. Throws
+  /// `reel.checkpoint.invalid` for bytes that are not a checkpoint of a compatible version.
+  void restore(std::string_view bytes) {
+    load_state(nlohmann::json::from_msgpack(bytes.begin(), bytes.end(), true, false));
+  }
+
+ private:
+  checkpoint_store& store_or_throw() const {
+    if (!options_.store) {
+      throw_error("reel.processor.no_checkpoint_store", "",
+                  "processor_options::checkpoint.store is not set");
+    }
+    return *options_.store;
+  }
+
+  nlohmann::json state_json() const {
     nlohmann::json counters;
     detail::save_counters(counters, ctx_.counters);
     nlohmann::json j = {{"format", "reel.checkpoint"},
@@ -281,14 +378,10 @@ class processor {
                         {"seq", next_seq_},
                         {"counters", counters}};
     if constexpr (has_window) j["window"] = window().driver.save();
-    const std::vector<std::uint8_t> bytes = nlohmann::json::to_msgpack(j);
-    return std::string(bytes.begin(), bytes.end());
+    return j;
   }
 
-  /// Restores a checkpoint taken from a processor with the same pipeline. Throws
-  /// `reel.checkpoint.invalid` for bytes that are not a checkpoint of a compatible version.
-  void restore(std::string_view bytes) {
-    nlohmann::json j = nlohmann::json::from_msgpack(bytes.begin(), bytes.end(), true, false);
+  void load_state(const nlohmann::json& j) {
     if (j.is_discarded() || !j.is_object() || j.value("format", "") != "reel.checkpoint") {
       throw_error("reel.checkpoint.invalid", "", "not a reel checkpoint");
     }
@@ -306,12 +399,12 @@ class processor {
     }
   }
 
- private:
   template <std::size_t... I>
   processor(pipeline<Source, Specs...> p, processor_options options, std::index_sequence<I...>)
       : source_(std::move(p.source)),
         stages_(make_runtime<I>(std::get<I>(p.stages), options)...),
-        clock_(options.clock) {
+        clock_(options.clock),
+        options_(std::move(options.checkpoint)) {
     if constexpr (has_window) needs_now_ = window().driver.needs_processing_time();
   }
 
@@ -359,6 +452,10 @@ class processor {
   const clock* clock_;
   stage_context ctx_;
   bool needs_now_ = false;
+  checkpoint_options options_;
+  std::uint64_t checkpoint_version_ = 0;
+  timestamp last_checkpoint_ = min_timestamp;
+  std::vector<std::string> skipped_;
 };
 
 /// Instantiates a pipeline.
