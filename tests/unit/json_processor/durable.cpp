@@ -54,6 +54,18 @@ document session_pipeline() {
     {"$emit": {"connectionName": "out"}}])");
 }
 
+/// The sample solar source: its position is the number of documents generated from the seed.
+document solar_pipeline() {
+  return document::parse(R"([
+    {"$source": {"connectionName": "solar", "config": {"count": 2500, "seed": 3},
+                 "timeField": {"$dateFromString": {"dateString": "$timestamp"}}}},
+    {"$hoppingWindow": {"interval": {"size": 1, "unit": "minute"},
+      "hopSize": {"size": 20, "unit": "second"},
+      "pipeline": [{"$group": {"_id": "$device_id", "max": {"$max": "$obs.watts"},
+                               "n": {"$sum": 1}}}]}},
+    {"$emit": {"connectionName": "out"}}])");
+}
+
 struct fixture {
   temp_dir dir;
   reel::connection_registry connections;
@@ -64,7 +76,8 @@ struct fixture {
     reel::register_builtin_types(connections);
     connections.load_connections(
         document{{"in", {{"type", "file"}, {"path", "in.ndjson"}}},
-                 {"out", {{"type", "file"}, {"path", out}, {"mode", "truncate"}}}},
+                 {"out", {{"type", "file"}, {"path", out}, {"mode", "truncate"}}},
+                 {"solar", {{"type", "sample_stream_solar"}}}},
         "connections.json", dir.path());
   }
 
@@ -86,11 +99,10 @@ std::string uninterrupted(const document& pipeline, const std::string& input) {
   return f.output();
 }
 
-
 TEST_CASE("a processor dropped at random points resumes to a byte-identical output file",
           "[json_processor][checkpoint]") {
   const std::string input = input_lines(3000, 11);
-  const document pipeline = GENERATE(tumbling_pipeline(), session_pipeline());
+  const document pipeline = GENERATE(tumbling_pipeline(), session_pipeline(), solar_pipeline());
   const std::string expected = uninterrupted(pipeline, input);
   REQUIRE(!expected.empty());
 
