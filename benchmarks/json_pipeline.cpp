@@ -17,6 +17,7 @@
 #include <fmt/ranges.h>
 
 #include <reel/json.hpp>
+#include <reel/json/detail/projected_input.hpp>  // which fields a pipeline reads
 #include <reel/reel.hpp>
 
 namespace {

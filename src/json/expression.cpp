@@ -1,31 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file
-/// MongoDB aggregation expressions, compiled once into a tree and evaluated per event without
-/// re-parsing: field paths (`"$a.b"`), variables (`$$ROOT`, `$$CURRENT`, `$$REMOVE`, `$let`
-/// and iteration variables, external variables), literals, and the operators listed in
-/// `detail/ops_*.hpp` (arithmetic, comparison, boolean, conditional, string, array, set, type
-/// conversion, date, trigonometry, bitwise, statistics, random, `$meta`). Semantics follow MongoDB:
-/// BSON comparison order, integer promotion on overflow, null/missing handling per operator.
-///
-/// Definition errors throw `reel::error` with a stable id and the JSON pointer of the culprit:
-/// `reel.expression.unknown_operator`, `reel.expression.bad_arguments`,
-/// `reel.expression.unknown_variable`, `reel.json.bad_field_path`. Evaluation failures that
-/// MongoDB reports as errors (`$add` of a string, `$toInt` of "abc" without `onError`) throw
-/// `reel.expression.evaluation_failed` naming the operator.
-///
-/// **Example**
-/// ```cpp
-/// using namespace reel::json;
-/// expression e = compile_expression(document::parse(
-///     R"({"$cond": [{"$gte": ["$qty", 100]}, {"$multiply": ["$qty", 0.9]}, "$qty"]})"),
-///     "/1/$project/total");
-/// e.evaluate(document{{"qty", 200}});  // 180.0
-/// e.evaluate(document{{"qty", 5}});    // 5
-/// compile_expression(document{{"$ad", {1, 2}}}, "/0/$project/x");
-/// // throws: [reel.expression.unknown_operator] at /0/$project/x: unknown expression operator
-/// //         '$ad' (did you mean '$add'?)
-/// ```
-#pragma once
+/// The expression compiler and the operator table of `reel/json/expression.hpp`, compiled once
+/// in the `reel::json` library.
 
 #include <algorithm>
 #include <memory>
@@ -43,6 +19,7 @@
 #include "reel/json/detail/ops_set.hpp"
 #include "reel/json/detail/ops_string.hpp"
 #include "reel/json/eval_context.hpp"
+#include "reel/json/expression.hpp"
 #include "reel/json/field_usage.hpp"
 #include "reel/json/mongodb_names.hpp"
 #include "reel/json/value.hpp"
@@ -55,7 +32,7 @@ inline const document& eval_remove(const node&, const scope&, document&) {
   return missing_ref();
 }
 
-inline const document& eval_field_path_node(const node& n, const scope& s, document& out) {
+const document& eval_field_path_node(const node& n, const scope& s, document& out) {
   return n.path.resolve(*s.root, out);
 }
 
@@ -192,7 +169,7 @@ inline std::vector<std::string> operator_names() {
 /// Adds the top-level fields of the root document that `n` reads: every sub-expression is among
 /// `args`, and the root is read only through `eval_root` (`$$ROOT`, an implicit `$$CURRENT`) and
 /// `eval_field_path_node` (`"$a.b"`, `"$$ROOT.a.b"`).
-inline void collect_fields_read(const node& n, field_usage& out) {
+void collect_fields_read(const node& n, field_usage& out) {
   if (n.fn == &eval_root) {
     out.add_whole();
   } else if (n.fn == &eval_field_path_node && !n.path.empty()) {
@@ -221,61 +198,7 @@ inline node fold(node n, bool foldable) {
 
 }  // namespace detail
 
-class expression;
-inline expression compile_expression(const document& spec, std::string where = "",
-                                     const compile_options& options = {});
-
-/// A compiled aggregation expression. Copies share the immutable tree; evaluation is
-/// thread-safe.
-class expression {
- public:
-  /// An expression that evaluates to missing.
-  expression() = default;
-
-  /// Evaluates against `root` (also `$$ROOT`/`$$CURRENT`); may return `missing()`.
-  [[nodiscard]] document evaluate(const document& root, const eval_context& ctx = {}) const {
-    document scratch;
-    const document& r = evaluate(root, ctx, scratch);
-    if (&r == &scratch) return scratch;
-    return r;
-  }
-  /// Evaluates without copying the result: the reference points into `root`, into the
-  /// expression's constants or into `scratch`, and is valid while those are.
-  const document& evaluate(const document& root, const eval_context& ctx, document& scratch) const {
-    if (!root_) return detail::missing_ref();
-    const detail::scope s{&root, &ctx, nullptr};
-    return root_->fn(*root_, s, scratch);
-  }
-
-  /// True when the value does not depend on the document (folded at compile time).
-  [[nodiscard]] bool is_constant() const noexcept { return !root_ || root_->constant; }
-  /// The constant value, or null when not constant.
-  [[nodiscard]] const document* constant_value() const noexcept {
-    return root_ && root_->constant ? &root_->value : nullptr;
-  }
-  /// True for a plain field path such as `"$a.b"` (or `"$$ROOT.a.b"`).
-  [[nodiscard]] bool is_field_path() const noexcept {
-    return root_ && !root_->path.empty() && root_->fn == &detail::eval_field_path_node;
-  }
-  /// The top-level fields of the evaluated document that the expression reads (or the whole
-  /// document, for `$$ROOT` and the like).
-  [[nodiscard]] field_usage fields_read() const {
-    field_usage out;
-    if (root_) detail::collect_fields_read(*root_, out);
-    return out;
-  }
-  /// The field path of `"$a.b"`, or null.
-  [[nodiscard]] const field_path* as_field_path() const noexcept {
-    return is_field_path() ? &root_->path : nullptr;
-  }
-
- private:
-  friend expression compile_expression(const document&, std::string, const compile_options&);
-  explicit expression(std::shared_ptr<const detail::node> root) : root_(std::move(root)) {}
-  std::shared_ptr<const detail::node> root_;
-};
-
-inline detail::node detail::compiler::compile(const document& spec, const std::string& where) {
+detail::node detail::compiler::compile(const document& spec, const std::string& where) {
   switch (spec.type()) {
     case document::value_t::string: {
       const std::string& s = spec.get_ref<const std::string&>();
@@ -360,8 +283,8 @@ inline detail::node detail::compiler::compile(const document& spec, const std::s
 /// Compiles a MongoDB aggregation expression. `where` is the JSON pointer of `spec` in the
 /// enclosing definition, used in error locations; `options.variables` declares external
 /// variables that `eval_context::variables` provides at evaluation.
-inline expression compile_expression(const document& spec, std::string where,
-                                     const compile_options& options) {
+expression compile_expression(const document& spec, std::string where,
+                              const compile_options& options) {
   detail::compiler c(options);
   return expression(std::make_shared<const detail::node>(c.compile(spec, where)));
 }

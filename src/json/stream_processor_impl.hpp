@@ -1,18 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file
-/// `reel::json::stream_processor`: a named Atlas-style stream processor built from a JSON
-/// pipeline. Embed it and `push()` documents, or let it pull from its `$source` connection
-/// (`process()` for a bounded run, `start()`/`stop()` on a thread). Outputs go to the sink stage
-/// (`$emit`/`$merge`) and to `on_output` callbacks; documents that cannot be processed become
-/// DLQ records (DESIGN.md §4) sent to the DLQ connection and to `on_dead_letter` callbacks.
-///
-/// **Example**
-/// ```cpp
-/// reel::connection_registry connections;  // "out" → a sink
-/// reel::json::stream_processor sp(pipeline, connections, {.name = "movies"});
-/// sp.push(reel::json::document::parse(R"({"movie": "Dune", "amountPaid": 12.5, "ts":
-/// "2024-06-01T20:00:03Z"})")); sp.flush(); sp.stats()["outputMessageCount"];
-/// ```
+/// The implementation of `reel::json::stream_processor` (`reel/json/stream_processor.hpp`), behind
+/// its pimpl: compiled once in the `reel::json` library (`src/json/stream_processor.cpp`).
 #pragma once
 
 #include <algorithm>
@@ -42,39 +31,13 @@
 #include "reel/json/compile.hpp"
 #include "reel/json/detail/projected_input.hpp"
 #include "reel/json/ejson.hpp"
+#include "reel/json/stream_processor.hpp"
 #include "reel/json/value.hpp"
 #include "reel/json/window_stage.hpp"
 #include "reel/time.hpp"
 #include "reel/window/window_result.hpp"
 
 namespace reel::json {
-
-struct stream_processor_options {
-  std::string name = "processor";
-  /// Add `_stream_meta: {source: {...}, window: {start, end}}` to outputs.
-  bool stream_meta = true;
-  const reel::clock* clock = &reel::system_clock::instance();
-  /// `{connectionName, db, coll}`: where DLQ records are written (through the registry).
-  std::optional<document> dlq;
-  pipeline_options compile;
-  /// How often (processing time) a processor reading its `$source` flushes the sinks and commits
-  /// the source positions whose results are written (`source::commit`); also on `flush()` and
-  /// `stop()`.
-  duration commit_interval{1000};
-  /// Windows and watermark per source partition, as the tasks of Kafka Streams, instead of one
-  /// window state over all partitions with the minimum watermark (Atlas). Results are then per
-  /// partition: right when the group key is partitioned upstream (all of a key's events in one
-  /// partition). In exchange, partitions never hold each other back, and a partition that a
-  /// rebalance moves takes its whole state along: the process that loses it drops its windows,
-  /// the one that gets it recomputes them from the committed position. So processes of one
-  /// consumer group together give exactly the results of one process (plus, after a crash,
-  /// identical duplicates of windows that closed after the last commit).
-  bool partitioned_windows = false;
-  /// Checkpoints in a store, taken between batches every `checkpoint.interval`, at the end of
-  /// the input and when `stop()` is called; the processor resumes from the newest intact one when
-  /// it is built (sources seek to the stored positions, sinks drop what was written after it).
-  checkpoint_options checkpoint;
-};
 
 namespace detail {
 /// Bytes of the compact JSON text of `d`, computed without serialising (strings counted
@@ -111,22 +74,10 @@ inline std::size_t serialized_size(const document& d) {
 }
 }  // namespace detail
 
-class stream_processor {
+class stream_processor::impl {
  public:
-  using callback = std::function<void(const document&)>;
-
-  stream_processor(const document& pipeline, const connection_registry& connections = {},
-                   stream_processor_options options = {})
-      : stream_processor(compile_pipeline(pipeline, options.compile), connections,
-                         with_fingerprint(std::move(options), pipeline)) {}
-
-  /// The fingerprint a checkpoint of `pipeline` carries: a hash of its compact JSON text.
-  static std::string fingerprint_of(const document& pipeline) {
-    return fmt::format("{:016x}", reel::detail::fnv1a64(pipeline.dump()));
-  }
-
-  stream_processor(compiled_pipeline pipeline, const connection_registry& connections,
-                   stream_processor_options options = {})
+  impl(compiled_pipeline pipeline, const connection_registry& connections,
+       stream_processor_options options)
       : pipeline_(std::move(pipeline)), options_(std::move(options)), clock_(options_.clock) {
     if (pipeline_.source.documents) {
       source_ =
@@ -205,9 +156,9 @@ class stream_processor {
     snapshot_ = collect_stats();
   }
 
-  ~stream_processor() { stop(); }
-  stream_processor(const stream_processor&) = delete;
-  stream_processor& operator=(const stream_processor&) = delete;
+  ~impl() { stop(); }
+  impl(const impl&) = delete;
+  impl& operator=(const impl&) = delete;
 
   [[nodiscard]] const std::string& name() const noexcept { return options_.name; }
   void on_output(callback f) { outputs_.push_back(std::move(f)); }
@@ -530,12 +481,6 @@ class stream_processor {
   }
 
  private:
-  static stream_processor_options with_fingerprint(stream_processor_options o,
-                                                   const document& pipeline) {
-    if (o.checkpoint.fingerprint.empty()) o.checkpoint.fingerprint = fingerprint_of(pipeline);
-    return o;
-  }
-
   /// With a store: restores the newest intact checkpoint, or takes the first one. Without:
   /// starts the sinks.
   void resume_or_start() {

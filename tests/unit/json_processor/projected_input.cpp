@@ -13,6 +13,7 @@
 #include <catch2/catch.hpp>
 
 #include <reel/json.hpp>
+#include <reel/json/detail/projected_input.hpp>  // the internal reader, tested directly
 
 namespace projected_input {
 
