@@ -25,7 +25,7 @@ endforeach()
 
 if(MODE STREQUAL "find_package")
   run("installing Reel" ${CMAKE_COMMAND} --install ${REEL_BUILD_DIR} --prefix ${WORK_DIR}/prefix)
-  foreach(expected IN ITEMS include/reel/reel.hpp)
+  foreach(expected IN ITEMS include/reel/reel.hpp include/reel/json/stream_processor.hpp)
     if(NOT EXISTS ${WORK_DIR}/prefix/${expected})
       message(FATAL_ERROR "the install lacks ${expected}")
     endif()
