@@ -76,6 +76,12 @@ void stream_processor::start() {
 void stream_processor::stop() {
   impl_->stop();
 }
+void stream_processor::request_stop() {
+  impl_->request_stop();
+}
+bool stream_processor::wait_stopped(std::chrono::milliseconds timeout) {
+  return impl_->wait_stopped(timeout);
+}
 bool stream_processor::running() const noexcept {
   return impl_->running();
 }

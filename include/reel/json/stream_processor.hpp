@@ -18,6 +18,7 @@
 /// declares it.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -113,6 +114,12 @@ class stream_processor {
   /// Stops the thread after the current batch, flushing sinks (open windows stay open: checkpoint
   /// them or call `flush()` to close them).
   void stop();
+  /// Asks the thread to stop after its current batch and returns at once.
+  void request_stop();
+  /// Waits at most `timeout` for the thread to end (after `request_stop()` or the end of the
+  /// source); false while a sink still blocks it, e.g. on a server that does not answer. A host
+  /// that gives up on it must not destroy the processor (the destructor joins the thread).
+  [[nodiscard]] bool wait_stopped(std::chrono::milliseconds timeout);
   [[nodiscard]] bool running() const noexcept;
   /// The error that stopped the thread, if any.
   [[nodiscard]] std::optional<std::string> failure() const;
