@@ -62,10 +62,21 @@ decimal128 with_sign(decimal128 d, bool negative) noexcept {
 }  // namespace
 
 std::optional<decimal128> decimal_from_string(std::string_view text) {
-  bson_decimal128_t out;
-  if (!bson_decimal128_from_string_w_len(text.data(), static_cast<int>(text.size()), &out)) {
-    return std::nullopt;
+  // libbson 1.23's bson_decimal128_from_string_w_len reads past `len` (seen as text parsed
+  // correctly or refused depending on the bytes after it), so the text is NUL-terminated here.
+  if (text.find('\0') != std::string_view::npos) return std::nullopt;
+  char small[128];
+  std::string large;
+  const char* terminated = small;
+  if (text.size() < sizeof small) {
+    std::memcpy(small, text.data(), text.size());
+    small[text.size()] = '\0';
+  } else {
+    large.assign(text);
+    terminated = large.c_str();
   }
+  bson_decimal128_t out;
+  if (!bson_decimal128_from_string(terminated, &out)) return std::nullopt;
   decimal128 d;
   std::memcpy(d.bytes.data(), &out.low, 8);
   std::memcpy(d.bytes.data() + 8, &out.high, 8);
