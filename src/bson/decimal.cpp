@@ -69,7 +69,7 @@ std::optional<decimal128> decimal_from_string(std::string_view text) {
   std::string large;
   const char* terminated = small;
   if (text.size() < sizeof small) {
-    std::memcpy(small, text.data(), text.size());
+    if (!text.empty()) std::memcpy(small, text.data(), text.size());
     small[text.size()] = '\0';
   } else {
     large.assign(text);

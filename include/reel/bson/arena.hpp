@@ -108,9 +108,10 @@ class arena {
   }
   [[nodiscard]] value regex(std::string_view pattern, std::string_view options) {
     char* p = allocate_array<char>(pattern.size() + options.size() + 2);
-    std::memcpy(p, pattern.data(), pattern.size());
+    // An empty view may hold a null pointer, which memcpy must not be given.
+    if (!pattern.empty()) std::memcpy(p, pattern.data(), pattern.size());
     p[pattern.size()] = '\0';
-    std::memcpy(p + pattern.size() + 1, options.data(), options.size());
+    if (!options.empty()) std::memcpy(p + pattern.size() + 1, options.data(), options.size());
     p[pattern.size() + 1 + options.size()] = '\0';
     return value::regex(p, pattern.size());
   }

@@ -123,12 +123,12 @@ class value {
   }
   static value decimal(const decimal128* d) noexcept {
     value v(type::decimal128);
-    v.u_.bytes = d->bytes.data();
+    v.u_.bytes = d ? d->bytes.data() : nullptr;  // null while a copy is only being sized
     return v;
   }
   static value oid(const object_id* id) noexcept {
     value v(type::object_id);
-    v.u_.bytes = id->bytes.data();
+    v.u_.bytes = id ? id->bytes.data() : nullptr;  // null while a copy is only being sized
     return v;
   }
   static value binary(std::span<const std::uint8_t> data, std::uint8_t subtype) noexcept {
