@@ -244,10 +244,15 @@ class session_window_operator {
           saved.at(1).get<std::int64_t>(), saved.at(2).get<std::int64_t>(),
           saved.at(3).get<std::uint64_t>(), 0, shares_key, agg_.load_state(first_group.at(1)),
           std::move(pkey), agg_.load_key(first_group.at(0)), none, none});
+      group_map* overflow = nullptr;
       for (std::size_t g = 1; g < groups.size(); ++g) {
         const key_type key = agg_.load_key(groups.at(g).at(0));
         if (key_equal_(s.key, key)) continue;  // a repeated key: the first one counts
-        overflow_groups(i).find_or_insert(key, [&] { return agg_.load_state(groups.at(g).at(1)); });
+        if (overflow == nullptr) {
+          overflow = &overflow_groups(i);
+          overflow->reserve(groups.size() - g);  // see sliced_window_operator::load
+        }
+        overflow->find_or_insert(key, [&] { return agg_.load_state(groups.at(g).at(1)); });
       }
       by_key_.insert(hash, i, hash_of());
       close_order_.insert(i, nodes());
@@ -433,9 +438,10 @@ class session_window_operator {
     a.events += b.events;
     absorb(into, b.key, b.state);
     if (b.has_more_groups) {
-      overflow_groups(into);  // taken from the pool before reading `from`'s table
-      overflow_tables_[*overflow_of_.find(from)].for_each(
-          [&](const key_type& key, state_type& st) { absorb(into, key, st); });
+      group_map& target = overflow_groups(into);  // from the pool before reading `from`'s table
+      group_map& source = overflow_tables_[*overflow_of_.find(from)];
+      target.reserve(target.size() + source.size());  // see sliced_window_operator::load
+      source.for_each([&](const key_type& key, state_type& st) { absorb(into, key, st); });
     }
   }
 

@@ -307,6 +307,9 @@ class sliced_window_operator {
     for (const auto& p : j.at("panes")) {
       pane& target = pane_for(p.at(0).get<std::int64_t>());
       target.events = p.at(1).get<std::uint64_t>();
+      // Sized first: the groups come in the saved table's slot order, which would pile up in
+      // the probe sequences of a table growing from small (quadratic restore time).
+      target.groups.reserve(p.at(2).size());
       for (const auto& g : p.at(2)) {
         target.groups.find_or_insert(agg_.load_key(g.at(0)),
                                      [&] { return agg_.load_state(g.at(1)); });
@@ -371,6 +374,7 @@ class sliced_window_operator {
       merge_map(into, it->second.groups);
   }
   void merge_map(group_map& into, const group_map& from) {
+    into.reserve(into.size() + from.size());  // see load(): `from` comes in its slot order
     from.for_each([&](const key_type& key, const state_type& s) {
       bool fresh = false;
       state_type& target = into.find_or_insert(key, [&] {
