@@ -102,7 +102,7 @@ struct regex_pred final : value_pred {
     if (v->is_string()) return re->search(v->get_ref<const std::string&>());
     if (type_of(*v) == bson_type::regex) {
       auto [p, o] = regex_of(*v);
-      return p == re->pattern && o == re->options;
+      return p == re->pattern() && o == re->options();
     }
     return false;
   }

@@ -156,12 +156,14 @@ TEST_CASE("$regexMatch, $regexFind, $regexFindAll", "[json][expression][string][
         "[reel.expression.evaluation_failed] at /x: $regexMatch needs 'input' to be of type "
         "string, found int");
   CHECK(compile_error(R"({"$regexMatch": {"input": "a", "regex": "("}})") ==
-        "[reel.expression.bad_arguments] at /x: invalid regular expression '('");
+        "[reel.expression.bad_arguments] at /x: invalid regular expression '(': missing closing "
+        "parenthesis at offset 1");
   CHECK(compile_error(R"({"$regexMatch": {"input": "a", "regex": "a", "options": "q"}})") ==
         "[reel.expression.bad_arguments] at /x: invalid regular expression option 'q' (supported: "
         "i, m, s, x, u)");
   CHECK(eval_error(R"({"$regexMatch": {"input": "a", "regex": "$re"}})", R"({"re": "["})") ==
-        "[reel.expression.evaluation_failed] at /x: invalid regular expression '['");
+        "[reel.expression.invalid_regex] at /x: $regexMatch: invalid regular expression '[': "
+        "missing terminating ] for character class at offset 1");
   CHECK(compile_error(R"({"$regexMatch": {"input": "a", "regexp": "a"}})") ==
         "[reel.expression.bad_arguments] at /x: $regexMatch does not take an argument named "
         "'regexp' (did you mean 'regex'?)");

@@ -168,7 +168,7 @@ TEST_CASE("schema definition errors", "[json][schema][errors]") {
         "keyword 'multipleOf' must be a positive number");
   CHECK(schema_error(R"({"pattern": "("})") ==
         "[reel.query.json_schema] at /1/$validate/validator/$jsonSchema/pattern: invalid regular "
-        "expression '('");
+        "expression '(': missing closing parenthesis at offset 1");
   CHECK(schema_error(R"({"anyOf": []})") ==
         "[reel.query.json_schema] at /1/$validate/validator/$jsonSchema/anyOf: $jsonSchema keyword "
         "'anyOf' must be a non-empty array of schemas");

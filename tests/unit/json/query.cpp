@@ -147,7 +147,8 @@ TEST_CASE("$regex", "[json][query][regex]") {
   CHECK(query_error(R"({"a": {"$options": "i"}})") ==
         "[reel.query.bad_arguments] at /0/$match/a/$options: $options needs a $regex");
   CHECK(query_error(R"({"a": {"$regex": "("}})") ==
-        "[reel.query.bad_arguments] at /0/$match/a/$regex: invalid regular expression '('");
+        "[reel.query.bad_arguments] at /0/$match/a/$regex: invalid regular expression '(': "
+        "missing closing parenthesis at offset 1");
   CHECK(query_error(R"({"a": {"$regex": 5}})") ==
         "[reel.query.bad_arguments] at /0/$match/a/$regex: $regex has to be a string");
   CHECK(query_error(R"({"a": {"$regex": "a", "$options": "z"}})") ==

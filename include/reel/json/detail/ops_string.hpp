@@ -422,9 +422,10 @@ const document& eval_index_of(const node& n, const scope& s, document& out) {
 
 // --- regular expressions -----------------------------------------------------------------------
 
-/// args: input, regex, options; `data` holds the program when regex and options are constant.
-inline std::shared_ptr<const regex_program> regex_of_operands(const node& n, const document& re,
-                                                              const document& opts) {
+/// The pattern and options of `$regexMatch`/`$regexFind`/`$regexFindAll` (args: input, regex,
+/// options), from a string or a BSON regex and the `options` string.
+inline std::pair<std::string, std::string> regex_operands(const node& n, const document& re,
+                                                          const document& opts) {
   std::string pattern, options;
   if (type_of(re) == bson_type::regex) {
     auto [p, o] = regex_of(re);
@@ -448,19 +449,36 @@ inline std::shared_ptr<const regex_program> regex_of_operands(const node& n, con
     }
     if (options.empty()) options = opts.get<std::string>();
   }
-  return compile_regex(pattern, options, n.where, "reel.expression.evaluation_failed");
+  return {std::move(pattern), std::move(options)};
 }
 
-inline document regex_match_doc(std::string_view input, const std::cmatch& m) {
+/// Runs `f` (a regex compile or match); its error names the operator, as a DLQ record's reason
+/// shows only the message: `$regexMatch: regular expression '(a+)+$' stopped at a limit: ...`.
+template <class F>
+decltype(auto) naming_operator(const node& n, F&& f) {
+  try {
+    return f();
+  } catch (const reel::error& e) {
+    throw_error(e.id(), e.where(), std::string(n.op) + ": " + e.message());
+  }
+}
+
+/// `{match, idx, captures}` of one match; `idx` counts code points, `cp_before` is the code point
+/// index of byte `cp_byte` (so that `$regexFindAll` counts each byte of the input once).
+inline document regex_match_doc(std::string_view input, const std::vector<regex_span>& groups,
+                                std::size_t& cp_byte, std::size_t& cp_before) {
+  const regex_span whole = groups[0];
+  cp_before += utf8_length(input.substr(cp_byte, whole.begin - cp_byte));
+  cp_byte = whole.begin;
   document r = document::object();
-  r["match"] = m.str(0);
-  r["idx"] = static_cast<std::int64_t>(utf8_index(input, static_cast<std::size_t>(m.position(0))));
+  r["match"] = std::string(input.substr(whole.begin, whole.end - whole.begin));
+  r["idx"] = static_cast<std::int64_t>(cp_before);
   document caps = document::array();
-  for (std::size_t i = 1; i < m.size(); ++i) {
-    if (m[i].matched) {
-      caps.push_back(m.str(i));
-    } else {
+  for (std::size_t i = 1; i < groups.size(); ++i) {
+    if (groups[i].unset()) {
       caps.push_back(nullptr);
+    } else {
+      caps.push_back(std::string(input.substr(groups[i].begin, groups[i].end - groups[i].begin)));
     }
   }
   r["captures"] = std::move(caps);
@@ -488,52 +506,46 @@ const document& eval_regex(const node& n, const scope& s, document& out) {
     const document& re = ev(n.args[1], s, tr);
     if (is_nullish(re)) return none();
     const document& opts = present(n.args[2]) ? ev(n.args[2], s, to) : missing_ref();
-    dynamic = regex_of_operands(n, re, opts);
+    // A pattern from the input: cached per thread; one that does not compile is a DLQ record.
+    const auto operands = regex_operands(n, re, opts);
+    dynamic = naming_operator(n, [&] {
+      return cached_regex(operands.first, operands.second, n.where,
+                          "reel.expression.invalid_regex");
+    });
     prog = dynamic.get();
   }
   const std::string& str = input.get_ref<const std::string&>();
   if (Kind == 0) {
-    out = prog->search(str);
+    out = naming_operator(n, [&] { return prog->search(str, n.where); });
     return out;
   }
-  std::cmatch m;
-  const char* begin = str.data();
-  const char* end = str.data() + str.size();
+  std::vector<regex_span> groups;
+  std::size_t cp_byte = 0, cp_before = 0;
   if (Kind == 1) {
-    if (std::regex_search(begin, end, m, prog->re)) {
-      out = regex_match_doc(str, m);
+    if (naming_operator(n, [&] { return prog->find(str, 0, groups, false, n.where); })) {
+      out = regex_match_doc(str, groups, cp_byte, cp_before);
     } else {
       out = nullptr;
     }
     return out;
   }
   document all = document::array();
-  const char* cur = begin;
-  auto flags = std::regex_constants::match_default;
-  while (cur <= end && std::regex_search(cur, end, m, prog->re, flags)) {
-    document d = document::object();
-    d["match"] = m.str(0);
-    d["idx"] =
-        static_cast<std::int64_t>(utf8_index(str, static_cast<std::size_t>(m[0].first - begin)));
-    document caps = document::array();
-    for (std::size_t i = 1; i < m.size(); ++i) {
-      if (m[i].matched) {
-        caps.push_back(m.str(i));
-      } else {
-        caps.push_back(nullptr);
-      }
-    }
-    d["captures"] = std::move(caps);
-    all.push_back(std::move(d));
-    if (m.length(0) == 0) {
-      if (m[0].second >= end) break;
-      cur = m[0].second + 1;
-      while (cur < end && is_continuation(static_cast<unsigned char>(*cur)))
+  std::size_t cur = 0;
+  bool checked = false;
+  auto next = [&] { return prog->find(str, cur, groups, checked, n.where); };
+  while (cur <= str.size() && naming_operator(n, next)) {
+    checked = true;  // PCRE2 checked the input's UTF-8 once; later calls skip it
+    const regex_span whole = groups[0];
+    all.push_back(regex_match_doc(str, groups, cp_byte, cp_before));
+    if (whole.begin == whole.end) {
+      // An empty match: the next search starts one code point further.
+      if (whole.end >= str.size()) break;
+      cur = whole.end + 1;
+      while (cur < str.size() && is_continuation(static_cast<unsigned char>(str[cur])))
         ++cur;
     } else {
-      cur = m[0].second;
+      cur = whole.end;
     }
-    flags = std::regex_constants::match_prev_avail;
   }
   out = std::move(all);
   return out;
@@ -552,7 +564,9 @@ node compile_regex_op(compiler& c, const op_spec& spec, const document& arg,
   const node& opts = n.args[2];
   if (re.constant && (!present(opts) || opts.constant) && !is_nullish(re.value)) {
     try {
-      n.data = regex_of_operands(n, re.value, present(opts) ? opts.value : missing_ref());
+      const auto [pattern, options] =
+          regex_operands(n, re.value, present(opts) ? opts.value : missing_ref());
+      n.data = compile_regex(pattern, options, where, "reel.expression.bad_arguments");
     } catch (const reel::error& e) {
       bad_arguments(where, e.message());
     }

@@ -1,134 +1,92 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file
-/// Regular expressions for `$regex`, `$regexMatch`, `pattern` (JSON Schema): MongoDB options
-/// (`i`, `m`, `s`, `x`, `u`) on top of `std::regex` (ECMAScript), compiled once and shared.
-/// PCRE-only syntax (lookbehind, named groups, possessive quantifiers) is not available.
+/// Regular expressions for `$regex`, `$regexMatch`, `$regexFind`, `$regexFindAll` and `pattern`
+/// / `patternProperties` (JSON Schema): PCRE2 in UTF mode with MongoDB's options (`i`, `m`, `s`,
+/// `x`, `u`), as the server compiles them. The PCRE2 code lives in the compiled `reel::json`
+/// library (src/json/regex.cpp); this header does not need pcre2.h.
+///
+/// Every match runs under limits (`regex_limits`), so a pathological pattern or subject ends in
+/// a `reel.expression.regex_limit` error (a DLQ record for the event) instead of a hang or a
+/// crash. docs/semantics.md ("Limits") lists them.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <memory>
-#include <regex>
 #include <string>
 #include <string_view>
-
-#include "reel/error.hpp"
+#include <vector>
 
 namespace reel::json::detail {
 
-/// A compiled regular expression with the MongoDB pattern and options it came from.
-struct regex_program {
-  std::string pattern;
-  std::string options;
-  std::regex re;
-
-  [[nodiscard]] bool search(std::string_view s) const {
-    return std::regex_search(s.begin(), s.end(), re);
-  }
+/// The limits every regular expression is compiled and matched with.
+struct regex_limits {
+  /// Longest pattern accepted, in bytes (MongoDB's PCRE2 limit).
+  static constexpr std::size_t max_pattern_bytes = 32764;
+  /// Deepest nesting of parentheses accepted in a pattern (PCRE2's default).
+  static constexpr std::uint32_t max_parens_nesting = 250;
+  /// Most internal match steps (backtracking points) of one match attempt.
+  static constexpr std::uint32_t match_limit = 1'000'000;
+  /// Deepest backtracking of one match attempt.
+  static constexpr std::uint32_t depth_limit = 1'000'000;
+  /// Most heap memory used by one match attempt's backtracking frames, in KiB (64 MiB).
+  static constexpr std::uint32_t heap_limit_kib = 64 * 1024;
 };
 
-/// Rewrites `pattern` for the `s` (dot matches newline) and `x` (extended) options.
-inline std::string rewrite_regex(std::string_view pattern, bool dotall, bool extended) {
-  std::string out;
-  out.reserve(pattern.size() + 8);
-  bool in_class = false;
-  for (std::size_t i = 0; i < pattern.size(); ++i) {
-    const char c = pattern[i];
-    if (c == '\\' && i + 1 < pattern.size()) {
-      out += c;
-      out += pattern[++i];
-      continue;
-    }
-    if (in_class) {
-      if (c == ']') in_class = false;
-      out += c;
-      continue;
-    }
-    if (c == '[') {
-      in_class = true;
-      out += c;
-      if (i + 1 < pattern.size() && pattern[i + 1] == '^') out += pattern[++i];
-      if (i + 1 < pattern.size() && pattern[i + 1] == ']') out += pattern[++i];
-      continue;
-    }
-    if (extended) {
-      if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') continue;
-      if (c == '#') {
-        while (i + 1 < pattern.size() && pattern[i + 1] != '\n')
-          ++i;
-        continue;
-      }
-    }
-    if (dotall && c == '.') {
-      out += "[\\s\\S]";
-      continue;
-    }
-    out += c;
-  }
-  return out;
-}
+/// The byte range of a match or of one capture group; `unset()` for a group that did not take
+/// part in the match.
+struct regex_span {
+  std::size_t begin = npos;
+  std::size_t end = npos;
+  static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+  [[nodiscard]] bool unset() const noexcept { return begin == npos; }
+};
 
-/// Compiles `pattern` with MongoDB `options`. A leading inline flag group such as `(?i)` is
-/// accepted too. Throws `error_id` at `where` for unknown options or an invalid pattern.
-inline std::shared_ptr<const regex_program> compile_regex(std::string_view pattern,
-                                                          std::string_view options,
-                                                          std::string_view where,
-                                                          std::string_view error_id) {
-  bool icase = false, multiline = false, dotall = false, extended = false;
-  auto apply = [&](char o) {
-    switch (o) {
-      case 'i':
-        icase = true;
-        return true;
-      case 'm':
-        multiline = true;
-        return true;
-      case 's':
-        dotall = true;
-        return true;
-      case 'x':
-        extended = true;
-        return true;
-      case 'u':
-        return true;
-      default:
-        return false;
-    }
-  };
-  for (char o : options) {
-    if (!apply(o)) {
-      throw_error(std::string(error_id), std::string(where),
-                  "invalid regular expression option '" + std::string(1, o) +
-                      "' (supported: i, m, s, x, u)");
-    }
-  }
-  std::string_view body = pattern;
-  if (body.size() > 3 && body.substr(0, 2) == "(?") {
-    const std::size_t close = body.find(')');
-    if (close != std::string_view::npos && close > 2) {
-      bool all_flags = true;
-      for (std::size_t i = 2; i < close; ++i) {
-        const char f = body[i];
-        if (f != 'i' && f != 'm' && f != 's' && f != 'x' && f != 'u') all_flags = false;
-      }
-      if (all_flags) {
-        for (std::size_t i = 2; i < close; ++i)
-          apply(body[i]);
-        body = body.substr(close + 1);
-      }
-    }
-  }
-  auto out = std::make_shared<regex_program>();
-  out->pattern = std::string(pattern);
-  out->options = std::string(options);
-  auto flags = std::regex::ECMAScript;
-  if (icase) flags |= std::regex::icase;
-  if (multiline) flags |= std::regex::multiline;
-  try {
-    out->re = std::regex(rewrite_regex(body, dotall, extended), flags);
-  } catch (const std::regex_error&) {
-    throw_error(std::string(error_id), std::string(where),
-                "invalid regular expression '" + std::string(pattern) + "'");
-  }
-  return out;
-}
+/// A compiled regular expression with the MongoDB pattern and options it came from. Immutable
+/// after construction and safe to share between threads.
+class regex_program {
+ public:
+  /// Compiles `pattern` with MongoDB `options`. Throws `error_id` at `where` for an unknown
+  /// option, a NUL byte, a pattern over `regex_limits::max_pattern_bytes` or one PCRE2 rejects.
+  regex_program(std::string pattern, std::string options, std::string where,
+                std::string_view error_id);
+  ~regex_program();
+  regex_program(const regex_program&) = delete;
+  regex_program& operator=(const regex_program&) = delete;
+
+  [[nodiscard]] const std::string& pattern() const noexcept { return pattern_; }
+  [[nodiscard]] const std::string& options() const noexcept { return options_; }
+  /// Number of capture groups (not counting the whole match).
+  [[nodiscard]] std::size_t capture_count() const noexcept;
+
+  /// Whether `subject` contains a match. Errors name `where`, or the pattern's own location
+  /// when `where` is empty: `reel.expression.regex_limit` when a limit is hit,
+  /// `reel.expression.evaluation_failed` for a subject that is not UTF-8.
+  [[nodiscard]] bool search(std::string_view subject, std::string_view where = {}) const;
+
+  /// The first match starting at or after byte `start` (a code point boundary): fills `groups`
+  /// (whole match, then each capture group) and returns true, or returns false. `subject_checked`
+  /// skips PCRE2's UTF-8 check of the subject (already done by an earlier call on it).
+  bool find(std::string_view subject, std::size_t start, std::vector<regex_span>& groups,
+            bool subject_checked, std::string_view where = {}) const;
+
+ private:
+  struct code;
+  std::string pattern_;
+  std::string options_;
+  std::string where_;
+  std::unique_ptr<code> code_;
+};
+
+/// Compiles `pattern` with MongoDB `options` (see `regex_program`).
+std::shared_ptr<const regex_program> compile_regex(std::string_view pattern,
+                                                   std::string_view options, std::string_view where,
+                                                   std::string_view error_id);
+
+/// Like `compile_regex`, for a pattern that comes from the input: a small per-thread cache keeps
+/// the most recent programs, so an event stream that repeats a few patterns compiles each once.
+std::shared_ptr<const regex_program> cached_regex(std::string_view pattern,
+                                                  std::string_view options, std::string_view where,
+                                                  std::string_view error_id);
 
 }  // namespace reel::json::detail
