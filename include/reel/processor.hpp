@@ -144,10 +144,13 @@ constexpr bool event_time_window() {
 }
 
 inline void save_counters(nlohmann::json& j, const stage_counters& c) {
-  j = {c.input, c.output, c.filtered, c.late, c.dead_letters, c.in_gap, c.partially_late};
+  j = {c.input,        c.output, c.filtered,       c.late,
+       c.dead_letters, c.in_gap, c.partially_late, c.out_of_range};
 }
 inline void load_counters(const nlohmann::json& j, stage_counters& c) {
-  c = {j.at(0), j.at(1), j.at(2), j.at(3), j.at(4), j.at(5), j.at(6)};
+  // Checkpoints written before `out_of_range` existed have seven counters.
+  c = {j.at(0), j.at(1), j.at(2), j.at(3),
+       j.at(4), j.at(5), j.at(6), j.size() > 7 ? j.at(7).get<std::uint64_t>() : std::uint64_t{0}};
 }
 
 }  // namespace detail

@@ -205,6 +205,31 @@ inline std::string format_iso8601(timestamp t) {
   return detail::fmt_extended_iso8601_impl(detail::civil_from_days(days), ms - days * 86'400'000);
 }
 
+/// The event times Reel accepts: the years 0000 through 9999 (UTC), the range that
+/// `$dateFromString` parses and ISO-8601 writes with four-digit years. An event whose time falls
+/// outside goes to the dead letter queue (`reel.event_time.out_of_range`), so that every window
+/// bound, watermark, lateness and idleness computed from an event time fits in 64 bits.
+inline constexpr timestamp min_event_time = from_millis(-62'167'219'200'000);  // 0000-01-01
+inline constexpr timestamp max_event_time = from_millis(253'402'300'799'999);  // 9999-12-31
+/// The longest window duration (interval, hopSize, offset, gap, allowedLateness, idleTimeout):
+/// the span of the event-time range, 3,652,425 days (10,000 years).
+inline constexpr duration max_window_duration = max_event_time - min_event_time + duration{1};
+
+/// Whether `t` is in `[min_event_time, max_event_time]`.
+constexpr bool is_valid_event_time(timestamp t) noexcept {
+  return t >= min_event_time && t <= max_event_time;
+}
+/// Whether `d` (in absolute value) is at most `max_window_duration`.
+constexpr bool is_valid_window_duration(duration d) noexcept {
+  return d >= -max_window_duration && d <= max_window_duration;
+}
+
+/// The dead-letter reason of an event whose time is outside the valid range.
+inline std::string event_time_out_of_range_reason(timestamp t) {
+  return "[reel.event_time.out_of_range] event time " + format_iso8601(t) +
+         " is outside the supported range 0000-01-01T00:00:00.000Z to 9999-12-31T23:59:59.999Z";
+}
+
 /// Parses ISO-8601 as MongoDB's `$dateFromString` accepts its common forms: `YYYY-MM-DD`,
 /// optionally `THH:MM[:SS[.fff…]]` (`T` or a space), then `Z`, `±HH:MM`, `±HHMM`, `±HH` or
 /// nothing (UTC). Returns empty on anything else, including impossible dates.

@@ -702,6 +702,10 @@ class stream_processor::impl {
     }
     doc[pipeline_.source.ts_field_name] = ts_value.is_null() ? make_date(t) : std::move(ts_value);
     event_time_ = t;
+    if (!is_valid_event_time(t)) [[unlikely]] {
+      dead_letter(dlq_record("SourceOperator", event_time_out_of_range_reason(t), &doc, m));
+      return;
+    }
     if (m.closed_before && pipeline_.window && t < *m.closed_before) {
       // Read again after a restart or a rebalance: its windows were closed by the reader that
       // committed the position this partition resumed from.

@@ -197,7 +197,7 @@ class pipeline_compiler {
            "unknown time unit '" + given + "'" + reel::detail::did_you_mean(given, units) +
                "; use ms, second, minute, hour or day");
     }
-    return make_duration(n->i, *parse_time_unit(unit->get<std::string>()));
+    return within_window_limit(n->i, *parse_time_unit(unit->get<std::string>()), where + "/size");
   }
 
  private:
@@ -406,7 +406,19 @@ class pipeline_compiler {
       fail("reel.pipeline.invalid_option", where + "/unit",
            "offset requires a unit: ms, second, minute or hour");
     }
-    return make_duration(n->get<std::int64_t>(), *parse_time_unit(unit->get<std::string>()));
+    return within_window_limit(n->get<std::int64_t>(), *parse_time_unit(unit->get<std::string>()),
+                               where + "/offsetFromUtc");
+  }
+
+  /// `size` units, at most `max_window_duration` either way (so that no window computation on a
+  /// valid event time overflows).
+  static duration within_window_limit(std::int64_t size, time_unit unit, const std::string& where) {
+    std::int64_t ms = 0;
+    if (__builtin_mul_overflow(size, unit_millis(unit), &ms) ||
+        !is_valid_window_duration(duration{ms}))
+      fail("reel.pipeline.invalid_option", where,
+           "a duration must be at most 3652425 days (10000 years)");
+    return duration{ms};
   }
 
   /// `{$project: {_stream_meta: 0 | false}}`, `{$unset: "_stream_meta"}` or

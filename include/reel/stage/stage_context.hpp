@@ -11,8 +11,8 @@
 
 namespace reel {
 
-/// Event counts; every event that enters is either filtered, in a window, late, in a gap, or
-/// (for stateless pipelines) emitted.
+/// Event counts; every event that enters is either filtered, in a window, late, in a gap, out of
+/// the event-time range, or (for stateless pipelines) emitted.
 struct stage_counters {
   std::uint64_t input = 0;           ///< events pushed
   std::uint64_t output = 0;          ///< results delivered to the sink
@@ -21,6 +21,7 @@ struct stage_counters {
   std::uint64_t dead_letters = 0;    ///< records handed to the dead letter handler
   std::uint64_t in_gap = 0;          ///< fell between hopping windows (`hop > interval`)
   std::uint64_t partially_late = 0;  ///< hopping: missed some windows, counted in the open ones
+  std::uint64_t out_of_range = 0;    ///< event time outside `[min_event_time, max_event_time]`
 };
 
 struct stage_context {

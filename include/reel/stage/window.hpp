@@ -47,6 +47,20 @@ struct window_stage_base {
   std::function<void(const dead_letter<In>&)> on_dead_letter;
   std::string operator_name;
 
+  /// Whether `t` is outside the valid event-time range; if so, the event is counted and handed
+  /// to the dead letter handler with `reel.event_time.out_of_range` (it reaches no window).
+  bool rejects_time(const In& e, timestamp t, stage_context& ctx) {
+    if (is_valid_event_time(t)) [[likely]]
+      return false;
+    ++ctx.counters.out_of_range;
+    if (on_dead_letter) {
+      ++ctx.counters.dead_letters;
+      on_dead_letter(dead_letter<In>{
+          e, t, ctx.partition, operator_name, event_time_out_of_range_reason(t), {}});
+    }
+    return true;
+  }
+
   void account(placement where, const missed_windows& missed, const In& e, timestamp t,
                stage_context& ctx) {
     if (where == placement::accepted && missed.empty()) [[likely]]
@@ -125,6 +139,7 @@ struct sliced_window_spec {
     }
     template <class Next>
     void process(const In& e, timestamp t, stage_context& ctx, Next&& next) {
+      if (this->rejects_time(e, t, ctx)) return;
       const placement where = driver.on_event(
           ctx.partition, t, ctx.now,
           [&](timestamp at, missed_windows& missed) {
@@ -211,6 +226,7 @@ struct session_window_spec {
     }
     template <class Next>
     void process(const In& e, timestamp t, stage_context& ctx, Next&& next) {
+      if (this->rejects_time(e, t, ctx)) return;
       const placement where = driver.on_event(
           ctx.partition, t, ctx.now,
           [&](timestamp at, missed_windows& missed) {

@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <optional>
+#include <string>
 
 #include "reel/error.hpp"
 #include "reel/time.hpp"
@@ -46,6 +47,16 @@ struct session_options {
   std::optional<duration> idle_timeout{};
 };
 
+/// Throws `reel.window.invalid_option` unless `0 <= d <= max_window_duration`.
+inline void check_window_duration(duration d, const char* name, const char* where = "") {
+  if (d.count() < 0)
+    throw_error("reel.window.invalid_option", where,
+                std::string(name) + " must not be a negative duration");
+  if (!is_valid_window_duration(d))
+    throw_error("reel.window.invalid_option", where,
+                std::string(name) + " must be at most 3652425 days (10000 years)");
+}
+
 /// `[start, end)` of one window.
 struct window_bounds {
   timestamp start;
@@ -58,6 +69,13 @@ struct close_policy {
   duration allowed_lateness = default_allowed_lateness;
   std::optional<duration> idle_timeout{};
   boundary time_boundary = boundary::event_time;
+
+  /// Throws `reel.window.invalid_option` on a negative duration or one longer than
+  /// `max_window_duration`.
+  void validate(const char* where = "") const {
+    check_window_duration(allowed_lateness, "allowedLateness", where);
+    if (idle_timeout) check_window_duration(*idle_timeout, "idleTimeout", where);
+  }
 };
 
 /// Fixed-size windows every `hop`, aligned to the epoch plus `offset` (tumbling: hop == interval).
@@ -72,6 +90,11 @@ struct sliced_spec {
       throw_error("reel.window.invalid_option", where, "interval must be a positive duration");
     if (hop.count() <= 0)
       throw_error("reel.window.invalid_option", where, "hopSize must be a positive duration");
+    check_window_duration(interval, "interval", where);
+    check_window_duration(hop, "hopSize", where);
+    if (!is_valid_window_duration(offset))
+      throw_error("reel.window.invalid_option", where,
+                  "offset must be at most 3652425 days (10000 years) either way");
   }
 };
 

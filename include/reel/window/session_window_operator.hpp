@@ -69,6 +69,7 @@ class session_window_operator {
   session_window_operator(Agg aggregation, duration gap)
       : agg_(std::move(aggregation)), gap_(gap.count()), key_equal_(agg_.key_equality()) {
     if (gap_ <= 0) throw_error("reel.window.invalid_option", "", "gap must be a positive duration");
+    check_window_duration(gap, "gap");
   }
 
   [[nodiscard]] const Agg& aggregation() const noexcept { return agg_; }

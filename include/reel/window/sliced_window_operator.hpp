@@ -26,6 +26,7 @@
 #include <nlohmann/json.hpp>
 
 #include "reel/aggregate/aggregation.hpp"
+#include "reel/detail/checked_arithmetic.hpp"
 #include "reel/detail/flat_map.hpp"
 #include "reel/time.hpp"
 #include "reel/window/options.hpp"
@@ -121,8 +122,12 @@ class sliced_window_operator {
   /// `add` for an event outside the fast-path pane: classifies it, finds its pane.
   [[gnu::noinline]] placement add_slow(const event_type& event, std::int64_t ms, std::uint64_t seq,
                                        missed_windows& missed) {
-    const std::int64_t k_last = detail::floor_div(ms - offset_, hop_);
-    const std::int64_t k_first = detail::floor_div(ms - offset_ - interval_, hop_) + 1;
+    // Checked: event times are validated upstream (`is_valid_event_time`), so this only guards
+    // against a caller that skipped that (the result would otherwise wrap around silently).
+    const std::int64_t relative = detail::checked_sub(ms, offset_);
+    const std::int64_t k_last = detail::floor_div(relative, hop_);
+    const std::int64_t k_first =
+        detail::floor_div(detail::checked_sub(relative, interval_), hop_) + 1;
     if (k_first > k_last) return placement::in_gap;
     const std::int64_t k_open = std::max(k_first, first_open_k());
     if (k_open > k_first) {
@@ -137,7 +142,8 @@ class sliced_window_operator {
     state_type& state =
         p.groups.find_or_insert(agg_.key_of(event), [this] { return agg_.make_state(); });
     agg_.add(state, event, seq);
-    const std::int64_t end = k_open * hop_ + offset_ + interval_;
+    const std::int64_t end = detail::checked_add(
+        detail::checked_add(detail::checked_mul(k_open, hop_), offset_), interval_);
     if (end < next_end_) next_end_ = end;
     if (k_open == k_first) {  // every window of this pane is open: later events take the fast path
       fast_start_ = index * pane_ + offset_;
@@ -254,14 +260,15 @@ class sliced_window_operator {
   /// containing it).
   [[nodiscard]] window_explanation explain(timestamp t) const {
     const std::int64_t ms = to_millis(t);
-    const std::int64_t k = detail::floor_div(ms - offset_, hop_);
-    const std::int64_t start = k * hop_ + offset_;
+    const std::int64_t k = detail::floor_div(detail::checked_sub(ms, offset_), hop_);
+    const std::int64_t start = detail::checked_add(detail::checked_mul(k, hop_), offset_);
+    const std::int64_t end = detail::checked_add(start, interval_);
     window_explanation out;
-    out.bounds = {from_millis(start), from_millis(start + interval_)};
-    out.open = !(has_closed_ && start + interval_ <= closed_);
+    out.bounds = {from_millis(start), from_millis(end)};
+    out.open = !(has_closed_ && end <= closed_);
     group_map keys;
     for (auto it = panes_.lower_bound(detail::floor_div(start - offset_, pane_));
-         it != panes_.end() && it->first * pane_ + offset_ < start + interval_; ++it) {
+         it != panes_.end() && it->first * pane_ + offset_ < end; ++it) {
       out.events += it->second.events;
       it->second.groups.for_each([&](const key_type& key, const state_type&) { keys[key]; });
     }

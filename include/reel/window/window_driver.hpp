@@ -20,6 +20,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "reel/detail/checked_arithmetic.hpp"
 #include "reel/time.hpp"
 #include "reel/watermark/tracker.hpp"
 #include "reel/window/options.hpp"
@@ -33,6 +34,9 @@ class window_driver {
   window_driver(Operator op, close_policy policy,
                 std::optional<duration> partition_idle_timeout = std::nullopt)
       : op_(std::move(op)), policy_(policy) {
+    policy_.validate();
+    if (partition_idle_timeout)
+      check_window_duration(*partition_idle_timeout, "partitionIdleTimeout");
     tracker_.set_idle_timeout(partition_idle_timeout);
   }
 
@@ -97,7 +101,8 @@ class window_driver {
     close_to_watermark(emit);
     if (policy_.idle_timeout && op_.has_open_windows()) {
       const timestamp idle_since = last_arrival_ != min_timestamp ? last_arrival_ : started_;
-      if (now - idle_since >= *policy_.idle_timeout) {
+      if (detail::saturating_sub(to_millis(now), to_millis(idle_since)) >=
+          policy_.idle_timeout->count()) {
         // Close the open windows (those holding events) that end by `now`, one end at a time, so
         // that the close bound moves only to the last closed end: a window that never held an
         // event is not open, does not close, and events for it are late only by the watermark
@@ -127,8 +132,9 @@ class window_driver {
     const timestamp wm = tracker_.watermark();
     const duration lateness =
         policy_.time_boundary == boundary::processing_time ? duration{0} : policy_.allowed_lateness;
-    if (to_millis(wm) < INT64_MIN + lateness.count()) return std::nullopt;
-    return wm - lateness;
+    std::int64_t bound = 0;
+    if (__builtin_sub_overflow(to_millis(wm), lateness.count(), &bound)) return std::nullopt;
+    return from_millis(bound);
   }
 
   /// Processing time at which an idle timeout would close the window ending at `end`.
@@ -136,7 +142,8 @@ class window_driver {
     if (!policy_.idle_timeout) return std::nullopt;
     const timestamp idle_since = last_arrival_ != min_timestamp ? last_arrival_ : started_;
     if (idle_since == min_timestamp) return std::nullopt;
-    return std::max(end, idle_since + *policy_.idle_timeout);
+    return std::max(end, from_millis(detail::saturating_add(to_millis(idle_since),
+                                                            policy_.idle_timeout->count())));
   }
 
   [[nodiscard]] nlohmann::json save() const {

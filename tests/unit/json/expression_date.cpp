@@ -305,3 +305,42 @@ TEST_CASE("$dateFromParts, $dateToParts", "[json][expression][date]") {
       R"({"isoWeekYear":2024,"isoWeek":11,"isoDayOfWeek":5,"hour":15,"minute":45,"second":30,"millisecond":123})");
   CHECK(ev(R"({"$dateToParts": {"date": null}})") == "null");
 }
+
+TEST_CASE("$dateDiff and $dateTrunc near the int64 limits fail instead of wrapping or clamping",
+          "[json][expression][date][limits]") {
+  const std::string lowest = R"({"$date": {"$numberLong": "-9223372036854775808"}})";
+  const std::string highest = R"({"$date": {"$numberLong": "9223372036854775807"}})";
+  auto diff = [](const std::string& a, const std::string& b, const std::string& unit,
+                 const std::string& zone = "") {
+    return R"({"$dateDiff": {"startDate": )" + a + R"(, "endDate": )" + b + R"(, "unit": ")" +
+           unit + "\"" + (zone.empty() ? "" : R"(, "timezone": ")" + zone + "\"") + "}}";
+  };
+  // MongoDB: uassert 5166308 "dateDiff overflowed" (it was clamped to INT64_MAX silently).
+  CHECK(eval_error(diff(lowest, highest, "millisecond")) ==
+        "[reel.expression.evaluation_failed] at /x: $dateDiff overflowed");
+  CHECK(eval_error(diff(highest, lowest, "millisecond")) ==
+        "[reel.expression.evaluation_failed] at /x: $dateDiff overflowed");
+  CHECK(eval_error(diff(D, highest, "day", "+01:00")) ==
+        "[reel.expression.evaluation_failed] at /x: $dateDiff overflowed");
+  CHECK(eval_error(diff(lowest, D, "hour", "-05:00")) ==
+        "[reel.expression.evaluation_failed] at /x: $dateDiff overflowed");
+  // Inside the range the answers are exact.
+  CHECK(ev(diff(date("0000-01-01T00:00:00Z"), date("9999-12-31T23:59:59.999Z"), "millisecond")) ==
+        "315569519999999");
+  CHECK(ev(diff(date("0000-01-01T00:00:00Z"), date("9999-12-31T23:59:59.999Z"), "year")) == "9999");
+  CHECK(ev(diff(date("0000-01-01T00:00:00Z"), date("9999-12-31T23:59:59.999Z"), "year",
+                "+01:00")) == "10000");                       // 10000-01-01T00:59:59.999 local
+  CHECK(ev(diff(lowest, highest, "day")) == "213503982335");  // UTC: no local-time shift
+
+  auto trunc = [](const std::string& d, const std::string& unit, const std::string& extra = "") {
+    return R"({"$dateTrunc": {"date": )" + d + R"(, "unit": ")" + unit + "\"" + extra + "}}";
+  };
+  CHECK(eval_error(trunc(highest, "day", R"(, "timezone": "+01:00")")) ==
+        "[reel.expression.evaluation_failed] at /x: $dateTrunc overflowed");
+  CHECK(eval_error(trunc(R"({"$date": {"$numberLong": "-9223370000000000000"}})", "hour",
+                         R"(, "binSize": 100000000000)")) ==
+        "[reel.expression.evaluation_failed] at /x: $dateTrunc overflowed");
+  CHECK(ev(trunc(date("9999-12-31T23:59:59.999Z"), "day", R"(, "timezone": "+01:00")")) ==
+        date("9999-12-31T23:00:00.000Z"));
+  CHECK(ev(trunc(date("0000-01-01T00:30:00Z"), "hour")) == date("0000-01-01T00:00:00.000Z"));
+}

@@ -806,6 +806,13 @@ inline std::optional<std::int64_t> date_add(std::int64_t utc_ms, date_unit unit,
 
 __extension__ typedef __int128 wide_int;  // NOLINT: GCC/Clang extension, checked arithmetic
 
+/// Whether local-time conversions of `utc_ms` in any zone stay within 64 bits (zone offsets
+/// are under a day; `to_utc` probes a day either side).
+constexpr bool convertible_to_local(std::int64_t utc_ms) noexcept {
+  constexpr std::int64_t margin = 3 * ms_per_day;
+  return utc_ms > INT64_MIN + margin && utc_ms < INT64_MAX - margin;
+}
+
 /// `$dateTrunc` with MongoDB's reference point 2000-01-01 (local), for weeks the first
 /// `start_dow` on or after it. Empty when the result does not fit.
 inline std::optional<std::int64_t> date_trunc(std::int64_t utc_ms, date_unit unit, std::int64_t bin,
@@ -820,17 +827,22 @@ inline std::optional<std::int64_t> date_trunc(std::int64_t utc_ms, date_unit uni
     if (v < INT64_MIN || v > INT64_MAX) return std::nullopt;
     return static_cast<std::int64_t>(v);
   };
+  const bool fixed = unit == date_unit::millisecond || unit == date_unit::second ||
+                     unit == date_unit::minute || unit == date_unit::hour;
+  if (!fixed && !tz.is_utc() && !convertible_to_local(utc_ms)) return std::nullopt;
   switch (unit) {
     case date_unit::millisecond:
     case date_unit::second:
     case date_unit::minute:
     case date_unit::hour: {
       std::int64_t size = 0, shifted = 0;
+      std::int64_t out = 0;
       if (__builtin_mul_overflow(bin, fixed_unit_ms(unit), &size) ||
-          __builtin_sub_overflow(utc_ms, ref, &shifted)) {
+          __builtin_sub_overflow(utc_ms, ref, &shifted) ||
+          __builtin_sub_overflow(utc_ms, mod(shifted, size), &out)) {
         return std::nullopt;
       }
-      return utc_ms - mod(shifted, size);
+      return out;
     }
     case date_unit::day: {
       const std::int64_t dist = local_days(tz.to_local(utc_ms)) - 10957;
@@ -860,15 +872,21 @@ inline std::optional<std::int64_t> date_trunc(std::int64_t utc_ms, date_unit uni
   }
 }
 
-/// `$dateDiff`: the number of unit boundaries crossed from `start` to `end` (local time).
-inline std::int64_t date_diff(std::int64_t start, std::int64_t end, date_unit unit,
-                              const time_zone& tz, int start_dow) noexcept {
+/// `$dateDiff`: the number of unit boundaries crossed from `start` to `end` (local time). Empty
+/// when it overflows (MongoDB: "dateDiff overflowed").
+inline std::optional<std::int64_t> date_diff(std::int64_t start, std::int64_t end, date_unit unit,
+                                             const time_zone& tz, int start_dow) noexcept {
+  if (unit == date_unit::millisecond) {
+    std::int64_t r = 0;
+    if (__builtin_sub_overflow(end, start, &r)) return std::nullopt;
+    return r;
+  }
+  if (!tz.is_utc() && (!convertible_to_local(start) || !convertible_to_local(end)))
+    return std::nullopt;
   const std::int64_t ls = tz.to_local(start), le = tz.to_local(end);
   switch (unit) {
-    case date_unit::millisecond: {
-      std::int64_t r = 0;
-      return __builtin_sub_overflow(end, start, &r) ? (end > start ? INT64_MAX : INT64_MIN) : r;
-    }
+    case date_unit::millisecond:
+      break;
     case date_unit::second:
     case date_unit::minute:
     case date_unit::hour: {
@@ -887,7 +905,7 @@ inline std::int64_t date_diff(std::int64_t start, std::int64_t end, date_unit un
     case date_unit::year:
       return parts_of_local(le).year - parts_of_local(ls).year;
   }
-  return 0;
+  return std::int64_t{0};
 }
 
 }  // namespace reel::json::detail

@@ -389,7 +389,9 @@ inline const document& eval_date_diff(const node& n, const scope& s, document& o
     if (is_nullish(w)) return null_ref();
     sow = start_of_week_operand(n, w);
   }
-  out = date_diff(*a, *b, unit, tz, sow);
+  const auto r = date_diff(*a, *b, unit, tz, sow);
+  if (!r) eval_fail(n, "$dateDiff overflowed");
+  out = *r;
   return out;
 }
 
