@@ -32,6 +32,7 @@
 #include <nlohmann/json.hpp>
 
 #include "reel/checkpoint/detail/checksum.hpp"
+#include "reel/checkpoint/detail/decode.hpp"
 #include "reel/checkpoint/options.hpp"
 #include "reel/error.hpp"
 #include "reel/pipeline.hpp"
@@ -157,6 +158,10 @@ inline void load_counters(const nlohmann::json& j, stage_counters& c) {
 
 inline constexpr int checkpoint_version = 1;
 
+/// **Thread safety**: none inside; a processor is used by one thread at a time (like a standard
+/// container). It starts no threads; push, advance, flush, stats and checkpoints from several
+/// threads need the caller's own lock. Distinct processors are independent. See
+/// docs/threading.md.
 template <class Source, class... Specs>
 class processor {
  public:
@@ -301,8 +306,7 @@ class processor {
     std::optional<stored_checkpoint> latest = store.latest();
     last_checkpoint_ = clock_->now();
     if (!latest) return std::nullopt;
-    nlohmann::json j =
-        nlohmann::json::from_msgpack(latest->bytes.begin(), latest->bytes.end(), true, false);
+    nlohmann::json j = detail::decode_checkpoint(latest->bytes);
     const std::string theirs = j.is_object() ? j.value("fingerprint", "") : "";
     if (theirs != fingerprint()) {
       throw_error("reel.checkpoint.other_pipeline", store.location(),
@@ -360,9 +364,7 @@ class processor {
 
   /// Restores a checkpoint taken from a processor with the same pipeline. Throws
   /// `reel.checkpoint.invalid` for bytes that are not a checkpoint of a compatible version.
-  void restore(std::string_view bytes) {
-    load_state(nlohmann::json::from_msgpack(bytes.begin(), bytes.end(), true, false));
-  }
+  void restore(std::string_view bytes) { load_state(detail::decode_checkpoint(bytes)); }
 
  private:
   checkpoint_store& store_or_throw() const {

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "reel/checkpoint/detail/decode.hpp"
 #include "reel/detail/flat_map.hpp"
 #include "reel/detail/suggest.hpp"
 #include "reel/error.hpp"
@@ -71,7 +72,14 @@ inline nlohmann::json save_document(const document& d) {
   return nlohmann::json::binary(document::to_msgpack(d));
 }
 inline document load_document(const nlohmann::json& j) {
-  if (j.is_binary()) return document::from_msgpack(j.get_binary());
+  if (j.is_binary()) {
+    document d = document::from_msgpack(j.get_binary());
+    if (!reel::detail::strings_are_utf8(d)) {
+      throw_error("reel.checkpoint.invalid", "",
+                  "malformed checkpoint: a string in it is not valid UTF-8");
+    }
+    return d;
+  }
   return document(j);  // checkpoints written before field order was kept
 }
 inline nlohmann::json save_documents(const std::vector<document>& docs) {
