@@ -23,6 +23,7 @@
 #include <fmt/format.h>
 
 #include "reel/checkpoint/detail/checksum.hpp"
+#include "reel/checkpoint/detail/decode.hpp"
 #include "reel/checkpoint/options.hpp"
 #include "reel/connector/detail/release_log.hpp"
 #include "reel/connector/memory.hpp"
@@ -153,6 +154,7 @@ class stream_processor::impl {
       }
     }
     resume_or_start();
+    if (source_) publish_source_state();
     snapshot_ = collect_stats();
   }
 
@@ -388,8 +390,8 @@ class stream_processor::impl {
       s["lastCheckpointVersion"] = checkpoint_version_;
     }
     if (source_) {
-      s["sourcePositions"] = source_->positions();
-      if (document m = source_->metrics(); !m.is_null()) s["sourceMetrics"] = std::move(m);
+      s["sourcePositions"] = source_positions_;
+      if (!source_metrics_.is_null()) s["sourceMetrics"] = source_metrics_;
     }
     return s;
   }
@@ -477,7 +479,7 @@ class stream_processor::impl {
   }
   void restore(std::string_view bytes) {
     std::lock_guard lock(mutex_);
-    load_state(nlohmann::json::from_msgpack(bytes.begin(), bytes.end(), true, false));
+    load_state(reel::detail::decode_checkpoint(bytes));
   }
 
  private:
@@ -508,8 +510,7 @@ class stream_processor::impl {
       return;
     }
     const std::string where = store->location();
-    nlohmann::json j =
-        nlohmann::json::from_msgpack(latest->bytes.begin(), latest->bytes.end(), true, false);
+    nlohmann::json j = reel::detail::decode_checkpoint(latest->bytes);
     const std::string theirs = j.is_object() ? j.value("fingerprint", "") : "";
     if (theirs != options_.checkpoint.fingerprint) {
       throw_error("reel.checkpoint.other_pipeline", where,
@@ -550,7 +551,7 @@ class stream_processor::impl {
         if (w) windows[w->tracker().partitions().front().name] = w->save();
       j["partitionWindows"] = std::move(windows);
     }
-    if (source_) j["source"] = source_->positions();
+    if (source_) j["source"] = source_positions_;
     return j;
   }
   void load_state(const nlohmann::json& j) {
@@ -582,7 +583,10 @@ class stream_processor::impl {
           }
         }
       }
-      if (source_ && j.contains("source")) source_->seek(document(j.at("source")));
+      if (source_ && j.contains("source")) {
+        source_->seek(document(j.at("source")));
+        publish_source_state();
+      }
     } catch (const nlohmann::json::exception& e) {
       throw_error("reel.checkpoint.invalid", "", fmt::format("malformed checkpoint: {}", e.what()));
     }
@@ -919,13 +923,22 @@ class stream_processor::impl {
     last_dlq_failure_ = reason;
   }
 
+  /// Copies what stats() and checkpoints show of the source, on the thread that polls it, with
+  /// `mutex_` held: sources are not thread-safe, and the processing thread polls without `mutex_`
+  /// (so that stats() does not wait for a blocking poll), so no other thread reads the source.
+  void publish_source_state() {
+    source_positions_ = source_->positions();
+    source_metrics_ = source_->metrics();
+  }
+
   /// Polls the source and applies its partition changes (rebalances) to the watermarks and to
   /// the positions to commit.
   poll_status poll_source(std::vector<source_message>& batch) {
     const poll_status status = source_->poll(batch, 512);
     partition_changes changes = source_->take_partition_changes();
+    std::lock_guard lock(mutex_);
+    publish_source_state();
     if (!changes.empty()) {
-      std::lock_guard lock(mutex_);
       const timestamp now = clock_->now();
       for (partition_id id : changes.revoked) {
         if (window_) window_->tracker().remove_partition(id);
@@ -1046,6 +1059,8 @@ class stream_processor::impl {
   mutable std::recursive_timed_mutex mutex_;
   mutable std::mutex snapshot_mutex_;
   mutable document snapshot_;
+  document source_positions_;  ///< `publish_source_state()`, guarded by `mutex_`
+  document source_metrics_;    ///< likewise
   std::chrono::steady_clock::time_point last_snapshot_{};
   std::mutex wake_mutex_;
   std::condition_variable wake_;

@@ -63,6 +63,15 @@ struct stream_processor_options {
   checkpoint_options checkpoint;
 };
 
+/// **Thread safety**: every member function may be called from any thread; calls are serialized
+/// by the processor's lock. While `start()`'s thread runs, `stats()`, `explain()`,
+/// `checkpoint()`, `request_stop()`, `wait_stopped()`, `stop()`, `running()` and `failure()` are
+/// safe from other threads; `stats()` never waits long for a busy processing thread (it returns
+/// the last figures, `statsStale: true`). The `$source` is read only by the thread that polls it
+/// (`start()`'s, or the caller of `process()`/`step()`); `stats()` and checkpoints show the
+/// positions and metrics that thread published after its last poll. Callbacks (`on_output`,
+/// `on_dead_letter`) run on the processing thread with the lock held: they must not call back
+/// into the processor from another thread and wait for it. See docs/threading.md.
 class stream_processor {
  public:
   using callback = std::function<void(const document&)>;

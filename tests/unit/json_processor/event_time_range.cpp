@@ -60,17 +60,18 @@ const std::string windows[] = {
 
 }  // namespace event_time_range_json
 
-using namespace event_time_range_json;
+namespace etr = event_time_range_json;
+using reel::json::document;
 
 TEST_CASE("json event time range: out-of-range times are dead-lettered by every window kind",
           "[json][processor][event_time]") {
-  for (const std::string& pipeline : windows) {
+  for (const std::string& pipeline : etr::windows) {
     CAPTURE(pipeline);
-    harness h(pipeline);
-    h.push(first_valid, 1);
-    for (const char* ms : out_of_range)
-      h.push(millis(ms), 100);
-    h.push(last_valid, 2);
+    etr::harness h(pipeline);
+    h.push(etr::first_valid, 1);
+    for (const char* ms : etr::out_of_range)
+      h.push(etr::millis(ms), 100);
+    h.push(etr::last_valid, 2);
     REQUIRE(h.dlq.size() == 4);
     for (std::size_t i = 0; i < h.dlq.size(); ++i) {
       const document& r = h.dlq[i];
@@ -102,10 +103,10 @@ TEST_CASE("json event time range: out-of-range times are dead-lettered by every 
 
 TEST_CASE("json event time range: a stateless pipeline dead-letters them too",
           "[json][processor][event_time]") {
-  harness h(R"js([{ $source: { timeField: '$t' } }, { $match: { v: { $gte: 0 } } }])js");
-  h.push(first_valid, 1);
-  h.push(millis("-9223372036854775808"), 2);
-  h.push(last_valid, 3);
+  etr::harness h(R"js([{ $source: { timeField: '$t' } }, { $match: { v: { $gte: 0 } } }])js");
+  h.push(etr::first_valid, 1);
+  h.push(etr::millis("-9223372036854775808"), 2);
+  h.push(etr::last_valid, 3);
   h.sp.flush();
   REQUIRE(h.outputs.size() == 2);
   REQUIRE(h.dlq.size() == 1);
@@ -118,9 +119,9 @@ TEST_CASE("json event time range: window durations beyond 10000 years are defini
           "[json][processor][event_time]") {
   const auto compile = [](const char* interval) {
     try {
-      harness h(std::string(R"js([{ $source: { timeField: '$t' } },
+      etr::harness h(std::string(R"js([{ $source: { timeField: '$t' } },
           { $tumblingWindow: { interval: )js") +
-                interval + R"js(, pipeline: [ { $group: { _id: '$k' } } ] } } ])js");
+                     interval + R"js(, pipeline: [ { $group: { _id: '$k' } } ] } } ])js");
       return std::string("compiled");
     } catch (const reel::error& e) {
       return std::string(e.what());

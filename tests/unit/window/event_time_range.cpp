@@ -23,14 +23,12 @@ bool out_of_range_letter(const reel::dead_letter<tick>& d) {
 
 }  // namespace event_time_range
 
-using namespace event_time_range;
-
 TEST_CASE("event time range: the bounds are years 0000 to 9999", "[window][event_time]") {
   CHECK(reel::format_iso8601(reel::min_event_time) == "0000-01-01T00:00:00.000Z");
   CHECK(reel::format_iso8601(reel::max_event_time) == "9999-12-31T23:59:59.999Z");
   CHECK(reel::is_valid_event_time(reel::min_event_time));
   CHECK(reel::is_valid_event_time(reel::max_event_time));
-  for (reel::timestamp t : extremes)
+  for (reel::timestamp t : event_time_range::extremes)
     CHECK_FALSE(reel::is_valid_event_time(t));
   CHECK(reel::event_time_out_of_range_reason(reel::max_timestamp) ==
         "[reel.event_time.out_of_range] event time +292278994-08-17T07:12:55.807Z is outside the "
@@ -48,15 +46,15 @@ TEST_CASE("event time range: tumbling, out-of-range events are dead-lettered and
       reel::emit_to(out));
   proc.on_dead_letter(dlq_collector<tick>{&dlq});
   proc.push({1, 1, reel::min_event_time});
-  for (reel::timestamp t : extremes)
+  for (reel::timestamp t : event_time_range::extremes)
     proc.push({1, 100, t});
   proc.push({1, 2, reel::max_event_time});
   proc.flush();
 
   REQUIRE(dlq.size() == 4);
   for (std::size_t i = 0; i < dlq.size(); ++i) {
-    CHECK(out_of_range_letter(dlq[i]));
-    CHECK(dlq[i].event_time == extremes[i]);
+    CHECK(event_time_range::out_of_range_letter(dlq[i]));
+    CHECK(dlq[i].event_time == event_time_range::extremes[i]);
     CHECK(dlq[i].operator_name == "TumblingWindowOperator");
   }
   const reel::processor_stats s = proc.stats();
