@@ -24,10 +24,13 @@ Commands:
   process PIPELINE_FILE  like sp.process: output documents to stdout as NDJSON (relaxed
                          Extended JSON), DLQ records inline as {"_dlqMessage": {...}}
   check PIPELINE_FILE    compile and verify the connections the pipeline uses, without
-                         running it: print every problem with its location (the connections
-                         file's, the pipeline's, and connection problems such as a missing
-                         input file, an unset $env variable, an unbuilt connector type, or
-                         the DLQ and $emit writing the same file)
+                         running it: print every problem once, with its location (the
+                         connections file's, the pipeline's, and connection problems such as
+                         a missing input file, an unset $env variable, an unbuilt connector
+                         type, or the DLQ and $emit writing the same file); every option of
+                         $source, $emit, $merge and the windows is checked: a typo says "did
+                         you mean", an Atlas option or connection type Reel lacks says "not
+                         supported by Reel"
   explain PIPELINE_FILE  check the pipeline as 'check' does, then print its plan as JSON
                          (pretty; --compact for one line): the processor's name, the $source
                          (connection, timeField, tsFieldName, partitionIdleTimeout), the

@@ -380,8 +380,14 @@ bool report_definition_problems(const context& ctx, const loaded_connections& lo
   json::compile_result r = json::try_compile_pipeline(ctx.file.pipeline, options);
   for (diagnostic& d : r.diagnostics)
     problems.push_back(std::move(d));
-  for (diagnostic& d : verify_connections(ctx, loaded))
-    problems.push_back(std::move(d));
+  // The compiler and the connection's type both check the options of $source, $emit and
+  // $merge (a misspelt timeField, an Atlas option Reel lacks): a problem is printed once.
+  for (diagnostic& d : verify_connections(ctx, loaded)) {
+    const bool reported = std::any_of(problems.begin(), problems.end(), [&](const diagnostic& p) {
+      return p.id == d.id && p.where == d.where;
+    });
+    if (!reported) problems.push_back(std::move(d));
+  }
   for (const diagnostic& d : problems)
     ctx.con.err(located(ctx, d));
   if (!problems.empty()) return false;
