@@ -24,10 +24,20 @@ Commands:
   process PIPELINE_FILE  like sp.process: output documents to stdout as NDJSON (relaxed
                          Extended JSON), DLQ records inline as {"_dlqMessage": {...}}
   check PIPELINE_FILE    compile and verify the connections the pipeline uses, without
-                         running it: print every problem with its location (the connections
-                         file's, the pipeline's, and connection problems such as a missing
-                         input file, an unset $env variable, an unbuilt connector type, or
-                         the DLQ and $emit writing the same file)
+                         running it: print every problem once, with its location (the
+                         connections file's, the pipeline's, and connection problems such as
+                         a missing input file, an unset $env variable, an unbuilt connector
+                         type, or the DLQ and $emit writing the same file); every option of
+                         $source, $emit, $merge and the windows is checked: a typo says "did
+                         you mean", an Atlas option or connection type Reel lacks says "not
+                         supported by Reel"
+  explain PIPELINE_FILE  check the pipeline as 'check' does, then print its plan as JSON
+                         (pretty; --compact for one line): the processor's name, the $source
+                         (connection, timeField, tsFieldName, partitionIdleTimeout), the
+                         operators in order (the window's interval, hop or gap, offset,
+                         boundary, allowedLateness, idleTimeout, whether it aggregates
+                         incrementally or buffers its documents, and its inner operators),
+                         the sink (null: output to stdout), the DLQ and the file's options
 
 Options:
   --connections FILE     connection definitions: {"name": {"type": ..., ...}, ...}; without
@@ -51,6 +61,7 @@ Options:
                          line with the fields of Atlas's stats() (inputMessageCount,
                          outputMessageCount, dlqMessageCount, watermark, ...) at each
                          stats interval (run) and at the end, no progress line
+  --compact              (explain) print the plan on one line
   -q, --quiet            no progress display and no final summary
   -h, --help             show this text
   --version              show the version
@@ -82,7 +93,7 @@ failure, 2 bad usage or definition error, 128 + the signal's number when stopped
 const std::vector<std::string>& option_names() {
   static const std::vector<std::string> names = {
       "--connections", "--name", "--dlq",     "--limit", "--stats-interval", "--stats-format",
-      "--quiet",       "--help", "--version", "--state", "--fresh"};
+      "--quiet",       "--help", "--version", "--state", "--fresh",          "--compact"};
   return names;
 }
 
@@ -120,6 +131,10 @@ bool parse_command_line(const std::vector<std::string>& args, command_line& out,
     }
     if (arg == "--fresh") {
       out.fresh = true;
+      continue;
+    }
+    if (arg == "--compact") {
+      out.compact = true;
       continue;
     }
     if (arg.size() > 1 && arg[0] == '-' && arg != "-") {
@@ -186,11 +201,13 @@ bool parse_command_line(const std::vector<std::string>& args, command_line& out,
     out.cmd = command::process;
   } else if (name == "check") {
     out.cmd = command::check;
+  } else if (name == "explain") {
+    out.cmd = command::explain;
   } else if (name == "help") {
     out.cmd = command::help;
     return true;
   } else {
-    static const std::vector<std::string> commands = {"run", "process", "check", "help"};
+    static const std::vector<std::string> commands = {"run", "process", "check", "explain", "help"};
     return fail("unknown command '" + name + "'" + reel::detail::did_you_mean(name, commands));
   }
   if (positional.size() < 2) return fail(name + " needs a PIPELINE_FILE");
@@ -200,8 +217,10 @@ bool parse_command_line(const std::vector<std::string>& args, command_line& out,
     return fail("--limit is an option of 'reel process'");
   if (out.state_dir && out.cmd != command::run) return fail("--state is an option of 'reel run'");
   if (out.fresh && !out.state_dir) return fail("--fresh goes with --state DIR");
-  if (out.dlq && out.cmd == command::check)
+  if (out.dlq && (out.cmd == command::check || out.cmd == command::explain))
     return fail("--dlq is an option of 'reel run' and 'reel process'");
+  if (out.compact && out.cmd != command::explain)
+    return fail("--compact is an option of 'reel explain'");
   return true;
 }
 

@@ -10,7 +10,7 @@
 
 namespace reel::cli {
 
-enum class command { none, help, version, run, process, check };
+enum class command { none, help, version, run, process, check, explain };
 
 /// How `run` and `process` report stats on stderr.
 enum class stats_format { text, json };
@@ -27,6 +27,7 @@ struct command_line {
   bool quiet = false;
   std::optional<std::string> state_dir;  ///< --state DIR: checkpoints, resume on restart
   bool fresh = false;                    ///< --fresh: ignore the checkpoints in --state
+  bool compact = false;                  ///< --compact: explain's JSON on one line
 };
 
 /// A usage error: the message, without the `reel: ` prefix.

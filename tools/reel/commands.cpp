@@ -380,8 +380,14 @@ bool report_definition_problems(const context& ctx, const loaded_connections& lo
   json::compile_result r = json::try_compile_pipeline(ctx.file.pipeline, options);
   for (diagnostic& d : r.diagnostics)
     problems.push_back(std::move(d));
-  for (diagnostic& d : verify_connections(ctx, loaded))
-    problems.push_back(std::move(d));
+  // The compiler and the connection's type both check the options of $source, $emit and
+  // $merge (a misspelt timeField, an Atlas option Reel lacks): a problem is printed once.
+  for (diagnostic& d : verify_connections(ctx, loaded)) {
+    const bool reported = std::any_of(problems.begin(), problems.end(), [&](const diagnostic& p) {
+      return p.id == d.id && p.where == d.where;
+    });
+    if (!reported) problems.push_back(std::move(d));
+  }
   for (const diagnostic& d : problems)
     ctx.con.err(located(ctx, d));
   if (!problems.empty()) return false;
@@ -633,6 +639,52 @@ int check_command(const command_line& cl) {
   std::optional<json::compiled_pipeline> compiled;
   if (!report_definition_problems(ctx, loaded, compiled)) return 2;
   con.out(ctx.file.path + ": ok");
+  con.flush();
+  return 0;
+}
+
+namespace {
+
+/// The type of connection `name` ("file", "stdout", ...; "code" for connections built in code).
+document connection_type_of(const connection_registry& registry, const std::string& name) {
+  for (const document& c : registry.describe()) {
+    if (c["name"] == name) return c["type"];
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+int explain_command(const command_line& cl) {
+  console con;
+  auto ctx_opt = make_context(cl, con);
+  if (!ctx_opt) return 2;
+  context& ctx = *ctx_opt;
+  loaded_connections loaded = make_registry(cl, con);
+  std::optional<json::compiled_pipeline> compiled;
+  if (!report_definition_problems(ctx, loaded, compiled)) return 2;
+  const document plan = json::explain_pipeline(*compiled);
+  document out = {{"name", ctx.name}};
+  // The type of each connection, beside its name.
+  auto with_type = [&](const document& part) {
+    if (!part.is_object()) return part;
+    auto name = part.find("connectionName");
+    if (name == part.end() || !name->is_string()) return part;
+    document typed = document::object();
+    for (const auto& [key, value] : part.items()) {
+      typed[key] = value;
+      if (key == "connectionName")
+        typed["type"] = connection_type_of(loaded.registry, name->get<std::string>());
+    }
+    return typed;
+  };
+  out["source"] = with_type(plan["source"]);
+  out["stages"] = plan["stages"];
+  out["sink"] = with_type(plan["sink"]);
+  out["dlq"] = ctx.dlq ? *ctx.dlq : document(nullptr);
+  out["options"] = {{"streamMeta", ctx.file.stream_meta && plan["streamMeta"].get<bool>()},
+                    {"partitionedWindows", ctx.file.partitioned_windows}};
+  con.out(cl.compact ? out.dump() : out.dump(2));
   con.flush();
   return 0;
 }

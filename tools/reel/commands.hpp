@@ -10,5 +10,6 @@ namespace reel::cli {
 int run_command(const command_line& cl);
 int process_command(const command_line& cl);
 int check_command(const command_line& cl);
+int explain_command(const command_line& cl);
 
 }  // namespace reel::cli

@@ -32,6 +32,8 @@ int main(int argc, char** argv) {
       return process_command(cl);
     case command::check:
       return check_command(cl);
+    case command::explain:
+      return explain_command(cl);
     case command::none:
       break;
   }

@@ -22,6 +22,8 @@
 /// `connections.json:/tickets/type`):
 /// - `reel.connection.unknown`: no connection of that name (with a suggestion);
 /// - `reel.connection.unknown_type`: a definition names an unregistered type (with a suggestion);
+/// - `reel.connection.unsupported_type`: a definition names a type Atlas has and Reel does not
+///   (`Https`, `AWSLambda`, `Kinesis`, `SchemaRegistry`): "not supported by Reel";
 /// - `reel.connection.not_built`: a definition names the type of a compiled connector this build
 ///   of Reel does not have (`kafka`, `mongodb`, `s3`), with the CMake option that builds it;
 /// - `reel.connection.invalid`: a definition that is not `{type, ...}` or that its type rejects;
@@ -187,6 +189,26 @@ inline constexpr optional_connector optional_connectors[] = {
     {"mongodb", "MongoDB", "REEL_WITH_MONGO"},
     {"s3", "S3", "REEL_WITH_S3"},
 };
+
+/// A connection type Atlas has and Reel does not: its name (lower case) and what it is for.
+struct atlas_only_connection_type {
+  std::string_view type, what;
+};
+
+inline constexpr atlas_only_connection_type atlas_only_connection_types[] = {
+    {"https", "HTTPS endpoints ($https)"},
+    {"awslambda", "AWS Lambda functions ($externalFunction)"},
+    {"kinesis", "AWS Kinesis data streams"},
+    {"schemaregistry", "schema registries (Avro)"},
+};
+
+inline const atlas_only_connection_type* find_atlas_only_connection_type(std::string_view type) {
+  const std::string t = lower(type);
+  for (const atlas_only_connection_type& c : atlas_only_connection_types) {
+    if (c.type == t) return &c;
+  }
+  return nullptr;
+}
 
 inline const optional_connector* find_optional_connector(std::string_view type) {
   const std::string t = lower(type);
@@ -391,14 +413,21 @@ class connection_registry {
   /// Throws what `make_source` would for `stage` (unknown name, wrong role, unset `$env`
   /// variable, the type's `check_source`: a missing file, an option of the stage that the type
   /// does not take), without building the source.
+  /// Every problem found is in the one `reel::error` thrown: the stage's options and the
+  /// connection's own.
   void verify_source(const std::string& name, const std::string& where = "",
                      const nlohmann::ordered_json& stage = nullptr) const {
     if (sources_.count(name) != 0) return;
     if (!has_source(name)) unknown(name, where, true);
-    if (!stage.is_null()) check_stage(name, stage, stage_of(where));
-    use(name, stage, where, [&](const connection_args& args, const connection_type& t) {
-      if (t.check_source) t.check_source(args);
-    });
+    all_problems(
+        [&] {
+          if (!stage.is_null()) check_stage(name, stage, stage_of(where));
+        },
+        [&] {
+          use(name, stage, where, [&](const connection_args& args, const connection_type& t) {
+            if (t.check_source) t.check_source(args);
+          });
+        });
   }
   /// Throws what `make_sink` would for `stage` (unknown name, wrong role, unset `$env`
   /// variable, an option of the stage that the type does not take), without building the sink.
@@ -406,8 +435,11 @@ class connection_registry {
                    const nlohmann::ordered_json& stage = nullptr) const {
     if (sinks_.count(name) != 0) return;
     if (!has_sink(name)) unknown(name, where, false);
-    if (!stage.is_null()) check_stage(name, stage, stage_of(where));
-    use(name, stage, where, [](const connection_args&, const connection_type&) {});
+    all_problems(
+        [&] {
+          if (!stage.is_null()) check_stage(name, stage, stage_of(where));
+        },
+        [&] { use(name, stage, where, [](const connection_args&, const connection_type&) {}); });
   }
   /// Where a sink of connection `name` for `stage` would write, when two sinks writing there
   /// would corrupt each other (a file's absolute path), else empty (connections built in code,
@@ -521,6 +553,21 @@ class connection_registry {
     });
   }
 
+  /// Runs every check, then throws one `reel::error` with the problems of all of them.
+  template <class... Checks>
+  static void all_problems(Checks&&... checks) {
+    std::vector<diagnostic> problems;
+    auto run = [&](auto& check) {
+      try {
+        check();
+      } catch (const reel::error& e) {
+        problems.insert(problems.end(), e.diagnostics().begin(), e.diagnostics().end());
+      }
+    };
+    (run(checks), ...);
+    if (!problems.empty()) throw reel::error(std::move(problems));
+  }
+
   template <class Map>
   static std::vector<std::string> keys(const Map& m) {
     std::vector<std::string> out;
@@ -592,6 +639,12 @@ class connection_registry {
                         "-D" +
                         std::string(c->cmake_option) +
                         "=ON (see the README's \"Compiled connectors\")");
+      }
+      if (const detail::atlas_only_connection_type* c =
+              detail::find_atlas_only_connection_type(given)) {
+        throw_error("reel.connection.unsupported_type", e.where + "/type",
+                    "connection type '" + given + "' (Atlas's, for " + std::string(c->what) +
+                        ") is not supported by Reel");
       }
       std::string suggestion = reel::detail::did_you_mean(detail::lower(given), type_names());
       throw_error("reel.connection.unknown_type", e.where + "/type",

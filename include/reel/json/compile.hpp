@@ -165,12 +165,15 @@ class pipeline_compiler {
     if (!spec.is_object())
       fail("reel.pipeline.bad_stage", where, std::string(stage) + " takes an object");
     std::vector<std::string> names(allowed.begin(), allowed.end());
+    std::vector<diagnostic> unknown;  // every unknown key, not only the first
     for (const auto& [key, value] : spec.items()) {
       if (std::find(names.begin(), names.end(), key) == names.end()) {
-        fail("reel.pipeline.unknown_option", where + "/" + escape(key),
-             "unknown option '" + key + "' of " + stage + reel::detail::did_you_mean(key, names));
+        unknown.push_back(
+            {"reel.pipeline.unknown_option", where + "/" + escape(key),
+             "unknown option '" + key + "' of " + stage + reel::detail::did_you_mean(key, names)});
       }
     }
+    if (!unknown.empty()) throw reel::error(std::move(unknown));
   }
 
  public:
@@ -203,10 +206,11 @@ class pipeline_compiler {
  private:
   source_definition compile_source(const document& spec, const std::string& at) {
     if (!spec.is_object()) fail("reel.pipeline.bad_stage", at, "$source takes an object");
-    if (spec.contains("connectionName")) {
-      check_stage_option_typos("$source", spec, at);  // the connection checks the rest
-    } else {
-      check_stage_options("$source", spec, at);
+    // Every option problem is reported, and the stage is compiled on (its other problems too).
+    for (diagnostic& d : spec.contains("connectionName")
+                             ? stage_option_typo_problems("$source", spec, at)  // the connection
+                             : stage_option_problems("$source", spec, at)) {    // checks the rest
+      diagnostics_.push_back(std::move(d));
     }
     source_definition s;
     s.spec = spec;
@@ -249,7 +253,8 @@ class pipeline_compiler {
   sink_definition compile_sink(const std::string& name, const document& spec,
                                const std::string& at) {
     if (!spec.is_object()) fail("reel.pipeline.bad_stage", at, name + " takes an object");
-    check_stage_option_typos(name, spec, at);  // the connection checks the rest
+    for (diagnostic& d : stage_option_typo_problems(name, spec, at))  // the connection checks
+      diagnostics_.push_back(std::move(d));                           // the rest
     sink_definition s{name, "", spec, at};
     const document* conn = nullptr;
     if (name == "$merge") {

@@ -83,4 +83,18 @@ struct compile_result {
 [[nodiscard]] compiled_pipeline compile_pipeline(const document& pipeline,
                                                  pipeline_options options = {});
 
+/// The plan of a compiled pipeline, as `reel explain` prints it: the `$source` settings, the
+/// operators in order (the window with its timing, whether it aggregates incrementally or
+/// buffers, and its inner operators), the sink. Durations are in milliseconds.
+///
+/// **Example** (`$source` tickets, `$match`, a 10 s `$tumblingWindow` with `$group`, `$emit`)
+/// ```json
+/// {"source": {"connectionName": "tickets", "timeField": {"$toDate": "$ts"}, "tsFieldName": "_ts"},
+///  "stages": [{"operatorName": "MatchOperator"},
+///             {"operatorName": "TumblingWindowOperator", "intervalMs": 10000, ...,
+///              "aggregation": "incremental", "pipeline": [{"operatorName": "GroupOperator"}]}],
+///  "sink": {"stage": "$emit", "connectionName": "out"}}
+/// ```
+[[nodiscard]] document explain_pipeline(const compiled_pipeline& pipeline);
+
 }  // namespace reel::json

@@ -4,6 +4,10 @@
 /// Atlas Stream Processing documents, for which kinds of connection, and whether Reel has them;
 /// and the check that tells a typo from a missing feature.
 ///
+/// Each check finds every problem of a stage (not only the first): `stage_option_problems` and
+/// `stage_option_typo_problems` return them, `check_stage_options` and
+/// `check_stage_option_typos` throw one `reel::error` that carries them all.
+///
 /// An option is checked twice:
 /// - by the pipeline compiler, which knows no connection. A `$source` without a connection
 ///   (`documents`, or what the host pushes) takes only options of the catalogue below: another
@@ -198,18 +202,18 @@ void options_at(const Range& paths, std::string_view prefix, std::vector<std::st
 
 }  // namespace detail
 
-/// Checks the keys of `spec` (the object of `stage`, located at `where`), and those of its
-/// `config` and (for `$merge`) `into` objects.
+/// Every problem with the keys of `spec` (the object of `stage`, located at `where`) and those
+/// of its `config` and (for `$merge`) `into` objects, in the order of the keys.
 ///
 /// With `supported` null (the compiler, which knows no connection), every option of the
 /// catalogue that Reel implements is accepted; with the list a connection type declares
 /// (`"topic"`, `"config.group_id"`, `"config.*"` for any key of `config`), only those and the
 /// common ones (`is_common_stage_option`). `type` names the connection type in messages.
-inline void check_stage_options(std::string_view stage, const nlohmann::ordered_json& spec,
-                                const std::string& where,
-                                const std::vector<std::string>* supported = nullptr,
-                                std::string_view type = {}) {
-  if (!spec.is_object()) return;
+[[nodiscard]] inline std::vector<diagnostic> stage_option_problems(
+    std::string_view stage, const nlohmann::ordered_json& spec, const std::string& where,
+    const std::vector<std::string>* supported = nullptr, std::string_view type = {}) {
+  std::vector<diagnostic> problems;
+  if (!spec.is_object()) return problems;
   const std::string for_type =
       type.empty() ? std::string() : " for connection type '" + std::string(type) + "'";
   auto declared = [&](const std::string& path) {
@@ -248,7 +252,8 @@ inline void check_stage_options(std::string_view stage, const nlohmann::ordered_
         message += for_type;
         if (!o->atlas_for.empty()) message += " (Atlas takes it for " + std::string(o->atlas_for);
         message += o->atlas_for.empty() ? "" : ")";
-        throw_error("reel.pipeline.unsupported_option", pointer, std::move(message));
+        problems.push_back({"reel.pipeline.unsupported_option", pointer, std::move(message)});
+        continue;
       }
       std::vector<std::string> candidates;
       if (supported) {
@@ -265,9 +270,9 @@ inline void check_stage_options(std::string_view stage, const nlohmann::ordered_
         }
         detail::options_at(all, prefix, candidates);
       }
-      throw_error("reel.pipeline.unknown_option", pointer,
-                  "unknown option '" + it.key() + "' of " + name + for_type +
-                      reel::detail::did_you_mean(it.key(), candidates));
+      problems.push_back({"reel.pipeline.unknown_option", pointer,
+                          "unknown option '" + it.key() + "' of " + name + for_type +
+                              reel::detail::did_you_mean(it.key(), candidates)});
     }
   };
   check_level(spec, "", where);
@@ -284,16 +289,28 @@ inline void check_stage_options(std::string_view stage, const nlohmann::ordered_
     }
     check_level(*it, nested + ".", where + "/" + nested);
   }
+  return problems;
+}
+
+/// Throws `reel::error` with every problem `stage_option_problems` finds, if any.
+inline void check_stage_options(std::string_view stage, const nlohmann::ordered_json& spec,
+                                const std::string& where,
+                                const std::vector<std::string>* supported = nullptr,
+                                std::string_view type = {}) {
+  std::vector<diagnostic> problems = stage_option_problems(stage, spec, where, supported, type);
+  if (!problems.empty()) throw reel::error(std::move(problems));
 }
 
 /// The compiler's check of a stage whose connection will check the rest (`$source` with a
 /// `connectionName`, `$emit`, `$merge`): an Atlas option that no Reel connector has is
 /// `reel.pipeline.unsupported_option`, a key that looks like a misspelt option the compiler
 /// reads (`timefield`, `partitionIdleTimout`) is `reel.pipeline.unknown_option`, and the keys
-/// of `$merge.into` are checked; other keys are left to the connection's type.
-inline void check_stage_option_typos(std::string_view stage, const nlohmann::ordered_json& spec,
-                                     const std::string& where) {
-  if (!spec.is_object()) return;
+/// of `$merge.into` are checked; other keys are left to the connection's type. Returns every
+/// problem, in the order of the keys.
+[[nodiscard]] inline std::vector<diagnostic> stage_option_typo_problems(
+    std::string_view stage, const nlohmann::ordered_json& spec, const std::string& where) {
+  std::vector<diagnostic> problems;
+  if (!spec.is_object()) return problems;
   std::vector<std::string> common;
   for (const stage_option& o : stage_option_catalogue()) {
     if (o.stage == stage && is_common_stage_option(stage, o.path) &&
@@ -307,27 +324,37 @@ inline void check_stage_option_typos(std::string_view stage, const nlohmann::ord
     const std::string pointer = where + "/" + detail::option_token(key);
     if (const stage_option* o = find_stage_option(stage, key)) {
       if (o->in_reel) continue;
-      throw_error("reel.pipeline.unsupported_option", pointer,
-                  "option '" + key + "' of " + std::string(stage) +
-                      " is not supported by Reel (Atlas takes it for " + std::string(o->atlas_for) +
-                      ")");
+      problems.push_back({"reel.pipeline.unsupported_option", pointer,
+                          "option '" + key + "' of " + std::string(stage) +
+                              " is not supported by Reel (Atlas takes it for " +
+                              std::string(o->atlas_for) + ")"});
+      continue;
     }
     const std::string suggestion = reel::detail::did_you_mean(key, common);
     if (!suggestion.empty()) {
-      throw_error("reel.pipeline.unknown_option", pointer,
-                  "unknown option '" + key + "' of " + std::string(stage) + suggestion);
+      problems.push_back({"reel.pipeline.unknown_option", pointer,
+                          "unknown option '" + key + "' of " + std::string(stage) + suggestion});
     }
   }
-  if (stage != "$merge") return;
+  if (stage != "$merge") return problems;
   auto into = spec.find("into");
-  if (into == spec.end() || !into->is_object()) return;
+  if (into == spec.end() || !into->is_object()) return problems;
   static const std::vector<std::string> into_keys = {"connectionName", "db", "coll"};
   for (auto it = into->begin(); it != into->end(); ++it) {
     if (std::find(into_keys.begin(), into_keys.end(), it.key()) != into_keys.end()) continue;
-    throw_error("reel.pipeline.unknown_option", where + "/into/" + detail::option_token(it.key()),
-                "unknown option '" + it.key() + "' of $merge.into" +
-                    reel::detail::did_you_mean(it.key(), into_keys));
+    problems.push_back({"reel.pipeline.unknown_option",
+                        where + "/into/" + detail::option_token(it.key()),
+                        "unknown option '" + it.key() + "' of $merge.into" +
+                            reel::detail::did_you_mean(it.key(), into_keys)});
   }
+  return problems;
+}
+
+/// Throws `reel::error` with every problem `stage_option_typo_problems` finds, if any.
+inline void check_stage_option_typos(std::string_view stage, const nlohmann::ordered_json& spec,
+                                     const std::string& where) {
+  std::vector<diagnostic> problems = stage_option_typo_problems(stage, spec, where);
+  if (!problems.empty()) throw reel::error(std::move(problems));
 }
 
 }  // namespace reel::json

@@ -5,6 +5,7 @@
 #include "reel/json/stage_options.hpp"
 
 #include <fstream>
+#include <functional>
 #include <string>
 
 #include <catch2/catch.hpp>
@@ -148,4 +149,72 @@ TEST_CASE("the compiler's check without a connection", "[connector][stage_option
         }) ==
         "[reel.pipeline.unsupported_option] at /3/$emit/parallelism: option 'parallelism' "
         "of $emit is not supported by Reel (Atlas takes it for every connection)");
+}
+
+namespace {
+
+/// Every diagnostic of the `reel::error` `f` throws, one per line.
+std::string all_problems_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const reel::error& e) {
+    std::string out;
+    for (const reel::diagnostic& d : e.diagnostics())
+      out += d.to_string() + "\n";
+    return out;
+  }
+  return "(no error)";
+}
+
+}  // namespace
+
+TEST_CASE("option checks report every problem, not only the first", "[connector][stage_options]") {
+  const document source = document::parse(
+      R"({"connectionName": "c", "timefield": "$t", "partitionIdleTimout": 1, "stream": "s",
+          "fine": 1})");
+  const std::vector<reel::diagnostic> typos =
+      reel::json::stage_option_typo_problems("$source", source, "/0/$source");
+  REQUIRE(typos.size() == 3);
+  CHECK(typos[0].where == "/0/$source/timefield");
+  CHECK(typos[1].where == "/0/$source/partitionIdleTimout");
+  CHECK(typos[2].to_string() ==
+        "[reel.pipeline.unsupported_option] at /0/$source/stream: option 'stream' of $source is "
+        "not supported by Reel (Atlas takes it for Kinesis)");
+  CHECK(all_problems_of([] {
+          reel::json::check_stage_options(
+              "$emit", document::parse(R"({"bogus": 1, "parallelism": 2, "config": {"x": 1}})"),
+              "/3/$emit");
+        }) ==
+        "[reel.pipeline.unknown_option] at /3/$emit/bogus: unknown option 'bogus' of $emit\n"
+        "[reel.pipeline.unsupported_option] at /3/$emit/parallelism: option 'parallelism' of "
+        "$emit is not supported by Reel (Atlas takes it for every connection)\n");
+}
+
+TEST_CASE("verify_source reports the stage's options and the connection's problems together",
+          "[connector][stage_options]") {
+  reel::connection_registry r = with_file("no-such-file.ndjson");
+  const document stage =
+      document::parse(R"({"connectionName": "archive", "pth": "x", "topic": "t"})");
+  CHECK(all_problems_of([&] { r.verify_source("archive", "/0/$source/connectionName", stage); }) ==
+        "[reel.pipeline.unknown_option] at /0/$source/pth: unknown option 'pth' of $source for "
+        "connection type 'file' (did you mean 'path'?)\n"
+        "[reel.pipeline.unsupported_option] at /0/$source/topic: option 'topic' of $source is not "
+        "supported by Reel for connection type 'file' (Atlas takes it for Kafka)\n"
+        "[reel.connection.invalid] at /path: file connection 'archive' reads "
+        "'no-such-file.ndjson', which does not exist\n");
+  // make_source, which run uses, refuses the same stage with the same problems of its options.
+  CHECK(error_of([&] { (void)r.make_source("archive", stage, "/0/$source/connectionName"); }) ==
+        "[reel.pipeline.unknown_option] at /0/$source/pth: unknown option 'pth' of $source for "
+        "connection type 'file' (did you mean 'path'?)");
+}
+
+TEST_CASE("connection types Atlas has and Reel lacks are not supported, not unknown",
+          "[connector][stage_options]") {
+  reel::connection_registry r = reel::default_connections();
+  CHECK(error_of([&] {
+          r.add_connection("hook", {{"type", "Https"}}, "connections.json:/hook");
+        }) ==
+        "[reel.connection.unsupported_type] at connections.json:/hook/type: connection type "
+        "'Https' (Atlas's, for "
+        "HTTPS endpoints ($https)) is not supported by Reel");
 }

@@ -31,16 +31,19 @@ namespace reel::json::detail {
   throw_error("reel.pipeline.bad_stage", where, std::move(message));
 }
 
-/// Rejects keys of `spec` (an object) that are not in `allowed`, with a suggestion.
+/// Rejects keys of `spec` (an object) that are not in `allowed`, with a suggestion: one
+/// `reel::error` carrying every unknown key.
 inline void check_options(const document& spec, const std::string& where, std::string_view stage,
                           std::initializer_list<std::string_view> allowed) {
+  std::vector<diagnostic> unknown;
   for (auto it = spec.begin(); it != spec.end(); ++it) {
     if (std::find(allowed.begin(), allowed.end(), it.key()) != allowed.end()) continue;
     std::vector<std::string> names(allowed.begin(), allowed.end());
-    throw_error("reel.pipeline.unknown_option", pointer_append(where, it.key()),
-                "unknown option '" + it.key() + "' of " + std::string(stage) +
-                    reel::detail::did_you_mean(it.key(), names));
+    unknown.push_back({"reel.pipeline.unknown_option", pointer_append(where, it.key()),
+                       "unknown option '" + it.key() + "' of " + std::string(stage) +
+                           reel::detail::did_you_mean(it.key(), names)});
   }
+  if (!unknown.empty()) throw reel::error(std::move(unknown));
 }
 
 /// True for a value the stages treat as a subdocument (not an Extended JSON wrapper).
