@@ -8,7 +8,9 @@
 # (the outputs must not change between versions).
 #   benchmarks/json_ingest/measure.sh [RUNS]     (default 3; compare the best of each version)
 # BUILD_DIR (default <repo>/build-json-ingest) and TICKETS (default /tmp/reel-tickets-1m.ndjson)
-# may be set; the ticket file is generated once and reused.
+# may be set; the ticket file is generated once and reused. BASELINE=<another reel binary> (say,
+# this script's build of an older commit) runs it before each run of this build, for a ratio
+# measured in one sitting.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -29,12 +31,16 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 printf '{"tickets": {"type": "file", "path": "%s"}}\n' "$tickets" >"$work/connections.json"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) CPUs; $events events"
-for ((i = 1; i <= runs; i++)); do
-  /usr/bin/time -f '%U %S %M' -o "$work/time" "$build_dir/tools/reel/reel" process \
+run() {  # label binary
+  /usr/bin/time -f '%U %S %M' -o "$work/time" "$2" process \
     "$here/pipeline.json" --connections "$work/connections.json" >"$work/out" 2>"$work/err"
   read -r user sys rss_kb <"$work/time"
   sum=$(sha256sum <"$work/out" | cut -c1-16)
   lines=$(wc -l <"$work/out")
-  awk -v u="$user" -v s="$sys" -v m="$rss_kb" -v n="$events" -v i="$i" -v c="$sum" -v l="$lines" \
-    'BEGIN { printf "run %d: %.3f M events per CPU-second (user %.2f + sys %.2f s), peak RSS %.0f MB, %d output lines, sha256 %s\n", i, n / (u + s) / 1e6, u, s, m / 1024, l, c }'
+  awk -v u="$user" -v s="$sys" -v m="$rss_kb" -v n="$events" -v r="$1" -v c="$sum" -v l="$lines" \
+    'BEGIN { printf "%s: %.3f M events per CPU-second (user %.2f + sys %.2f s), peak RSS %.0f MB, %d output lines, sha256 %s\n", r, n / (u + s) / 1e6, u, s, m / 1024, l, c }'
+}
+for ((i = 1; i <= runs; i++)); do
+  if [[ -n "${BASELINE:-}" ]]; then run "run $i, baseline" "$BASELINE"; fi
+  run "run $i" "$build_dir/tools/reel/reel"
 done
