@@ -663,17 +663,7 @@ class stream_processor::impl {
         }
       }
     }
-    if (m.metadata.is_object() && !m.metadata.empty()) {
-      document source_meta = m.metadata;
-      if (!source_meta.contains("type")) source_meta["type"] = source_type_;
-      event_meta_["source"] = std::move(source_meta);
-      if (window_) window_meta_["source"] = event_meta_["source"];
-      default_source_meta_ = false;
-    } else if (!default_source_meta_) {
-      event_meta_["source"] = {{"type", source_type_}};
-      if (window_) window_meta_["source"] = event_meta_["source"];
-      default_source_meta_ = true;
-    }
+    set_source_meta(m);
 
     timestamp t;
     document ts_value;  // the time as a date, when timeField already gave it as make_date(t) does
@@ -743,8 +733,9 @@ class stream_processor::impl {
       bool failed = false;
       guarded_window([&] { where = window.on_event(d, t, local, now, seq); }, &d, &m, &failed);
       if (failed) continue;
-      if (source_ && where == placement::accepted && !m.position.is_null()) {
-        released_.held(m.partition, m.position, t);
+      if (source_ && where == placement::accepted && m.has_position()) {
+        released_.held(
+            m.partition, [&m] { return m.position_document(); }, t);
       }
       const missed_windows& missed = window.missed();
       if (where == placement::in_gap) {
@@ -758,6 +749,26 @@ class stream_processor::impl {
         record["missedWindowStartTimes"] = std::move(starts);
         dead_letter(std::move(record));
       }
+    }
+  }
+
+  /// `{$meta: "stream.source"}` for message `m`: its metadata with the source type. The lines of
+  /// one file share it, so it is built again only when the file changes.
+  void set_source_meta(const source_message& m) {
+    const bool line_path = !(m.metadata.is_object() && !m.metadata.empty()) && m.line &&
+                           m.line->path && !m.line->path->empty();
+    if (line_path && m.line->path == source_meta_path_) return;
+    source_meta_path_ = line_path ? m.line->path : nullptr;
+    if (line_path || (m.metadata.is_object() && !m.metadata.empty())) {
+      document source_meta = m.metadata_document();
+      if (!source_meta.contains("type")) source_meta["type"] = source_type_;
+      event_meta_["source"] = std::move(source_meta);
+      if (window_) window_meta_["source"] = event_meta_["source"];
+      default_source_meta_ = false;
+    } else if (!default_source_meta_) {
+      event_meta_["source"] = {{"type", source_type_}};
+      if (window_) window_meta_["source"] = event_meta_["source"];
+      default_source_meta_ = true;
     }
   }
 
@@ -831,8 +842,8 @@ class stream_processor::impl {
   void deliver(document&& d, const document*, const source_message& m) {
     if (options_.stream_meta && !pipeline_.removes_stream_meta) {
       document meta = {{"source", event_meta_["source"]}};
-      if (!m.position.is_null() && !meta["source"].contains("position"))
-        meta["source"]["position"] = m.position;
+      if (m.has_position() && !meta["source"].contains("position"))
+        meta["source"]["position"] = m.position_document();
       d["_stream_meta"] = stages::merged_stream_meta(std::move(meta), d);
     }
     emit(std::move(d));
@@ -869,9 +880,10 @@ class stream_processor::impl {
                       const source_message& m) const {
     document record = base_record(op, reason);
     if (doc) record["doc"] = projected_event_ ? whole_document(m) : *doc;
-    document source = m.metadata.is_object() ? m.metadata : document::object();
+    document source = m.metadata_document();
+    if (!source.is_object()) source = document::object();
     if (!source.contains("type")) source["type"] = source_type_;
-    if (!m.position.is_null()) source["position"] = m.position;
+    if (m.has_position()) source["position"] = m.position_document();
     record["_stream_meta"] = {{"source", std::move(source)}};
     return record;
   }
@@ -1032,6 +1044,8 @@ class stream_processor::impl {
   document event_meta_;                                         // what stages see: {source}
   document window_meta_;  // what the window's keys see: {source, window: placeholders}
   bool default_source_meta_ = true;
+  // The file path of the line whose metadata event_meta_ holds (null: other metadata).
+  std::shared_ptr<const std::string> source_meta_path_;
   // Payloads parsed with only the fields the pipeline reads, when that is all it needs.
   std::optional<detail::projected_reader> projected_reader_;
   bool projected_event_ = false;         // the current event was read projected

@@ -6,16 +6,19 @@
 ///
 /// The source hands each line to the processor as payload bytes, so a line that is not JSON
 /// becomes a DLQ record that keeps the original bytes and the position `{line, offset}` (1-based
-/// line number, 0-based byte offset of the line's first byte). Blank lines are skipped; a final
-/// line without a newline counts. `\r\n` line ends are accepted. The sink writes relaxed
-/// Extended JSON by default (`outputFormat` `canonicalJson` and `basicJson` as Atlas's `$emit`).
+/// line number, 0-based byte offset of the line's first byte), carried as plain data
+/// (`source_message::line`) until a DLQ record or an output needs it as a document. Blank lines are
+/// skipped; a final line without a newline counts. `\r\n` line ends are accepted. The sink writes
+/// relaxed Extended JSON by default (`outputFormat` `canonicalJson` and `basicJson` as Atlas's
+/// `$emit`).
 ///
 /// **Example**
 /// ```cpp
 /// std::istringstream in("{\"a\": 1}\nnot json\n");
 /// reel::ndjson_source source(in);
 /// std::vector<reel::source_message> batch;
-/// source.poll(batch, 10);  // two messages; batch[1].position == {"line": 2, "offset": 9}
+/// source.poll(batch, 10);  // two messages; batch[1].line->line == 2, line->offset == 9
+///                          // (batch[1].position_document() == {"line": 2, "offset": 9})
 ///
 /// reel::ndjson_sink out(std::cout);
 /// ```
@@ -24,6 +27,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <istream>
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <span>
@@ -137,12 +141,13 @@ inline bool blank(std::string_view s) noexcept {
   return true;
 }
 
-/// Turns a line into a message: payload bytes and position.
-inline source_message line_message(detail::line_splitter::line&& l, const std::string& path) {
+/// Turns a line into a message: payload bytes and where the line sits (`path`: shared by the
+/// lines of one file, null for none).
+inline source_message line_message(detail::line_splitter::line&& l,
+                                   const std::shared_ptr<const std::string>& path) {
   source_message m;
   m.payload = std::move(l.text);
-  m.position = {{"line", l.number}, {"offset", l.offset}};
-  if (!path.empty()) m.metadata = {{"path", path}};
+  m.line = line_position{.line = l.number, .offset = l.offset, .path = path};
   return m;
 }
 
@@ -163,7 +168,10 @@ struct ndjson_source_options {
 class ndjson_source : public source {
  public:
   explicit ndjson_source(std::istream& in, ndjson_source_options options = {})
-      : in_(&in), options_(std::move(options)) {}
+      : in_(&in),
+        options_(std::move(options)),
+        path_(options_.path.empty() ? nullptr
+                                    : std::make_shared<const std::string>(options_.path)) {}
 
   std::string type() const override { return options_.type; }
 
@@ -172,7 +180,7 @@ class ndjson_source : public source {
     while (n < max) {
       if (auto l = splitter_.next(eof_)) {
         if (detail::blank(l->text)) continue;
-        out.push_back(detail::line_message(std::move(*l), options_.path));
+        out.push_back(detail::line_message(std::move(*l), path_));
         ++n;
         continue;
       }
@@ -219,6 +227,7 @@ class ndjson_source : public source {
  private:
   std::istream* in_;
   ndjson_source_options options_;
+  std::shared_ptr<const std::string> path_;  // options_.path, shared by the messages; or null
   detail::line_splitter splitter_;
   std::string buffer_;
   bool eof_ = false;

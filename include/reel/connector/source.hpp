@@ -26,6 +26,8 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -37,6 +39,18 @@
 #include "reel/watermark/tracker.hpp"
 
 namespace reel {
+
+/// Where a line of a text source (a file, standard input) sits, as plain data: the `position`
+/// document `{"line": …, "offset": …}` and the metadata `{"path": …}` are built from it only
+/// when a DLQ record, an output's `_stream_meta`, `{$meta: "stream.source"}` or a commit needs
+/// them, not for every line.
+struct line_position {
+  std::uint64_t line = 0;    ///< 1-based line number
+  std::uint64_t offset = 0;  ///< 0-based byte offset of the line's first byte
+  /// The file's path (`_stream_meta.source.path`), one string shared by every line of the file;
+  /// null for a source without one (standard input).
+  std::shared_ptr<const std::string> path;
+};
 
 /// One message from a source.
 struct source_message {
@@ -50,11 +64,15 @@ struct source_message {
   std::optional<timestamp> record_time;
   /// Index into `source::partitions()`; each partition has its own watermark.
   partition_id partition = 0;
-  /// `{$meta: "stream.source..."}` fields: topic, partition, offset, key, headers, ...
-  nlohmann::ordered_json metadata = nlohmann::ordered_json::object();
+  /// `{$meta: "stream.source..."}` fields: topic, partition, offset, key, headers, ...: an
+  /// object, or null for none.
+  nlohmann::ordered_json metadata;
   /// Where this message sits in its partition (an offset, a resume token), for DLQ records and
   /// for `source::commit`.
   nlohmann::ordered_json position;
+  /// Set by line-oriented sources instead of `position` and `metadata`: what they would hold, as
+  /// plain data (see `position_document()`, `metadata_document()`).
+  std::optional<line_position> line;
   /// Set by a source that resumed this partition from a committed position (a restart, a
   /// rebalance): windows of this partition ending before this event time were already closed by
   /// the reader that committed it (see `partition_release::closed_before`).
@@ -65,6 +83,26 @@ struct source_message {
   /// The reader that committed the position had already processed this message: with an event
   /// time before `closed_before` it is skipped (and counted), not treated as late.
   bool redelivered = false;
+
+  /// `position`, or `{"line": …, "offset": …}` for a message with a `line`; null for none.
+  [[nodiscard]] nlohmann::ordered_json position_document() const {
+    if (!line) return position;
+    nlohmann::ordered_json p = nlohmann::ordered_json::object();
+    p["line"] = line->line;
+    p["offset"] = line->offset;
+    return p;
+  }
+  /// Whether `position_document()` is not null.
+  [[nodiscard]] bool has_position() const noexcept {
+    return line.has_value() || !position.is_null();
+  }
+  /// `metadata`, followed by `"path"` for a message with a `line` that has one; null for none.
+  [[nodiscard]] nlohmann::ordered_json metadata_document() const {
+    if (!line || !line->path || metadata.contains("path")) return metadata;
+    nlohmann::ordered_json m = metadata.is_object() ? metadata : nlohmann::ordered_json::object();
+    m["path"] = *line->path;
+    return m;
+  }
 };
 
 /// What a processor no longer needs from one partition, for `source::commit`.

@@ -58,7 +58,7 @@ class stdin_source final : public source {
     while (n < max) {
       if (auto l = splitter_.next(eof_)) {
         if (detail::blank(l->text)) continue;
-        out.push_back(detail::line_message(std::move(*l), ""));
+        out.push_back(detail::line_message(std::move(*l), nullptr));
         ++n;
         continue;
       }

@@ -280,6 +280,11 @@ inline bool normalise_wrapper(document& obj, std::string& message) {
                        "$numberDouble must be a string holding a number, found " + v.dump());
     obj = *d;
   } else if (k == "$date") {
+    // The usual input, an ISO string as `make_date_millis` writes it, is already normalised:
+    // read in place, not parsed, formatted and built again.
+    if (v.is_string() && detail::exact_iso8601_millis(v.get_ref<const std::string&>())) {
+      return true;
+    }
     const auto ms = date_operand_millis(v);
     if (!ms) {
       return fail_with(message,

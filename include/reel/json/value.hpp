@@ -548,14 +548,10 @@ inline document make_date(timestamp t) {
 }
 
 namespace detail {
-/// The epoch milliseconds of a date exactly as `make_date` writes it for years 0000-9999,
-/// `{"$date": "YYYY-MM-DDTHH:MM:SS.mmmZ"}` (so `make_date(from_millis(ms)) == d`), read at fixed
-/// positions; empty for anything else, which may still be a date (see `as_date`).
-inline std::optional<std::int64_t> relaxed_date_millis(const document& d) noexcept {
-  if (!d.is_object() || d.size() != 1) return std::nullopt;
-  const auto it = d.begin();
-  if (it.key() != "$date" || !it->is_string()) return std::nullopt;
-  const std::string& s = it->get_ref<const std::string&>();
+/// The epoch milliseconds of an ISO-8601 text exactly as `make_date` writes it for years
+/// 0000-9999, `YYYY-MM-DDTHH:MM:SS.mmmZ` (so `make_date(from_millis(ms))` holds `s`), read at
+/// fixed positions; empty for any other text, which may still be a date (see `parse_iso8601`).
+inline std::optional<std::int64_t> exact_iso8601_millis(std::string_view s) noexcept {
   if (s.size() != 24 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' ||
       s[16] != ':' || s[19] != '.' || s[23] != 'Z') {
     return std::nullopt;
@@ -576,6 +572,16 @@ inline std::optional<std::int64_t> relaxed_date_millis(const document& d) noexce
   }
   return reel::detail::days_from_civil(year, month, day) * 86'400'000 + hour * 3'600'000LL +
          minute * 60'000LL + second * 1000LL + millis;
+}
+
+/// The epoch milliseconds of a date exactly as `make_date` writes it for years 0000-9999,
+/// `{"$date": "YYYY-MM-DDTHH:MM:SS.mmmZ"}` (so `make_date(from_millis(ms)) == d`), read at fixed
+/// positions; empty for anything else, which may still be a date (see `as_date`).
+inline std::optional<std::int64_t> relaxed_date_millis(const document& d) noexcept {
+  if (!d.is_object() || d.size() != 1) return std::nullopt;
+  const auto it = d.begin();
+  if (it.key() != "$date" || !it->is_string()) return std::nullopt;
+  return exact_iso8601_millis(it->get_ref<const std::string&>());
 }
 }  // namespace detail
 

@@ -46,13 +46,13 @@ TEST_CASE("ndjson_source: one message per line with line and offset", "[connecto
   const auto msgs = drain(source, 2);
   REQUIRE(msgs.size() == 3);
   CHECK(msgs[0].payload == "{\"a\": 1}");
-  CHECK(msgs[0].position == document{{"line", 1}, {"offset", 0}});
-  CHECK(msgs[0].metadata == document{{"path", "t.ndjson"}});
+  CHECK(msgs[0].position_document() == document{{"line", 1}, {"offset", 0}});
+  CHECK(msgs[0].metadata_document() == document{{"path", "t.ndjson"}});
   CHECK_FALSE(msgs[0].document.has_value());
   CHECK(msgs[1].payload == "not json");
-  CHECK(msgs[1].position == document{{"line", 4}, {"offset", 13}});
+  CHECK(msgs[1].position_document() == document{{"line", 4}, {"offset", 13}});
   CHECK(msgs[2].payload == "{\"b\": 2}");  // the last line has no newline
-  CHECK(msgs[2].position == document{{"line", 5}, {"offset", 23}});
+  CHECK(msgs[2].position_document() == document{{"line", 5}, {"offset", 23}});
   CHECK(source.positions() == document{{"line", 6}, {"offset", 31}});
   std::vector<reel::source_message> more;
   CHECK(source.poll(more, 10) == reel::poll_status::end_of_input);
@@ -74,8 +74,8 @@ TEST_CASE("ndjson_source: seek resumes at a stored position", "[connector][ndjso
   const auto rest = drain(resumed);
   REQUIRE(rest.size() == 2);
   CHECK(rest[0].payload == "{\"n\": 2}");
-  CHECK(rest[0].position == document{{"line", 2}, {"offset", 9}});
-  CHECK(rest[1].position == document{{"line", 3}, {"offset", 18}});
+  CHECK(rest[0].position_document() == document{{"line", 2}, {"offset", 9}});
+  CHECK(rest[1].position_document() == document{{"line", 3}, {"offset", 18}});
 }
 
 TEST_CASE("ndjson_sink writes relaxed, canonical or basic Extended JSON", "[connector][ndjson]") {
@@ -119,8 +119,8 @@ TEST_CASE("file connections read and write NDJSON files", "[connector][file]") {
     const auto msgs = drain(*s);
     REQUIRE(msgs.size() == 2);
     CHECK(msgs[1].payload == "{bad");
-    CHECK(msgs[1].position == document{{"line", 2}, {"offset", 9}});
-    CHECK(msgs[1].metadata["path"] == (dir.path() / "in.ndjson").string());
+    CHECK(msgs[1].position_document() == document{{"line", 2}, {"offset", 9}});
+    CHECK(msgs[1].metadata_document()["path"] == (dir.path() / "in.ndjson").string());
   }
   SECTION("source: the stage's path") {
     connector_test::write_file(dir.path() / "sinks-in.ndjson", "{\"z\": 0}\n");
@@ -207,7 +207,7 @@ TEST_CASE("stdin_source reads a file descriptor without blocking forever", "[con
   CHECK(source.poll(out, 10) == reel::poll_status::ready);
   REQUIRE(out.size() == 2);
   CHECK(out[1].payload == "{\"a\": 2}");
-  CHECK(out[1].position == document{{"line", 2}, {"offset", 9}});
+  CHECK(out[1].position_document() == document{{"line", 2}, {"offset", 9}});
   reel::poll_status last = reel::poll_status::ready;
   for (int i = 0; i < 3 && last != reel::poll_status::end_of_input; ++i)
     last = source.poll(out, 10);

@@ -95,6 +95,57 @@ TEST_CASE("NDJSON file: a bad line becomes a DLQ record with its bytes and posit
   CHECK(dlq[1]["_stream_meta"]["source"]["position"] == document{{"line", 3}, {"offset", 53}});
 }
 
+TEST_CASE("NDJSON file: each line's path and position reach $meta, outputs and late records",
+          "[connector][processor]") {
+  connector_test::temp_dir dir;
+  connector_test::write_file(dir.path() / "in.ndjson",
+                             "{\"n\": 1, \"t\": \"2024-01-01T00:00:01Z\"}\n"
+                             "{\"n\": 2, \"t\": \"2024-01-01T00:00:09Z\"}\n"
+                             "\n"
+                             "{\"n\": 3, \"t\": \"2024-01-01T00:00:02Z\"}\n");
+  reel::connection_registry r = reel::default_connections();
+  r.load_connections(document::parse(R"({"in": {"type": "file", "path": "in.ndjson"}})"),
+                     "connections.json", dir.path());
+  const std::string path = (dir.path() / "in.ndjson").string();
+
+  SECTION("without a window: $meta and every output's _stream_meta") {
+    const document pipeline = reel::json::parse_pipeline_text(R"([
+        {$source: {connectionName: 'in', timeField: {$dateFromString: {dateString: '$t'}}}},
+        {$project: {n: 1, src: {$meta: 'stream.source'}}}])");
+    reel::json::stream_processor sp(pipeline, r, named("lines"));
+    collected c;
+    collect(sp, c);
+    sp.process();
+    REQUIRE(c.outputs.size() == 3);
+    int i = 0;
+    for (const auto& [line, offset] : {std::pair{1, 0}, {2, 38}, {4, 77}}) {
+      const document& out = c.outputs[i++];
+      INFO(out.dump());
+      CHECK(out["src"] == document{{"path", path}, {"type", "file"}});
+      CHECK(out["_stream_meta"]["source"] ==
+            document{{"path", path},
+                     {"type", "file"},
+                     {"position", {{"line", line}, {"offset", offset}}}});
+    }
+  }
+  SECTION("in a window: the group key reads the path, a late line's record has its position") {
+    const document pipeline = reel::json::parse_pipeline_text(R"([
+        {$source: {connectionName: 'in', timeField: {$dateFromString: {dateString: '$t'}}}},
+        {$tumblingWindow: {interval: {size: 5, unit: 'second'},
+            pipeline: [{$group: {_id: {$meta: 'stream.source.path'}, n: {$sum: 1}}}]}}])");
+    reel::json::stream_processor sp(pipeline, r, named("lines"));
+    collected c;
+    collect(sp, c);
+    sp.process();
+    REQUIRE(c.outputs.size() == 2);
+    CHECK(c.outputs[0]["_id"] == path);
+    CHECK(c.outputs[0]["n"] == 1);
+    REQUIRE(c.dead_letters.size() == 1);
+    CHECK(c.dead_letters[0]["_stream_meta"]["source"] ==
+          document{{"path", path}, {"type", "file"}, {"position", {{"line", 4}, {"offset", 77}}}});
+  }
+}
+
 TEST_CASE("sample_stream_solar is available by default and deterministic",
           "[connector][processor]") {
   const document pipeline = reel::json::parse_pipeline_text(R"([

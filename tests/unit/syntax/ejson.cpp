@@ -99,6 +99,33 @@ TEST_CASE("canonical input is normalised", "[json][ejson]") {
   CHECK(d["two"] == document::parse(R"({"$numberInt": "1", "x": 2})"));  // not a wrapper
 }
 
+TEST_CASE("an ISO $date is read as parse_iso8601 reads it, in any spelling", "[json][ejson]") {
+  // The usual spelling (make_date's) is kept in place; every other one is normalised to it, and
+  // a text parse_iso8601 refuses is an error, whichever path reads it.
+  const auto expected = [](const std::string& text) -> std::string {
+    const auto t = reel::parse_iso8601(text);
+    return t ? reel::json::make_date(*t).dump() : "error";
+  };
+  const auto read = [](const std::string& text) -> std::string {
+    try {
+      return parse_ejson_line(R"({"t": {"$date": ")" + text + R"("}})")["t"].dump();
+    } catch (const reel::error&) {
+      return "error";
+    }
+  };
+  for (const std::string text :
+       {"2024-06-01T20:00:00.000Z", "2024-02-29T23:59:59.999Z", "0000-01-01T00:00:00.000Z",
+        "9999-12-31T23:59:59.999Z", "2024-08-12T21:41:01Z", "2024-08-12T21:41:01.7Z",
+        "2024-08-12T23:41:01.788+02:00", "2024-01-01t00:00:00.000Z", "2023-02-29T00:00:00.000Z",
+        "2024-01-01T24:00:00.000Z", "2024-01-01T00:00:60.000Z", "2024-13-01T00:00:00.000Z",
+        "2024-01-01T00:00:00.000z", "2024-1-01T00:00:00.000Z"}) {
+    INFO(text);
+    CHECK(read(text) == expected(text));
+  }
+  CHECK(read("2024-06-01T20:00:00.000Z") == R"({"$date":"2024-06-01T20:00:00.000Z"})");
+  CHECK(read("2023-02-29T00:00:00.000Z") == "error");
+}
+
 TEST_CASE("invalid JSON: byte offset in the message", "[json][ejson][errors]") {
   CHECK(ejson_error_of("{]") ==
         "[reel.input.invalid_json] invalid JSON at byte 1: syntax error while parsing object key "

@@ -22,8 +22,11 @@ namespace reel::detail {
 
 class release_log {
  public:
-  /// A message of `partition` at `position` put events of time `t` into a window.
-  void held(partition_id partition, const nlohmann::ordered_json& position, timestamp t) {
+  /// A message of `partition` put events of time `t` into a window; `position()` gives the
+  /// message's position, asked for only when the log keeps a new entry (about one per
+  /// `granularity` of event time, not one per message).
+  template <class Position>
+  void held(partition_id partition, Position&& position, timestamp t) {
     part& p = part_of(partition);
     if (!p.entries.empty()) {
       entry& last = p.entries.back();
@@ -33,7 +36,7 @@ class release_log {
         return;
       }
     }
-    p.entries.push_back({position, t});
+    p.entries.push_back({position(), t});
   }
   /// The partition delivered a message (held or not): it gets a release from now on.
   void delivered(partition_id partition) { part_of(partition); }
