@@ -163,12 +163,19 @@ inline std::string fmt_extended_iso8601_impl(const civil_date& date, std::int64_
 }  // namespace detail
 
 namespace detail {
+/// Milliseconds since midnight UTC (0 to 86,399,999), for every `ms` including the int64 extremes
+/// (`ms - days * 86'400'000` overflows there).
+inline std::int64_t millis_in_day(std::int64_t ms) noexcept {
+  const std::int64_t r = ms % 86'400'000;
+  return r < 0 ? r + 86'400'000 : r;
+}
+
 /// Writes `t` as the 24 characters `YYYY-MM-DDTHH:MM:SS.mmmZ` (no terminator) when its year is
 /// within 0000-9999; false (and `out` untouched) otherwise.
 inline bool write_iso8601(char* out, timestamp t) noexcept {
   const std::int64_t ms = to_millis(t);
   const std::int64_t days = floor_div(ms, 86'400'000);
-  const std::int64_t in_day = ms - days * 86'400'000;
+  const std::int64_t in_day = millis_in_day(ms);
   const civil_date date = civil_from_days(days);
   if (date.year < 0 || date.year > 9999) return false;
   auto put = [out](int pos, std::int64_t v, int width) {
@@ -202,7 +209,8 @@ inline std::string format_iso8601(timestamp t) {
   // Rare: extended years, written with a sign.
   const std::int64_t ms = to_millis(t);
   const std::int64_t days = detail::floor_div(ms, 86'400'000);
-  return detail::fmt_extended_iso8601_impl(detail::civil_from_days(days), ms - days * 86'400'000);
+  return detail::fmt_extended_iso8601_impl(detail::civil_from_days(days),
+                                           detail::millis_in_day(ms));
 }
 
 /// The event times Reel accepts: the years 0000 through 9999 (UTC), the range that
