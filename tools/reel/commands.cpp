@@ -630,17 +630,31 @@ int process_command(const command_line& cl) {
   return run_processor(cl, true);
 }
 
-int check_command(const command_line& cl) {
+namespace {
+
+/// Loads the pipeline file and its connections and checks them as `reel check` does: exit status
+/// 2 once every problem is printed, else `then(console, context, connections, compiled)`.
+template <class Then>
+int with_checked_definition(const command_line& cl, Then&& then) {
   console con;
-  auto ctx_opt = make_context(cl, con);
-  if (!ctx_opt) return 2;
-  context& ctx = *ctx_opt;
+  auto ctx = make_context(cl, con);
+  if (!ctx) return 2;
   loaded_connections loaded = make_registry(cl, con);
   std::optional<json::compiled_pipeline> compiled;
-  if (!report_definition_problems(ctx, loaded, compiled)) return 2;
-  con.out(ctx.file.path + ": ok");
+  if (!report_definition_problems(*ctx, loaded, compiled)) return 2;
+  const int status = then(con, *ctx, loaded, *compiled);
   con.flush();
-  return 0;
+  return status;
+}
+
+}  // namespace
+
+int check_command(const command_line& cl) {
+  return with_checked_definition(cl, [](console& con, const context& ctx, const loaded_connections&,
+                                        const json::compiled_pipeline&) {
+    con.out(ctx.file.path + ": ok");
+    return 0;
+  });
 }
 
 namespace {
@@ -656,37 +670,33 @@ document connection_type_of(const connection_registry& registry, const std::stri
 }  // namespace
 
 int explain_command(const command_line& cl) {
-  console con;
-  auto ctx_opt = make_context(cl, con);
-  if (!ctx_opt) return 2;
-  context& ctx = *ctx_opt;
-  loaded_connections loaded = make_registry(cl, con);
-  std::optional<json::compiled_pipeline> compiled;
-  if (!report_definition_problems(ctx, loaded, compiled)) return 2;
-  const document plan = json::explain_pipeline(*compiled);
-  document out = {{"name", ctx.name}};
-  // The type of each connection, beside its name.
-  auto with_type = [&](const document& part) {
-    if (!part.is_object()) return part;
-    auto name = part.find("connectionName");
-    if (name == part.end() || !name->is_string()) return part;
-    document typed = document::object();
-    for (const auto& [key, value] : part.items()) {
-      typed[key] = value;
-      if (key == "connectionName")
-        typed["type"] = connection_type_of(loaded.registry, name->get<std::string>());
-    }
-    return typed;
-  };
-  out["source"] = with_type(plan["source"]);
-  out["stages"] = plan["stages"];
-  out["sink"] = with_type(plan["sink"]);
-  out["dlq"] = ctx.dlq ? *ctx.dlq : document(nullptr);
-  out["options"] = {{"streamMeta", ctx.file.stream_meta && plan["streamMeta"].get<bool>()},
-                    {"partitionedWindows", ctx.file.partitioned_windows}};
-  con.out(cl.compact ? out.dump() : out.dump(2));
-  con.flush();
-  return 0;
+  return with_checked_definition(
+      cl, [&](console& con, const context& ctx, const loaded_connections& loaded,
+              const json::compiled_pipeline& compiled) {
+        const document plan = json::explain_pipeline(compiled);
+        document out = {{"name", ctx.name}};
+        // The type of each connection, beside its name.
+        auto with_type = [&](const document& part) {
+          if (!part.is_object()) return part;
+          auto name = part.find("connectionName");
+          if (name == part.end() || !name->is_string()) return part;
+          document typed = document::object();
+          for (const auto& [key, value] : part.items()) {
+            typed[key] = value;
+            if (key == "connectionName")
+              typed["type"] = connection_type_of(loaded.registry, name->get<std::string>());
+          }
+          return typed;
+        };
+        out["source"] = with_type(plan["source"]);
+        out["stages"] = plan["stages"];
+        out["sink"] = with_type(plan["sink"]);
+        out["dlq"] = ctx.dlq ? *ctx.dlq : document(nullptr);
+        out["options"] = {{"streamMeta", ctx.file.stream_meta && plan["streamMeta"].get<bool>()},
+                          {"partitionedWindows", ctx.file.partitioned_windows}};
+        con.out(cl.compact ? out.dump() : out.dump(2));
+        return 0;
+      });
 }
 
 }  // namespace reel::cli
