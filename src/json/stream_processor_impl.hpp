@@ -137,8 +137,10 @@ class stream_processor::impl {
               document record = base_record(std::string(op), reason);
               record["doc"] = doc;
               dead_letter(std::move(record));
-            });
+            },
+            state_budget_);
       };
+      state_budget_->limit = options_.max_state_bytes;
       window_ = make_window_();
       if (auto fields = detail::projected_input_fields(pipeline_)) {
         projected_reader_.emplace(std::move(*fields));
@@ -336,16 +338,23 @@ class stream_processor::impl {
                   {"redeliveredSkippedCount", redelivered_count_},
                   {"dlqWriteFailureCount", dlq_write_failures_},
                   {"handedOverWindowCount", handed_over_windows_},
+                  {"stateLimitMessageCount", state_limit_count_},
                   {"stateSize", 0},
-                  {"openWindowCount", 0}};
+                  {"peakStateSize", state_budget_->peak},
+                  {"stateSizeLimit", options_.max_state_bytes},
+                  {"openWindowCount", 0},
+                  {"openGroupCount", 0},
+                  {"bufferedDocumentCount", 0}};
     if (options_.partitioned_windows && pipeline_.window) {
-      std::size_t state = 0, open = 0;
+      std::size_t state = 0, open = 0, groups = 0, buffered = 0;
       std::optional<timestamp> lowest;
       document parts = document::array();
       for (const auto& w : partition_windows_) {
         if (!w) continue;
         state += w->state_bytes();
         open += w->open_windows();
+        groups += w->open_groups();
+        buffered += w->buffered_documents();
         const auto& tracker = w->tracker();
         if (tracker.has_watermark())
           lowest = std::min(lowest.value_or(max_timestamp), tracker.watermark());
@@ -360,12 +369,16 @@ class stream_processor::impl {
       }
       s["stateSize"] = state;
       s["openWindowCount"] = open;
+      s["openGroupCount"] = groups;
+      s["bufferedDocumentCount"] = buffered;
       s["watermark"] = lowest ? make_date(*lowest) : document(nullptr);
       s["partitions"] = std::move(parts);
     }
     if (window_) {
       s["stateSize"] = window_->state_bytes();
       s["openWindowCount"] = window_->open_windows();
+      s["openGroupCount"] = window_->open_groups();
+      s["bufferedDocumentCount"] = window_->buffered_documents();
       const auto& tracker = window_->tracker();
       s["watermark"] = tracker.has_watermark() ? make_date(tracker.watermark()) : document(nullptr);
       document parts = document::array();
@@ -808,7 +821,12 @@ class stream_processor::impl {
     } catch (const reel::error& e) {
       if (doc == nullptr) throw;
       if (failed) *failed = true;
-      dead_letter(dlq_record(pipeline_.window->operator_name, e.message(), doc, *m));
+      // A document refused by the state limit keeps the id in its reason, as out-of-range
+      // event times do; expression failures read as MongoDB's messages.
+      const bool state_limit = e.id() == state_limit_error_id;
+      if (state_limit) ++state_limit_count_;
+      dead_letter(dlq_record(pipeline_.window->operator_name, state_limit ? e.what() : e.message(),
+                             doc, *m));
     }
   }
 
@@ -1037,6 +1055,7 @@ class stream_processor::impl {
   std::unique_ptr<sink> sink_;
   std::unique_ptr<sink> dlq_;
   std::function<std::unique_ptr<window_runtime>()> make_window_;
+  std::shared_ptr<state_budget> state_budget_ = std::make_shared<state_budget>();  // all windows
   std::unique_ptr<window_runtime> window_;  // shared by all partitions (the default)
   std::vector<std::unique_ptr<window_runtime>> partition_windows_;  // partitioned_windows
   std::map<partition_id, std::string> partition_names_;
@@ -1061,6 +1080,7 @@ class stream_processor::impl {
   std::uint64_t input_count_ = 0, input_bytes_ = 0, outputs_count_ = 0, output_bytes_ = 0;
   std::uint64_t dlq_count_ = 0, dlq_bytes_ = 0, filtered_count_ = 0, late_count_ = 0;
   std::uint64_t redelivered_count_ = 0, dlq_write_failures_ = 0, handed_over_windows_ = 0;
+  std::uint64_t state_limit_count_ = 0;  // documents refused by max_state_bytes
   std::string last_dlq_failure_;
   reel::detail::release_log released_;  // source positions still needed, per partition
   timestamp last_commit_ = min_timestamp;

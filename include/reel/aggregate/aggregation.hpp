@@ -36,4 +36,15 @@ concept window_aggregation = requires(const A& a, typename A::state_type& state,
   { a.dynamic_bytes(other) } -> std::convertible_to<std::size_t>;
 };
 
+/// Optional for a `window_aggregation`: `a.release(state)` is called by the window operators
+/// when they discard a state for good (its pane's last window or its session closed), so that
+/// the aggregation can keep its own running account of the state it holds (the JSON front end's
+/// `stateSize`). States merged into another one, or copied for a closing hopping window, are not
+/// released: what they held counts in the state they were merged into.
+template <class A>
+concept releasing_aggregation = window_aggregation<A> &&
+    requires(const A& a, const typename A::state_type& state) {
+  a.release(state);
+};
+
 }  // namespace reel

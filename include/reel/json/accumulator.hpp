@@ -73,8 +73,14 @@ class accumulator {
   virtual void merge(document& state, const document& other) const = 0;
   /// The output value (`missing()` leaves the field out).
   [[nodiscard]] virtual document result(const document& state) const = 0;
-  /// Bytes the state owns beyond the document itself (for `stateSize`).
+  /// Bytes the state owns beyond the document itself (a full measure; `stateSize` itself is
+  /// kept as events arrive, see `reel/json/state_size.hpp`).
   [[nodiscard]] virtual std::size_t state_bytes(const document& state) const;
+  /// Whether the state stays small however many documents are added (`$sum`, `$avg`, `$min`,
+  /// `$first`; `$firstN`, `$topN`, ... hold at most `n` values): a document of a group that
+  /// exists then adds nothing to the window state, and is accepted when the processor's state
+  /// limit is reached. False (the default) when not known.
+  [[nodiscard]] virtual bool bounded_state() const { return false; }
   /// The top-level fields of the document that `evaluate` and `add` read. Empty (the default)
   /// when not known: the stream processor then gives the accumulator whole documents.
   [[nodiscard]] virtual std::optional<field_usage> fields_read() const { return std::nullopt; }

@@ -24,6 +24,7 @@
 #include "reel/json/expression.hpp"
 #include "reel/json/mongodb_names.hpp"
 #include "reel/json/stage.hpp"
+#include "reel/json/state_size.hpp"
 #include "reel/json/value.hpp"
 
 namespace reel::json {
@@ -142,19 +143,33 @@ inline group_definition compile_group(const document& spec, const std::string& w
   return g;
 }
 
+/// The state of one group of a `$group`: one state per accumulator, and the bytes the group is
+/// charged in the window state (`state_size.hpp`: its key included).
+struct group_state {
+  std::vector<document> values;
+  std::size_t bytes = 0;
+};
+
 /// The window aggregation of a compiled `$group`. `ctx` (owned by the caller) supplies the
-/// stream metadata that key and accumulator expressions may read.
+/// stream metadata that key and accumulator expressions may read. It keeps the estimated bytes
+/// of the groups the windows hold (`held_bytes()`, see `state_size.hpp`).
 class group_aggregation {
  public:
   using event_type = document;
   using key_type = document;
-  using state_type = std::vector<document>;
+  using state_type = group_state;
   using key_hash = value_hash;
   using key_equal = value_equal;
 
   group_aggregation(std::shared_ptr<const group_definition> def,
                     std::shared_ptr<const eval_context> ctx)
-      : def_(std::move(def)), ctx_(std::move(ctx)) {}
+      : def_(std::move(def)), ctx_(std::move(ctx)) {
+    initial_bytes_ = group_overhead + def_->accumulators.size() * sizeof(document);
+    for (std::size_t i = 0; i < def_->accumulators.size(); ++i) {
+      initial_bytes_ += detail::document_bytes(def_->accumulators[i]->init());
+      if (!def_->accumulators[i]->bounded_state()) unbounded_.push_back(i);
+    }
+  }
 
   /// Evaluates the key and every accumulator's input for `e` (throws `reel::error` when one
   /// fails) before a window changes any state for `e`; the next `key_of(e)` and `add(s, e, seq)`
@@ -172,6 +187,19 @@ class group_aggregation {
   }
   void unprepare() const noexcept { prepared_ = nullptr; }
 
+  /// The bytes the prepared event would add to the state: a new group unless `group_exists`,
+  /// plus one element of each accumulator whose state is not bounded.
+  [[nodiscard]] std::size_t prepared_bytes(bool group_exists) const {
+    std::size_t n = group_exists ? 0 : initial_bytes_ + detail::document_bytes(*prepared_key_);
+    for (const std::size_t i : unbounded_)
+      n += list_element_overhead + detail::document_bytes(prepared_values_[i]);
+    return n;
+  }
+  /// The key `prepare` evaluated (valid until the next `prepare`).
+  [[nodiscard]] const key_type& prepared_key() const noexcept { return *prepared_key_; }
+  /// Whether every accumulator's state is bounded (`accumulator::bounded_state`).
+  [[nodiscard]] bool bounded() const noexcept { return unbounded_.empty(); }
+
   /// The key of `e`, valid until the next call (windows copy it when they add a group).
   const key_type& key_of(const document& e) const {
     if (prepared_ == &e) return *prepared_key_;
@@ -180,49 +208,97 @@ class group_aggregation {
   }
   state_type make_state() const {
     state_type s;
-    s.reserve(def_->accumulators.size());
+    s.values.reserve(def_->accumulators.size());
     for (const auto& acc : def_->accumulators)
-      s.push_back(acc->init());
+      s.values.push_back(acc->init());
+    made_ = true;
     return s;
   }
   void add(state_type& s, const document& e, std::uint64_t seq) const {
+    std::size_t charge = 0;
+    if (made_) {  // the window made this group for `e`
+      made_ = false;
+      charge = initial_bytes_ + detail::document_bytes(key_of(e));
+    }
+    std::vector<document>& v = s.values;
     if (prepared_ == &e) {  // evaluated by prepare(): nothing below can fail
-      for (std::size_t i = 0; i < s.size(); ++i) {
-        def_->accumulators[i]->add_value(s[i], std::move(prepared_values_[i]), e, *ctx_, seq);
+      for (std::size_t i = 0; i < v.size(); ++i) {
+        const std::size_t before = v[i].is_array() ? v[i].size() : 0;
+        const std::size_t value_bytes =
+            v[i].is_array() || v[i].is_null() ? detail::document_bytes(prepared_values_[i]) : 0;
+        def_->accumulators[i]->add_value(v[i], std::move(prepared_values_[i]), e, *ctx_, seq);
+        charge += growth(v[i], before, value_bytes);
       }
       prepared_ = nullptr;
-      return;
+    } else {
+      for (std::size_t i = 0; i < v.size(); ++i) {
+        const std::size_t before = v[i].is_array() ? v[i].size() : 0;
+        def_->accumulators[i]->add(v[i], e, *ctx_, seq);
+        charge += growth(v[i], before, 0);
+      }
     }
-    for (std::size_t i = 0; i < s.size(); ++i)
-      def_->accumulators[i]->add(s[i], e, *ctx_, seq);
+    s.bytes += charge;
+    held_bytes_ += charge;
   }
   void merge(state_type& s, const state_type& o) const {
-    for (std::size_t i = 0; i < s.size(); ++i)
-      def_->accumulators[i]->merge(s[i], o[i]);
+    for (std::size_t i = 0; i < s.values.size(); ++i)
+      def_->accumulators[i]->merge(s.values[i], o.values[i]);
+    s.bytes += o.bytes;
   }
+  /// A window discarded `s` (see `releasing_aggregation`).
+  void release(const state_type& s) const noexcept { held_bytes_ -= s.bytes; }
+  /// Estimated bytes of the groups held by the windows (`state_size.hpp`).
+  [[nodiscard]] std::size_t held_bytes() const noexcept { return held_bytes_; }
+  /// Forgets every group (before the windows load a checkpoint).
+  void clear_held() const noexcept { held_bytes_ = 0; }
+
   bool key_less(const key_type& a, const key_type& b) const { return compare_values(a, b) < 0; }
   key_hash key_hasher() const { return {}; }
   key_equal key_equality() const { return {}; }
   std::size_t dynamic_bytes(const state_type& s) const {
-    std::size_t n = s.capacity() * sizeof(document);
-    for (std::size_t i = 0; i < s.size(); ++i)
-      n += def_->accumulators[i]->state_bytes(s[i]);
+    std::size_t n = s.values.capacity() * sizeof(document);
+    for (std::size_t i = 0; i < s.values.size(); ++i)
+      n += def_->accumulators[i]->state_bytes(s.values[i]);
     return n;
   }
   /// `{_id: key, <field>: result, ...}`.
   document result(const key_type& key, const state_type& s) const {
     document out = document::object();
     out["_id"] = key;
-    for (std::size_t i = 0; i < s.size(); ++i) {
-      document v = def_->accumulators[i]->result(s[i]);
+    for (std::size_t i = 0; i < s.values.size(); ++i) {
+      document v = def_->accumulators[i]->result(s.values[i]);
       if (!is_missing(v)) out[def_->fields[i]] = std::move(v);
     }
     return out;
   }
   nlohmann::json save_key(const key_type& k) const { return detail::save_document(k); }
   key_type load_key(const nlohmann::json& j) const { return detail::load_document(j); }
-  nlohmann::json save_state(const state_type& s) const { return detail::save_documents(s); }
-  state_type load_state(const nlohmann::json& j) const { return detail::load_documents(j); }
+  /// The accumulator states, then the group's charge (a number after the states).
+  nlohmann::json save_state(const state_type& s) const {
+    nlohmann::json out = detail::save_documents(s.values);
+    out.push_back(s.bytes);
+    return out;
+  }
+  state_type load_state(const nlohmann::json& j) const {
+    state_type s;
+    if (j.size() == def_->accumulators.size() + 1 && j.back().is_number_unsigned()) {
+      s.bytes = j.back().get<std::size_t>();
+      nlohmann::json values = j;
+      values.erase(values.size() - 1);
+      s.values = detail::load_documents(values);
+    } else {  // written before states kept their charge: estimated again (without the key)
+      s.values = detail::load_documents(j);
+      s.bytes = initial_bytes_;
+      for (const document& v : s.values)
+        s.bytes += detail::document_bytes(v);
+    }
+    if (s.values.size() != def_->accumulators.size()) {
+      throw_error("reel.checkpoint.invalid", "",
+                  "malformed checkpoint: a $group state does not match the pipeline");
+    }
+    held_bytes_ += s.bytes;
+    return s;
+  }
 
  private:
   key_type evaluate_key(const document& e) const {
@@ -233,69 +309,140 @@ class group_aggregation {
     static const document null = nullptr;
     return null;
   }
+  /// What an accumulator state that had `before` list elements gained in an add of a value of
+  /// `value_bytes`.
+  static std::size_t growth(const document& state, std::size_t before,
+                            std::size_t value_bytes) noexcept {
+    const std::size_t after = state.is_array() ? state.size() : 0;
+    return after > before ? (after - before) * list_element_overhead + value_bytes : 0;
+  }
 
   std::shared_ptr<const group_definition> def_;
   std::shared_ptr<const eval_context> ctx_;
+  std::size_t initial_bytes_ = 0;       // a new group, its key excepted
+  std::vector<std::size_t> unbounded_;  // accumulators whose state grows with its documents
   // The values prepare() evaluated for the event at `prepared_` (scratch, reused).
   mutable const document* prepared_ = nullptr;
   mutable const key_type* prepared_key_ = nullptr;  // into the event, a constant or key_scratch_
   mutable key_type key_scratch_;
   mutable std::vector<document> prepared_values_;
+  mutable bool made_ = false;  // make_state() made the group the next add() is for
+  mutable std::size_t held_bytes_ = 0;
+};
+
+/// The documents a window buffers (inner pipelines that do not start with `$group`): `[seq,
+/// doc]` in arrival order, and their charge in the window state (`state_size.hpp`).
+struct buffered_documents {
+  std::vector<document> items;
+  std::size_t bytes = 0;
 };
 
 /// Buffers a window's documents in arrival order (inner pipelines that do not start with
-/// `$group`): one group, the documents as `[seq, doc]`.
+/// `$group`): one group. It keeps the estimated bytes and the number of the documents the
+/// windows hold (`held_bytes()`, `held_documents()`).
 class buffer_aggregation {
  public:
   using event_type = document;
   using key_type = document;
-  using state_type = std::vector<document>;
+  using state_type = buffered_documents;
   using key_hash = value_hash;
   using key_equal = value_equal;
+
+  /// Measures `e` before it is added (the next `add(s, e, seq)` uses it).
+  void prepare(const document& e) const {
+    prepared_bytes_ = buffered_document_overhead + detail::document_bytes(e);
+    prepared_ = &e;
+  }
+  void unprepare() const noexcept { prepared_ = nullptr; }
+  /// The bytes the prepared event would add to the state.
+  [[nodiscard]] std::size_t prepared_bytes(bool = false) const noexcept { return prepared_bytes_; }
 
   key_type key_of(const document&) const { return nullptr; }
   state_type make_state() const { return {}; }
   void add(state_type& s, const document& e, std::uint64_t seq) const {
+    const std::size_t charge =
+        prepared_ == &e ? prepared_bytes_ : buffered_document_overhead + detail::document_bytes(e);
+    prepared_ = nullptr;
+    std::vector<document>& items = s.items;
     document item = document::array({seq, e});
-    if (s.empty() || s.back()[0].get<std::uint64_t>() <= seq) {
-      s.push_back(std::move(item));
+    if (items.empty() || items.back()[0].get<std::uint64_t>() <= seq) {
+      items.push_back(std::move(item));
     } else {
-      auto at = std::upper_bound(s.begin(), s.end(), seq, [](std::uint64_t q, const document& x) {
-        return q < x[0].get<std::uint64_t>();
-      });
-      s.insert(at, std::move(item));
+      auto at = std::upper_bound(
+          items.begin(), items.end(), seq,
+          [](std::uint64_t q, const document& x) { return q < x[0].get<std::uint64_t>(); });
+      items.insert(at, std::move(item));
     }
+    s.bytes += charge;
+    held_bytes_ += charge;
+    ++held_documents_;
   }
   void merge(state_type& s, const state_type& o) const {
-    state_type out;
-    out.reserve(s.size() + o.size());
-    std::merge(s.begin(), s.end(), o.begin(), o.end(), std::back_inserter(out),
-               [](const document& a, const document& b) {
+    std::vector<document> out;
+    out.reserve(s.items.size() + o.items.size());
+    std::merge(s.items.begin(), s.items.end(), o.items.begin(), o.items.end(),
+               std::back_inserter(out), [](const document& a, const document& b) {
                  return a[0].get<std::uint64_t>() < b[0].get<std::uint64_t>();
                });
-    s = std::move(out);
+    s.items = std::move(out);
+    s.bytes += o.bytes;
   }
+  /// A window discarded `s` (see `releasing_aggregation`).
+  void release(const state_type& s) const noexcept {
+    held_bytes_ -= s.bytes;
+    held_documents_ -= s.items.size();
+  }
+  /// Estimated bytes of the documents held by the windows (`state_size.hpp`).
+  [[nodiscard]] std::size_t held_bytes() const noexcept { return held_bytes_; }
+  /// Documents held by the windows.
+  [[nodiscard]] std::size_t held_documents() const noexcept { return held_documents_; }
+  /// Forgets every document (before the windows load a checkpoint).
+  void clear_held() const noexcept {
+    held_bytes_ = 0;
+    held_documents_ = 0;
+  }
+
   bool key_less(const key_type&, const key_type&) const { return false; }
   key_hash key_hasher() const { return {}; }
   key_equal key_equality() const { return {}; }
   std::size_t dynamic_bytes(const state_type& s) const {
-    std::size_t n = s.capacity() * sizeof(document);
-    for (const auto& d : s)
+    std::size_t n = s.items.capacity() * sizeof(document);
+    for (const auto& d : s.items)
       n += detail::document_bytes(d);
     return n;
   }
   /// The buffered documents in arrival order.
   std::vector<document> documents(const state_type& s) const {
     std::vector<document> out;
-    out.reserve(s.size());
-    for (const auto& item : s)
+    out.reserve(s.items.size());
+    for (const auto& item : s.items)
       out.push_back(item[1]);
     return out;
   }
   nlohmann::json save_key(const key_type& k) const { return detail::save_document(k); }
   key_type load_key(const nlohmann::json& j) const { return detail::load_document(j); }
-  nlohmann::json save_state(const state_type& s) const { return detail::save_documents(s); }
-  state_type load_state(const nlohmann::json& j) const { return detail::load_documents(j); }
+  nlohmann::json save_state(const state_type& s) const { return detail::save_documents(s.items); }
+  /// The charge is measured again: the same figure as when the documents were added.
+  state_type load_state(const nlohmann::json& j) const {
+    state_type s;
+    s.items = detail::load_documents(j);
+    for (const document& item : s.items) {
+      if (!item.is_array() || item.size() != 2 || !item[0].is_number_unsigned()) {
+        throw_error("reel.checkpoint.invalid", "",
+                    "malformed checkpoint: a buffered window document is not [seq, document]");
+      }
+      s.bytes += buffered_document_overhead + detail::document_bytes(item[1]);
+    }
+    held_bytes_ += s.bytes;
+    held_documents_ += s.items.size();
+    return s;
+  }
+
+ private:
+  mutable const document* prepared_ = nullptr;
+  mutable std::size_t prepared_bytes_ = 0;
+  mutable std::size_t held_bytes_ = 0;
+  mutable std::size_t held_documents_ = 0;
 };
 
 /// `$group` as a batch stage (a `$group` that follows other stages in a window pipeline).
@@ -317,7 +464,7 @@ class group_stage final : public document_stage {
   void apply_batch(std::vector<document>& docs, const eval_context& ctx,
                    const error_handler& on_error) const {
     group_aggregation agg(def_, std::make_shared<const eval_context>(ctx));
-    reel::detail::flat_map<document, std::vector<document>, value_hash, value_equal> groups;
+    reel::detail::flat_map<document, group_state, value_hash, value_equal> groups;
     std::uint64_t seq = 0;
     for (const document& d : docs) {
       try {
@@ -328,9 +475,8 @@ class group_stage final : public document_stage {
       }
       agg.add(groups.find_or_insert(agg.key_of(d), [&] { return agg.make_state(); }), d, seq++);
     }
-    std::vector<std::pair<const document*, const std::vector<document>*>> entries;
-    groups.for_each(
-        [&](const document& k, const std::vector<document>& s) { entries.emplace_back(&k, &s); });
+    std::vector<std::pair<const document*, const group_state*>> entries;
+    groups.for_each([&](const document& k, const group_state& s) { entries.emplace_back(&k, &s); });
     std::sort(entries.begin(), entries.end(),
               [](const auto& a, const auto& b) { return compare_values(*a.first, *b.first) < 0; });
     std::vector<document> out;

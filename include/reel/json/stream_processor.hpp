@@ -31,6 +31,7 @@
 #include "reel/connector/registry.hpp"
 #include "reel/connector/source.hpp"
 #include "reel/json/pipeline.hpp"
+#include "reel/json/state_size.hpp"
 #include "reel/json/value.hpp"
 #include "reel/time.hpp"
 
@@ -61,6 +62,15 @@ struct stream_processor_options {
   /// the input and when `stop()` is called; the processor resumes from the newest intact one when
   /// it is built (sources seek to the stored positions, sinks drop what was written after it).
   checkpoint_options checkpoint;
+  /// The most window state (estimated bytes, `stats().stateSize`, see
+  /// `reel/json/state_size.hpp`) the processor's windows may hold; 0 for no limit. A document
+  /// that would take the state over it goes to the DLQ (`[reel.window.state_limit] ...`,
+  /// counted in `stateLimitMessageCount`); a document of an existing group whose accumulators
+  /// keep a bounded state (`$sum`, `$avg`, ...) adds nothing and is accepted. A checkpoint
+  /// holding more is restored all the same (the figure shows it; the limit applies to what
+  /// comes next). 1 GiB by default: far above what a usual window holds, far below what would
+  /// exhaust a usual machine's memory.
+  std::size_t max_state_bytes = default_max_state_bytes;
 };
 
 /// **Thread safety**: every member function may be called from any thread; calls are serialized

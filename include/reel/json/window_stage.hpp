@@ -17,6 +17,7 @@
 /// runs at close on the window's buffered documents instead of per event.
 #pragma once
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,6 +28,7 @@
 #include "reel/json/expression.hpp"
 #include "reel/json/group.hpp"
 #include "reel/json/stage.hpp"
+#include "reel/json/state_size.hpp"
 #include "reel/json/value.hpp"
 #include "reel/window/options.hpp"
 #include "reel/window/session_window_operator.hpp"
@@ -169,7 +171,13 @@ class window_runtime {
   [[nodiscard]] virtual std::size_t open_windows() const = 0;
   /// Events before this time matter no more (their windows closed; one that old is late).
   [[nodiscard]] virtual timestamp retained_from() const = 0;
+  /// Estimated bytes of the window state (`state_size.hpp`), kept as events arrive.
   [[nodiscard]] virtual std::size_t state_bytes() const = 0;
+  /// Groups held by an incremental `$group` ((key, pane) or (key, session) states); 0 for a
+  /// window that buffers its documents.
+  [[nodiscard]] virtual std::size_t open_groups() const = 0;
+  /// Documents held by a window that buffers them; 0 for an incremental `$group`.
+  [[nodiscard]] virtual std::size_t buffered_documents() const = 0;
   [[nodiscard]] virtual std::optional<window_explanation> explain(const document& partition,
                                                                   timestamp t) const = 0;
   [[nodiscard]] virtual std::optional<timestamp> idle_close_time(timestamp end) const = 0;
@@ -185,55 +193,132 @@ class window_runtime_impl final : public window_runtime {
  public:
   window_runtime_impl(std::shared_ptr<const window_definition> def, Operator op,
                       const document* event_meta, std::optional<duration> partition_idle_timeout,
-                      window_output output, window_error error)
+                      window_output output, window_error error,
+                      std::shared_ptr<state_budget> budget)
       : def_(std::move(def)),
         driver_(std::move(op), def_->policy, partition_idle_timeout),
         event_meta_(event_meta),
         output_(std::move(output)),
-        error_(std::move(error)) {}
+        error_(std::move(error)),
+        budget_(std::move(budget)) {}
+  ~window_runtime_impl() override {
+    if (budget_) budget_->used -= counted_bytes_;
+  }
+  window_runtime_impl(const window_runtime_impl&) = delete;
+  window_runtime_impl& operator=(const window_runtime_impl&) = delete;
 
   placement on_event(const document& doc, timestamp t, partition_id partition, timestamp now,
                      std::uint64_t seq) override {
-    if constexpr (std::is_same_v<aggregation, group_aggregation>) {
-      // Evaluate the $group key and accumulators first: a document that fails changes no window.
-      const aggregation& agg = driver_.op().aggregation();
-      agg.prepare(doc);
-      struct forget {
-        const aggregation& a;
-        ~forget() { a.unprepare(); }
-      } forget_prepared{agg};
-      return place(doc, t, partition, now, seq);
-    } else {
-      return place(doc, t, partition, now, seq);
+    // Evaluate the $group key and accumulators (or measure the document to buffer) first: a
+    // document that fails changes no window, and its size is known before the limit is checked.
+    const aggregation& agg = driver_.op().aggregation();
+    agg.prepare(doc);
+    struct forget {
+      const aggregation& a;
+      ~forget() { a.unprepare(); }
+    } forget_prepared{agg};
+    retried_ = false;
+    refused_ = false;
+    const placement where = driver_.on_event(
+        partition, t, now,
+        [&](timestamp at, missed_windows& missed) {
+          if (over_limit(at)) {  // placed below, once the windows this event closes are gone
+            missed.clear();
+            refused_ = true;
+            refused_at_ = at;
+            return placement::accepted;
+          }
+          return add(doc, at, seq, missed);
+        },
+        emitter());
+    count_state();
+    if (!refused_) return where;
+    if (over_limit(refused_at_)) {
+      const std::size_t need = prepared_bytes(refused_at_);
+      throw_error(std::string(state_limit_error_id), "",
+                  "window state limit reached: the windows hold an estimated " +
+                      std::to_string(budget_->used) + " bytes, this document would add " +
+                      std::to_string(need) + " and maxStateBytes is " +
+                      std::to_string(budget_->limit));
     }
+    retried_ = true;
+    const placement placed = add(doc, refused_at_, seq, retry_missed_);
+    count_state();
+    return placed;
   }
 
  private:
-  placement place(const document& doc, timestamp t, partition_id partition, timestamp now,
-                  std::uint64_t seq) {
-    return driver_.on_event(
-        partition, t, now,
-        [&](timestamp at, missed_windows& missed) {
-          if constexpr (is_session) {
-            document key = def_->partition_by->evaluate(doc, eval_context{event_meta_, nullptr});
-            if (is_missing(key)) key = nullptr;
-            return driver_.op().add(key, doc, at, seq, missed);
-          } else {
-            return driver_.op().add(doc, at, seq, missed);
-          }
-        },
-        emitter());
+  placement add(const document& doc, timestamp at, std::uint64_t seq, missed_windows& missed) {
+    if constexpr (is_session) {
+      document key = def_->partition_by->evaluate(doc, eval_context{event_meta_, nullptr});
+      if (is_missing(key)) key = nullptr;
+      return driver_.op().add(key, doc, at, seq, missed);
+    } else {
+      return driver_.op().add(doc, at, seq, missed);
+    }
+  }
+
+  /// The bytes the prepared document would add at time `at`: an existing group of a tumbling
+  /// or hopping window is looked up (sessions count every document as a new group).
+  std::size_t prepared_bytes(timestamp at) const {
+    const aggregation& agg = driver_.op().aggregation();
+    if constexpr (std::is_same_v<aggregation, group_aggregation> && !is_session) {
+      return agg.prepared_bytes(driver_.op().find_group(at, agg.prepared_key()) != nullptr);
+    } else {
+      (void)at;
+      return agg.prepared_bytes(false);
+    }
+  }
+
+  /// Whether the prepared document would take the processor's window state over its limit.
+  bool over_limit(timestamp at) const {
+    if (!budget_ || budget_->limit == 0) return false;
+    const aggregation& agg = driver_.op().aggregation();
+    if (budget_->used + agg.prepared_bytes(false) <= budget_->limit) return false;
+    return budget_->used + prepared_bytes(at) > budget_->limit;
+  }
+
+  /// Brings the processor's budget up to date with this window's state.
+  void count_state() noexcept {
+    const std::size_t held = driver_.op().aggregation().held_bytes();
+    if (budget_) {
+      budget_->used = budget_->used - counted_bytes_ + held;
+      budget_->peak = std::max(budget_->peak, budget_->used);
+    }
+    counted_bytes_ = held;
   }
 
  public:
-  const missed_windows& missed() const override { return driver_.missed(); }
-  void advance(timestamp now) override { driver_.advance(now, emitter()); }
-  void flush() override { driver_.flush(emitter()); }
+  const missed_windows& missed() const override {
+    return retried_ ? retry_missed_ : driver_.missed();
+  }
+  void advance(timestamp now) override {
+    driver_.advance(now, emitter());
+    count_state();
+  }
+  void flush() override {
+    driver_.flush(emitter());
+    count_state();
+  }
   watermark_tracker& tracker() override { return driver_.tracker(); }
   const watermark_tracker& tracker() const override { return driver_.tracker(); }
   std::size_t open_windows() const override { return driver_.op().open_window_count(); }
   timestamp retained_from() const override { return driver_.op().retained_from(); }
-  std::size_t state_bytes() const override { return driver_.op().state_bytes(); }
+  std::size_t state_bytes() const override { return driver_.op().aggregation().held_bytes(); }
+  std::size_t open_groups() const override {
+    if constexpr (std::is_same_v<aggregation, group_aggregation>) {
+      return driver_.op().group_count();
+    } else {
+      return 0;
+    }
+  }
+  std::size_t buffered_documents() const override {
+    if constexpr (std::is_same_v<aggregation, buffer_aggregation>) {
+      return driver_.op().aggregation().held_documents();
+    } else {
+      return 0;
+    }
+  }
   std::optional<window_explanation> explain(const document& partition, timestamp t) const override {
     if constexpr (is_session) {
       return driver_.op().explain(partition, t);
@@ -247,7 +332,11 @@ class window_runtime_impl final : public window_runtime {
   }
   bool needs_processing_time() const override { return driver_.needs_processing_time(); }
   nlohmann::json save() const override { return driver_.save(); }
-  void load(const nlohmann::json& j) override { driver_.load(j); }
+  void load(const nlohmann::json& j) override {
+    driver_.op().aggregation().clear_held();
+    driver_.load(j);
+    count_state();
+  }
 
  private:
   static constexpr bool is_session = requires(const Operator& o) { o.gap(); };
@@ -332,39 +421,44 @@ class window_runtime_impl final : public window_runtime {
   const document* event_meta_;
   window_output output_;
   window_error error_;
+  std::shared_ptr<state_budget> budget_;
+  std::size_t counted_bytes_ = 0;  // this window's part of budget_->used
+  bool refused_ = false;           // the last event was over the limit when first placed
+  timestamp refused_at_{};
+  bool retried_ = false;  // the last event was placed after the windows it closed
+  missed_windows retry_missed_;
 };
 
 }  // namespace detail
 
 /// Builds the runtime for a compiled window. `event_meta` points at the metadata object the
-/// processor fills for each event (it must outlive the runtime).
+/// processor fills for each event (it must outlive the runtime). With a `budget`, the window's
+/// estimated state counts in `budget->used`, and a document that would take it over
+/// `budget->limit` (when not 0) is refused with a `reel.window.state_limit` error.
 inline std::unique_ptr<window_runtime> make_window_runtime(
     std::shared_ptr<const window_definition> def, const document* event_meta,
-    std::optional<duration> partition_idle_timeout, window_output output, window_error error = {}) {
+    std::optional<duration> partition_idle_timeout, window_output output, window_error error = {},
+    std::shared_ptr<state_budget> budget = {}) {
   auto ctx = std::make_shared<const eval_context>(eval_context{event_meta, nullptr});
+  auto make = [&]<class Op>(Op op) -> std::unique_ptr<window_runtime> {
+    return std::make_unique<detail::window_runtime_impl<Op>>(
+        def, std::move(op), event_meta, partition_idle_timeout, std::move(output), std::move(error),
+        std::move(budget));
+  };
   if (def->kind == window_kind::session) {
     if (def->group) {
       using op = session_window_operator<group_aggregation, document, detail::session_key_traits>;
-      auto agg = group_aggregation(def->group, ctx);
-      return std::make_unique<detail::window_runtime_impl<op>>(def, op(agg, def->gap), event_meta,
-                                                               partition_idle_timeout,
-                                                               std::move(output), std::move(error));
+      return make(op(group_aggregation(def->group, ctx), def->gap));
     }
     using op = session_window_operator<buffer_aggregation, document, detail::session_key_traits>;
-    return std::make_unique<detail::window_runtime_impl<op>>(
-        def, op(buffer_aggregation{}, def->gap), event_meta, partition_idle_timeout,
-        std::move(output), std::move(error));
+    return make(op(buffer_aggregation{}, def->gap));
   }
   if (def->group) {
     using op = sliced_window_operator<group_aggregation>;
-    return std::make_unique<detail::window_runtime_impl<op>>(
-        def, op(group_aggregation(def->group, ctx), def->sliced), event_meta,
-        partition_idle_timeout, std::move(output), std::move(error));
+    return make(op(group_aggregation(def->group, ctx), def->sliced));
   }
   using op = sliced_window_operator<buffer_aggregation>;
-  return std::make_unique<detail::window_runtime_impl<op>>(
-      def, op(buffer_aggregation{}, def->sliced), event_meta, partition_idle_timeout,
-      std::move(output), std::move(error));
+  return make(op(buffer_aggregation{}, def->sliced));
 }
 
 }  // namespace reel::json

@@ -493,6 +493,10 @@ class session_window_operator {
       if (x.first != y.first) return x.first < y.first;
       return PartitionTraits::less(x.pkey, y.pkey);
     });
+    if constexpr (releasing_aggregation<Agg>) {  // before any emit, which may throw
+      for (std::uint32_t i = close_order_.taken_front(); i != none; i = sessions_[i].next)
+        for_each_group(i, [this](const key_type&, const state_type& st) { agg_.release(st); });
+    }
     std::int64_t last_end = 0;
     try {
       for (std::uint32_t i = close_order_.taken_front(); i != none; i = sessions_[i].next) {

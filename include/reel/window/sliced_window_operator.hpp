@@ -256,6 +256,13 @@ class sliced_window_operator {
     return bytes + back_.table_bytes();
   }
 
+  /// The state of group `key` in the pane of time `t`, if that pane holds one.
+  [[nodiscard]] const state_type* find_group(timestamp t, const key_type& key) const {
+    const std::int64_t index = detail::floor_div(detail::checked_sub(to_millis(t), offset_), pane_);
+    auto it = panes_.find(index);
+    return it == panes_.end() ? nullptr : it->second.groups.find(key);
+  }
+
   /// The window that starts at `start` (or, if `start` is not a window start, the latest window
   /// containing it).
   [[nodiscard]] window_explanation explain(timestamp t) const {
@@ -447,6 +454,10 @@ class sliced_window_operator {
         reset_fast_path();
       }
       expected_groups_ = panes_.begin()->second.groups.size();
+      if constexpr (releasing_aggregation<Agg>) {
+        panes_.begin()->second.groups.for_each(
+            [this](const key_type&, const state_type& s) { agg_.release(s); });
+      }
       panes_.erase(panes_.begin());
     }
   }

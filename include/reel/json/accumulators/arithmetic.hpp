@@ -17,6 +17,7 @@ class sum_accumulator final : public unary_accumulator {
  public:
   sum_accumulator(const document& arg, const std::string& where)
       : unary_accumulator(arg, where, "$sum") {}
+  bool bounded_state() const override { return true; }
   document init() const override { return 0; }
   void add_evaluated(document& s, document&& v, std::uint64_t) const override {
     if (auto n = as_numeric(v)) s = json::add(*as_numeric(s), *n).to_document();
@@ -31,6 +32,7 @@ class avg_accumulator final : public unary_accumulator {
  public:
   avg_accumulator(const document& arg, const std::string& where)
       : unary_accumulator(arg, where, "$avg") {}
+  bool bounded_state() const override { return true; }
   document init() const override { return document::array({0, 0}); }
   void add_evaluated(document& s, document&& v, std::uint64_t) const override {
     if (auto n = as_numeric(v)) {
@@ -54,6 +56,7 @@ class count_accumulator final : public accumulator {
     if (!arg.is_object() || !arg.empty())
       throw_error("reel.pipeline.bad_accumulator", where, "$count takes an empty object: {}");
   }
+  bool bounded_state() const override { return true; }
   document init() const override { return 0; }
   void add(document& s, const document&, const eval_context&, std::uint64_t) const override {
     s = s.get<std::int64_t>() + 1;
@@ -71,6 +74,7 @@ class std_dev_accumulator final : public unary_accumulator {
  public:
   std_dev_accumulator(const document& arg, const std::string& where, bool sample)
       : unary_accumulator(arg, where, sample ? "$stdDevSamp" : "$stdDevPop"), sample_(sample) {}
+  bool bounded_state() const override { return true; }
   document init() const override { return document::array({0, 0.0, 0.0}); }
   void add_evaluated(document& s, document&& v, std::uint64_t) const override {
     auto x = as_numeric(v);

@@ -18,6 +18,7 @@ class extreme_accumulator final : public unary_accumulator {
  public:
   extreme_accumulator(const document& arg, const std::string& where, bool largest)
       : unary_accumulator(arg, where, largest ? "$max" : "$min"), largest_(largest) {}
+  bool bounded_state() const override { return true; }
   document init() const override { return nullptr; }
   void add_evaluated(document& s, document&& v, std::uint64_t) const override { offer(s, v); }
   void merge(document& s, const document& o) const override { offer(s, o); }
@@ -36,6 +37,7 @@ class arrival_accumulator final : public unary_accumulator {
  public:
   arrival_accumulator(const document& arg, const std::string& where, bool last)
       : unary_accumulator(arg, where, last ? "$last" : "$first"), last_(last) {}
+  bool bounded_state() const override { return true; }
   document init() const override { return nullptr; }
   void add_evaluated(document& s, document&& v, std::uint64_t seq) const override {
     if (!s.is_null() && !wins(seq, s[0].get<std::uint64_t>())) return;
@@ -64,6 +66,7 @@ class arrival_n_accumulator final : public split_accumulator {
     input_ = compile_expression(required_field(arg, "input", where, op), where + "/input");
     n_ = positive_n(required_field(arg, "n", where, op), where, op);
   }
+  bool bounded_state() const override { return true; }
   document init() const override { return document::array(); }
   document evaluate(const document& doc, const eval_context& ctx) const override {
     return input_.evaluate(doc, ctx);
@@ -103,6 +106,7 @@ class extreme_n_accumulator final : public split_accumulator {
     input_ = compile_expression(required_field(arg, "input", where, op), where + "/input");
     n_ = positive_n(required_field(arg, "n", where, op), where, op);
   }
+  bool bounded_state() const override { return true; }
   document init() const override { return document::array(); }
   document evaluate(const document& doc, const eval_context& ctx) const override {
     return input_.evaluate(doc, ctx);
@@ -157,6 +161,7 @@ class ranked_accumulator final : public split_accumulator {
                   std::string(op) + " does not take 'n'");
     }
   }
+  bool bounded_state() const override { return true; }
   document init() const override { return document::array(); }
   /// `[sortKeys, output]`.
   document evaluate(const document& doc, const eval_context& ctx) const override {
