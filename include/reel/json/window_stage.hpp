@@ -223,6 +223,10 @@ class window_runtime_impl final : public window_runtime {
         partition, t, now,
         [&](timestamp at, missed_windows& missed) {
           if (over_limit(at)) {  // placed below, once the windows this event closes are gone
+            if constexpr (!is_session) {  // a late event is late, whatever the state
+              if (const placement p = driver_.op().classify(at, missed); p != placement::accepted)
+                return p;
+            }
             missed.clear();
             refused_ = true;
             refused_at_ = at;

@@ -120,22 +120,44 @@ class sliced_window_operator {
 
  private:
   /// `add` for an event outside the fast-path pane: classifies it, finds its pane.
-  [[gnu::noinline]] placement add_slow(const event_type& event, std::int64_t ms, std::uint64_t seq,
-                                       missed_windows& missed) {
+  /// The windows `k_first..k_last` of an event at `ms`, and the first of them still open.
+  struct assignment {
+    std::int64_t k_first, k_last, k_open;
+  };
+  [[nodiscard]] assignment assign(std::int64_t ms) const {
     // Checked: event times are validated upstream (`is_valid_event_time`), so this only guards
     // against a caller that skipped that (the result would otherwise wrap around silently).
     const std::int64_t relative = detail::checked_sub(ms, offset_);
     const std::int64_t k_last = detail::floor_div(relative, hop_);
     const std::int64_t k_first =
         detail::floor_div(detail::checked_sub(relative, interval_), hop_) + 1;
-    if (k_first > k_last) return placement::in_gap;
-    const std::int64_t k_open = std::max(k_first, first_open_k());
-    if (k_open > k_first) {
-      for (std::int64_t k = k_first; k < std::min(k_open, k_last + 1); ++k) {
+    return {k_first, k_last, std::max(k_first, first_open_k())};
+  }
+  /// Classifies an event of window assignment `a` as `add` does, filling `missed`.
+  placement classify(const assignment& a, missed_windows& missed) const {
+    if (a.k_first > a.k_last) return placement::in_gap;
+    if (a.k_open > a.k_first) {
+      for (std::int64_t k = a.k_first; k < std::min(a.k_open, a.k_last + 1); ++k) {
         missed.starts.push_back(from_millis(k * hop_ + offset_));
       }
-      if (k_open > k_last) return placement::late;
+      if (a.k_open > a.k_last) return placement::late;
     }
+    return placement::accepted;
+  }
+
+ public:
+  /// Where an event at `t` would go (`missed` filled as `add` fills it), without adding it.
+  [[nodiscard]] placement classify(timestamp t, missed_windows& missed) const {
+    missed.clear();
+    return classify(assign(to_millis(t)), missed);
+  }
+
+ private:
+  [[gnu::noinline]] placement add_slow(const event_type& event, std::int64_t ms, std::uint64_t seq,
+                                       missed_windows& missed) {
+    const assignment a = assign(ms);
+    const std::int64_t k_first = a.k_first, k_open = a.k_open;
+    if (const placement where = classify(a, missed); where != placement::accepted) return where;
     const std::int64_t index = detail::floor_div(ms - offset_, pane_);
     pane& p = pane_for(index);
     ++p.events;

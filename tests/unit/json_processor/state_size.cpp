@@ -304,6 +304,23 @@ TEST_CASE("at the state limit, a $push group refuses what it would collect",
   CHECK(sp.stats()["stateLimitMessageCount"] == 2);
 }
 
+TEST_CASE("at the state limit, a late document is still late", "[json][processor][state]") {
+  reel::json::stream_processor probe(reel::json::parse_pipeline_text(sorted_window), {}, options());
+  probe.push(ticket(1, "ann"));
+  const std::size_t one = state(probe);
+
+  reel::json::stream_processor sp(reel::json::parse_pipeline_text(sorted_window), {}, options(one));
+  std::vector<document> dlq;
+  sp.on_dead_letter([&](const document& d) { dlq.push_back(d); });
+  sp.push(ticket(1, "ann"));
+  sp.push(ticket(12, "bob"));  // closes [0, 10), then fits
+  sp.push(ticket(3, "cid"));   // for [0, 10), closed: late, not refused
+  REQUIRE(dlq.size() == 1);
+  CHECK(dlq[0]["errInfo"]["reason"] == "Input document arrived late.");
+  CHECK(sp.stats()["lateMessageCount"] == 1);
+  CHECK(sp.stats()["stateLimitMessageCount"] == 0);
+}
+
 TEST_CASE("a checkpoint restores the same stateSize, also over a smaller limit",
           "[json][processor][state]") {
   for (const char* pipeline : {sorted_window, summed_window}) {
