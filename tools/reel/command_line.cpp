@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "command_line.hpp"
 
+#include "byte_size.hpp"
+
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -59,8 +61,17 @@ Options:
   --stats-format text|json
                          (run, process) text lines (default), or json: one JSON object per
                          line with the fields of Atlas's stats() (inputMessageCount,
-                         outputMessageCount, dlqMessageCount, watermark, ...) at each
-                         stats interval (run) and at the end, no progress line
+                         outputMessageCount, dlqMessageCount, watermark, stateSize, ...)
+                         and Reel's (openWindowCount, openGroupCount,
+                         bufferedDocumentCount, peakStateSize, stateSizeLimit,
+                         stateLimitMessageCount, ...) at each stats interval (run) and at
+                         the end, no progress line; text lines show the window state
+                         (stateSize) and the final one its peak
+  --max-state-bytes SIZE (run, process) the most window state the processor may hold, as
+                         estimated in stats' stateSize: 512MB, 2GiB, or a number of bytes;
+                         0 for no limit (default 1GiB, or the file's options.maxStateBytes);
+                         a document that would exceed it goes to the DLQ with
+                         [reel.window.state_limit] and counts in stateLimitMessageCount
   --compact              (explain) print the plan on one line
   -q, --quiet            no progress display and no final summary
   -h, --help             show this text
@@ -68,7 +79,8 @@ Options:
 
 A PIPELINE_FILE holds a JSON array of stages, or {"name": ..., "pipeline": [...],
 "options": {"dlq": {"connectionName": ..., "db": ..., "coll": ...}, "streamMeta": false}}
-(streamMeta: false leaves _stream_meta out of outputs; partitionedWindows: true gives every
+(streamMeta: false leaves _stream_meta out of outputs; maxStateBytes: 512MB as
+--max-state-bytes, which overrides it; partitionedWindows: true gives every
 source partition windows and a watermark of its own, for processes sharing a Kafka consumer
 group; checkpoint: {"interval": {"size": 10, "unit": "second"}, "keepLast": 3} sets how often
 --state checkpoints and how many it keeps). The mongosh syntax of the Atlas
@@ -92,14 +104,16 @@ failure, 2 bad usage or definition error, 128 + the signal's number when stopped
 
 const std::vector<std::string>& option_names() {
   static const std::vector<std::string> names = {
-      "--connections", "--name", "--dlq",     "--limit", "--stats-interval", "--stats-format",
-      "--quiet",       "--help", "--version", "--state", "--fresh",          "--compact"};
+      "--connections",    "--name", "--dlq",     "--limit", "--stats-interval", "--stats-format",
+      "--quiet",          "--help", "--version", "--state", "--fresh",          "--compact",
+      "--max-state-bytes"};
   return names;
 }
 
 bool takes_value(std::string_view opt) {
   return opt == "--connections" || opt == "--name" || opt == "--dlq" || opt == "--limit" ||
-         opt == "--stats-interval" || opt == "--stats-format" || opt == "--state";
+         opt == "--stats-interval" || opt == "--stats-format" || opt == "--state" ||
+         opt == "--max-state-bytes";
 }
 
 }  // namespace
@@ -177,6 +191,13 @@ bool parse_command_line(const std::vector<std::string>& args, command_line& out,
           return fail("--stats-interval needs a positive number of seconds, not '" + value + "'");
         }
         out.stats_interval_seconds = s;
+      } else if (arg == "--max-state-bytes") {
+        const std::optional<std::uint64_t> bytes = parse_byte_size(value);
+        if (!bytes) {
+          return fail("--max-state-bytes needs a size like 512MB or 2GiB (0 for no limit), not '" +
+                      value + "'");
+        }
+        out.max_state_bytes = bytes;
       } else if (arg == "--stats-format") {
         if (value == "text") {
           out.stats_output = stats_format::text;

@@ -25,9 +25,10 @@ struct command_line {
   double stats_interval_seconds = 10;
   stats_format stats_output = stats_format::text;
   bool quiet = false;
-  std::optional<std::string> state_dir;  ///< --state DIR: checkpoints, resume on restart
-  bool fresh = false;                    ///< --fresh: ignore the checkpoints in --state
-  bool compact = false;                  ///< --compact: explain's JSON on one line
+  std::optional<std::string> state_dir;          ///< --state DIR: checkpoints, resume on restart
+  bool fresh = false;                            ///< --fresh: ignore the checkpoints in --state
+  bool compact = false;                          ///< --compact: explain's JSON on one line
+  std::optional<std::uint64_t> max_state_bytes;  ///< --max-state-bytes SIZE (0: no limit)
 };
 
 /// A usage error: the message, without the `reel: ` prefix.

@@ -31,6 +31,7 @@
 #include <reel/kafka/connection_type.hpp>
 #endif
 
+#include "byte_size.hpp"
 #include "console.hpp"
 #include "pipeline_file.hpp"
 
@@ -400,6 +401,7 @@ bool report_definition_problems(const context& ctx, const loaded_connections& lo
 
 struct counters {
   std::uint64_t input = 0, output = 0, dlq = 0, late = 0, filtered = 0;
+  std::uint64_t state = 0, peak_state = 0;  ///< stateSize, peakStateSize
   std::string watermark = "-";
 };
 
@@ -415,6 +417,8 @@ counters read_counters(const document& s) {
   c.dlq = count_of(s, "dlqMessageCount");
   c.late = count_of(s, "lateMessageCount");
   c.filtered = count_of(s, "filteredMessageCount");
+  c.state = count_of(s, "stateSize");
+  c.peak_state = count_of(s, "peakStateSize");
   if (auto it = s.find("watermark"); it != s.end() && !it->is_null()) {
     if (auto t = json::as_date(*it)) {
       c.watermark = format_iso8601(*t);
@@ -471,6 +475,8 @@ int run_processor(const command_line& cl, bool process_mode) {
   options.dlq = ctx.dlq;
   options.stream_meta = ctx.file.stream_meta;
   options.partitioned_windows = ctx.file.partitioned_windows;
+  if (auto limit = cl.max_state_bytes ? cl.max_state_bytes : ctx.file.max_state_bytes)
+    options.max_state_bytes = static_cast<std::size_t>(*limit);
   std::unique_ptr<directory_store> state_store;  // outlives the processor
   std::unique_ptr<json::stream_processor> sp;
   try {
@@ -549,12 +555,13 @@ int run_processor(const command_line& cl, bool process_mode) {
       const counters c = read_counters(stats);
       const std::string rate = rate_text(static_cast<double>(c.input - last_input), seconds);
       if (terminal) {
-        con.progress(fmt::format("{}: input {}  output {}  dlq {}  {} events/s  watermark {}",
-                                 ctx.name, c.input, c.output, c.dlq, rate, c.watermark));
+        con.progress(fmt::format(
+            "{}: input {}  output {}  dlq {}  {} events/s  watermark {}  state {}", ctx.name,
+            c.input, c.output, c.dlq, rate, c.watermark, format_byte_size(c.state)));
       } else {
-        con.err(
-            fmt::format("reel: {}: running: input {}, output {}, dlq {}, {} events/s, watermark {}",
-                        ctx.name, c.input, c.output, c.dlq, rate, c.watermark));
+        con.err(fmt::format(
+            "reel: {}: running: input {}, output {}, dlq {}, {} events/s, watermark {}, state {}",
+            ctx.name, c.input, c.output, c.dlq, rate, c.watermark, format_byte_size(c.state)));
       }
       last_input = c.input;
     }
@@ -601,11 +608,14 @@ int run_processor(const command_line& cl, bool process_mode) {
   if (!cl.quiet && json_stats) {
     con.err(json::to_relaxed_ejson(final_stats));
   } else if (!cl.quiet) {
+    // The peak window state tells what a run needed (the state is empty once the input ended).
+    const std::string peak =
+        c.peak_state > 0 ? ", peak state " + format_byte_size(c.peak_state) : std::string();
     con.err(fmt::format(
         "reel: {}: {}: input {}, output {}, dlq {}, late {}, filtered {}, {:.2f} s, {} events/s, "
-        "watermark {}",
+        "watermark {}{}",
         ctx.name, state, c.input, c.output, c.dlq, c.late, c.filtered, seconds,
-        rate_text(static_cast<double>(c.input), seconds), c.watermark));
+        rate_text(static_cast<double>(c.input), seconds), c.watermark, peak));
     if (!process_mode && !ctx.dlq && c.dlq > 0) {
       con.err(fmt::format(
           "reel: {}: {} DLQ records were counted but not kept: no DLQ is configured (use --dlq "

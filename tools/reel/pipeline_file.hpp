@@ -14,6 +14,8 @@
 #include "reel/json/compile.hpp"
 #include "reel/json/mongosh_syntax.hpp"
 
+#include "byte_size.hpp"
+
 namespace reel::cli {
 
 using document = nlohmann::ordered_json;
@@ -26,8 +28,9 @@ struct pipeline_file {
   bool stream_meta = true;           ///< options.streamMeta: add _stream_meta to outputs
   bool partitioned_windows = false;  ///< options.partitionedWindows: windows per partition
   std::string pipeline_pointer;      ///< "" (array form) or "/pipeline"
-  std::optional<duration> checkpoint_interval;  ///< options.checkpoint.interval
-  std::optional<std::size_t> checkpoint_keep;   ///< options.checkpoint.keepLast
+  std::optional<duration> checkpoint_interval;   ///< options.checkpoint.interval
+  std::optional<std::size_t> checkpoint_keep;    ///< options.checkpoint.keepLast
+  std::optional<std::uint64_t> max_state_bytes;  ///< options.maxStateBytes (0: no limit)
 };
 
 /// `options.checkpoint: {interval: {size, unit}, keepLast: N}`.
@@ -103,8 +106,8 @@ inline pipeline_file load_pipeline_file(const std::string& path) {
   if (auto o = d.find("options"); o != d.end()) {
     if (!o->is_object())
       throw_error("reel.pipeline_file.invalid", at + "/options", "options must be an object");
-    static const std::vector<std::string> option_keys = {"dlq", "streamMeta", "partitionedWindows",
-                                                         "tier", "checkpoint"};
+    static const std::vector<std::string> option_keys = {"dlq",  "streamMeta", "partitionedWindows",
+                                                         "tier", "checkpoint", "maxStateBytes"};
     for (const auto& [key, value] : o->items()) {
       if (std::find(option_keys.begin(), option_keys.end(), key) == option_keys.end()) {
         throw_error("reel.pipeline_file.invalid", at + "/options/" + key,
@@ -134,6 +137,20 @@ inline pipeline_file load_pipeline_file(const std::string& path) {
       f.partitioned_windows = per->get<bool>();
     }
     if (auto c = o->find("checkpoint"); c != o->end()) load_checkpoint_options(*c, at, f);
+    if (auto m = o->find("maxStateBytes"); m != o->end()) {
+      std::optional<std::uint64_t> bytes;
+      if (m->is_number_unsigned()) {
+        bytes = m->get<std::uint64_t>();
+      } else if (m->is_string()) {
+        bytes = parse_byte_size(m->get_ref<const std::string&>());
+      }
+      if (!bytes) {
+        throw_error("reel.pipeline_file.invalid", at + "/options/maxStateBytes",
+                    "maxStateBytes must be a number of bytes or a size like \"512MB\" or "
+                    "\"1GiB\" (0: no limit)");
+      }
+      f.max_state_bytes = bytes;
+    }
   }
   return f;
 }
