@@ -139,7 +139,7 @@ inline pipeline_file load_pipeline_file(const std::string& path) {
     if (auto c = o->find("checkpoint"); c != o->end()) load_checkpoint_options(*c, at, f);
     if (auto m = o->find("maxStateBytes"); m != o->end()) {
       std::optional<std::uint64_t> bytes;
-      if (m->is_number_unsigned()) {
+      if (m->is_number_integer() && m->get<std::int64_t>() >= 0) {
         bytes = m->get<std::uint64_t>();
       } else if (m->is_string()) {
         bytes = parse_byte_size(m->get_ref<const std::string&>());

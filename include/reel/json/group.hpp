@@ -223,6 +223,10 @@ class group_aggregation {
     std::vector<document>& v = s.values;
     if (prepared_ == &e) {  // evaluated by prepare(): nothing below can fail
       for (std::size_t i = 0; i < v.size(); ++i) {
+        if (v[i].is_number()) [[likely]] {  // $sum, $count, $min of numbers: stays a number
+          def_->accumulators[i]->add_value(v[i], std::move(prepared_values_[i]), e, *ctx_, seq);
+          continue;
+        }
         const std::size_t before = v[i].is_array() ? v[i].size() : 0;
         const std::size_t value_bytes =
             v[i].is_array() || v[i].is_null() ? detail::document_bytes(prepared_values_[i]) : 0;
@@ -237,8 +241,10 @@ class group_aggregation {
         charge += growth(v[i], before, 0);
       }
     }
-    s.bytes += charge;
-    held_bytes_ += charge;
+    if (charge != 0) {
+      s.bytes += charge;
+      held_bytes_ += charge;
+    }
   }
   void merge(state_type& s, const state_type& o) const {
     for (std::size_t i = 0; i < s.values.size(); ++i)

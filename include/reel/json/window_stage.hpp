@@ -222,21 +222,30 @@ class window_runtime_impl final : public window_runtime {
     const placement where = driver_.on_event(
         partition, t, now,
         [&](timestamp at, missed_windows& missed) {
-          if (over_limit(at)) {  // placed below, once the windows this event closes are gone
-            if constexpr (!is_session) {  // a late event is late, whatever the state
-              if (const placement p = driver_.op().classify(at, missed); p != placement::accepted)
-                return p;
-            }
-            missed.clear();
-            refused_ = true;
-            refused_at_ = at;
-            return placement::accepted;
-          }
+          if (over_limit(at)) [[unlikely]]  // placed below, once the windows it closes are gone
+            return hold_back(at, missed);
           return add(doc, at, seq, missed);
         },
         emitter());
     count_state();
-    if (!refused_) return where;
+    if (!refused_) [[likely]]
+      return where;
+    return place_held_back(doc, seq);
+  }
+
+ private:
+  /// The document does not fit now: unless it is late, it is placed after the watermark moved.
+  [[gnu::noinline]] placement hold_back(timestamp at, missed_windows& missed) {
+    if constexpr (!is_session) {  // a late event is late, whatever the state
+      if (const placement p = driver_.op().classify(at, missed); p != placement::accepted) return p;
+    }
+    missed.clear();
+    refused_ = true;
+    refused_at_ = at;
+    return placement::accepted;
+  }
+  /// Places the document held back, now that the windows its time closed are gone, or refuses it.
+  [[gnu::noinline]] placement place_held_back(const document& doc, std::uint64_t seq) {
     if (over_limit(refused_at_)) {
       const std::size_t need = prepared_bytes(refused_at_);
       throw_error(std::string(state_limit_error_id), "",
@@ -251,7 +260,6 @@ class window_runtime_impl final : public window_runtime {
     return placed;
   }
 
- private:
   placement add(const document& doc, timestamp at, std::uint64_t seq, missed_windows& missed) {
     if constexpr (is_session) {
       document key = def_->partition_by->evaluate(doc, eval_context{event_meta_, nullptr});
@@ -278,7 +286,12 @@ class window_runtime_impl final : public window_runtime {
   bool over_limit(timestamp at) const {
     if (!budget_ || budget_->limit == 0) return false;
     const aggregation& agg = driver_.op().aggregation();
-    if (budget_->used + agg.prepared_bytes(false) <= budget_->limit) return false;
+    if (budget_->used + agg.prepared_bytes(false) <= budget_->limit) [[likely]]
+      return false;
+    return over_limit_in_place(at);
+  }
+  /// `over_limit` once the quick bound failed: looks the group up.
+  [[gnu::noinline]] bool over_limit_in_place(timestamp at) const {
     return budget_->used + prepared_bytes(at) > budget_->limit;
   }
 
