@@ -87,6 +87,7 @@ class stream_processor::impl {
       source_ = connections.make_source(*pipeline_.source.connection_name, pipeline_.source.spec,
                                         "/0/$source/connectionName");
     }
+    if (source_) source_->limit_message_bytes(max_message_bytes());
     source_type_ = source_ ? source_->type() : "memory";
     if (pipeline_.sink) {
       const std::string where = pipeline_.sink->where +
@@ -628,6 +629,10 @@ class stream_processor::impl {
     projected_event_ = false;
     event_time_.reset();
     if (source_) released_.delivered(m.partition);
+    if (m.error.empty() && !m.document && too_large(m.payload.size())) {
+      m.error = message_too_large_reason(m.payload.size(), max_message_bytes());
+      m.payload.resize(oversized_payload_prefix_bytes);
+    }
     if (!m.error.empty()) {
       input_bytes_ += m.payload.size();
       document record = dlq_record("SourceOperator", m.error, nullptr, m);
@@ -640,7 +645,15 @@ class stream_processor::impl {
     document doc;
     if (m.document) {
       doc = normalize_ejson(std::move(*m.document));
-      input_bytes_ += detail::serialized_size(doc);
+      const std::size_t size = detail::serialized_size(doc);
+      input_bytes_ += size;
+      if (too_large(size)) {
+        // The document is already in memory: its record says why, and keeps only its size.
+        document record = dlq_record(
+            "SourceOperator", message_too_large_reason(size, max_message_bytes()), nullptr, m);
+        dead_letter(std::move(record));
+        return;
+      }
     } else {
       input_bytes_ += m.payload.size();
       if (projected_reader_ && projected_reader_->read(m.payload, doc)) {
@@ -750,6 +763,14 @@ class stream_processor::impl {
         dead_letter(std::move(record));
       }
     }
+  }
+
+  [[nodiscard]] std::size_t max_message_bytes() const noexcept {
+    return options_.compile.limits.max_message_bytes;
+  }
+  /// Whether a message of `size` bytes is over `limits::max_message_bytes`.
+  [[nodiscard]] bool too_large(std::size_t size) const noexcept {
+    return max_message_bytes() > 0 && size > max_message_bytes();
   }
 
   /// `{$meta: "stream.source"}` for message `m`: its metadata with the source type. The lines of
