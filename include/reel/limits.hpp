@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace reel {
 
@@ -39,6 +40,12 @@ struct limits {
   /// windows, and 10,000 windows already turn one event into 10,000 results.
   std::uint64_t max_windows_per_event = 10'000;
 };
+
+/// Whether `id` is the error of a value that reached a limit (`reel.expression.too_large`,
+/// `reel.expression.too_deep`): a processor's DLQ reason then starts with the id.
+inline bool is_limit_error(std::string_view id) noexcept {
+  return id == "reel.expression.too_large" || id == "reel.expression.too_deep";
+}
 
 /// The DLQ reason of a message of `length` bytes, larger than `limit`.
 inline std::string message_too_large_reason(std::uint64_t length, std::size_t limit) {

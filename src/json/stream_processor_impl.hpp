@@ -687,8 +687,8 @@ class stream_processor::impl {
       try {
         v = pipeline_.source.time_field->evaluate(doc, eval_context{&event_meta_, nullptr, clock_});
       } catch (const reel::error& e) {
-        dead_letter(
-            dlq_record("SourceOperator", "Failed to evaluate timeField: " + e.message(), &doc, m));
+        dead_letter(dlq_record("SourceOperator", "Failed to evaluate timeField: " + dlq_reason(e),
+                               &doc, m));
         return;
       }
       if (auto ms = detail::relaxed_date_millis(v)) {  // the usual result of a date operator
@@ -765,6 +765,13 @@ class stream_processor::impl {
     }
   }
 
+  /// The DLQ reason of an evaluation error: MongoDB's message, led by the id for a limit
+  /// (`[reel.expression.too_large] $concat would build …`) so that it can be told apart.
+  static std::string dlq_reason(const reel::error& e) {
+    if (is_limit_error(e.id())) return "[" + e.id() + "] " + e.message();
+    return e.message();
+  }
+
   [[nodiscard]] std::size_t max_message_bytes() const noexcept {
     return options_.compile.limits.max_message_bytes;
   }
@@ -807,7 +814,7 @@ class stream_processor::impl {
         } catch (const reel::error& e) {
           // `d` may have been moved from: the record keeps what the stage received when it can.
           out.resize(before);
-          dead_letter(dlq_record(std::string(stage->operator_name()), e.message(),
+          dead_letter(dlq_record(std::string(stage->operator_name()), dlq_reason(e),
                                  d.is_null() ? nullptr : &d, m));
           continue;
         }
@@ -829,7 +836,7 @@ class stream_processor::impl {
     } catch (const reel::error& e) {
       if (doc == nullptr) throw;
       if (failed) *failed = true;
-      dead_letter(dlq_record(pipeline_.window->operator_name, e.message(), doc, *m));
+      dead_letter(dlq_record(pipeline_.window->operator_name, dlq_reason(e), doc, *m));
     }
   }
 
@@ -846,7 +853,7 @@ class stream_processor::impl {
         try {
           stage->apply(std::move(d), ctx, out);
         } catch (const reel::error& e) {
-          document record = base_record(std::string(stage->operator_name()), e.message());
+          document record = base_record(std::string(stage->operator_name()), dlq_reason(e));
           record["doc"] = d;
           dead_letter(std::move(record));
         }

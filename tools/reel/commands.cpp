@@ -471,6 +471,9 @@ int run_processor(const command_line& cl, bool process_mode) {
   options.dlq = ctx.dlq;
   options.stream_meta = ctx.file.stream_meta;
   options.partitioned_windows = ctx.file.partitioned_windows;
+  if (cl.max_message_bytes) {
+    options.compile.limits.max_message_bytes = static_cast<std::size_t>(*cl.max_message_bytes);
+  }
   std::unique_ptr<directory_store> state_store;  // outlives the processor
   std::unique_ptr<json::stream_processor> sp;
   try {
