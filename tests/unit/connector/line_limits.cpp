@@ -68,7 +68,7 @@ TEST_CASE("an oversized last line without a newline is reported at the end of in
   CHECK(s.empty());
 }
 
-TEST_CASE("a line exactly at the limit is kept; while one is skipped the position stays at it",
+TEST_CASE("a line exactly at the limit is kept, and while one is skipped the position stays at it",
           "[connector][ndjson][limits]") {
   line_splitter s(5);
   s.feed("12345\n123456");
