@@ -206,7 +206,7 @@ TEST_CASE("source: a value over maxMessageBytes goes to the DLQ with its first b
   CHECK(docs[1]["n"] == 2);
   REQUIRE(dead.size() == 1);
   CHECK(dead[0]["errInfo"]["reason"] ==
-        "[reel.input.too_large] message of 3010 bytes exceeds the limit of 1000 bytes "
+        "[reel.input.too_large] message of 3009 bytes exceeds the limit of 1000 bytes "
         "(maxMessageBytes); errInfo.payload holds its first 256 bytes");
   CHECK(dead[0]["errInfo"]["payload"] == big.substr(0, 256));
   CHECK(dead[0]["_stream_meta"]["source"]["offset"] == 1);
