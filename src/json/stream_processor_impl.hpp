@@ -87,6 +87,7 @@ class stream_processor::impl {
       source_ = connections.make_source(*pipeline_.source.connection_name, pipeline_.source.spec,
                                         "/0/$source/connectionName");
     }
+    if (source_) source_->limit_message_bytes(max_message_bytes());
     source_type_ = source_ ? source_->type() : "memory";
     if (pipeline_.sink) {
       const std::string where = pipeline_.sink->where +
@@ -641,6 +642,10 @@ class stream_processor::impl {
     projected_event_ = false;
     event_time_.reset();
     if (source_) released_.delivered(m.partition);
+    if (m.error.empty() && !m.document && too_large(m.payload.size())) {
+      m.error = message_too_large_reason(m.payload.size(), max_message_bytes());
+      m.payload.resize(oversized_payload_prefix_bytes);
+    }
     if (!m.error.empty()) {
       input_bytes_ += m.payload.size();
       document record = dlq_record("SourceOperator", m.error, nullptr, m);
@@ -653,7 +658,15 @@ class stream_processor::impl {
     document doc;
     if (m.document) {
       doc = normalize_ejson(std::move(*m.document));
-      input_bytes_ += detail::serialized_size(doc);
+      const std::size_t size = detail::serialized_size(doc);
+      input_bytes_ += size;
+      if (too_large(size)) {
+        // The document is already in memory: its record says why, and keeps only its size.
+        document record = dlq_record(
+            "SourceOperator", message_too_large_reason(size, max_message_bytes()), nullptr, m);
+        dead_letter(std::move(record));
+        return;
+      }
     } else {
       input_bytes_ += m.payload.size();
       if (projected_reader_ && projected_reader_->read(m.payload, doc)) {
@@ -687,8 +700,8 @@ class stream_processor::impl {
       try {
         v = pipeline_.source.time_field->evaluate(doc, eval_context{&event_meta_, nullptr, clock_});
       } catch (const reel::error& e) {
-        dead_letter(
-            dlq_record("SourceOperator", "Failed to evaluate timeField: " + e.message(), &doc, m));
+        dead_letter(dlq_record("SourceOperator", "Failed to evaluate timeField: " + dlq_reason(e),
+                               &doc, m));
         return;
       }
       if (auto ms = detail::relaxed_date_millis(v)) {  // the usual result of a date operator
@@ -765,6 +778,21 @@ class stream_processor::impl {
     }
   }
 
+  /// The DLQ reason of an evaluation error: MongoDB's message, led by the id for a limit
+  /// (`[reel.expression.too_large] $concat would build …`) so that it can be told apart.
+  static std::string dlq_reason(const reel::error& e) {
+    if (is_limit_error(e.id())) return "[" + e.id() + "] " + e.message();
+    return e.message();
+  }
+
+  [[nodiscard]] std::size_t max_message_bytes() const noexcept {
+    return options_.compile.limits.max_message_bytes;
+  }
+  /// Whether a message of `size` bytes is over `limits::max_message_bytes`.
+  [[nodiscard]] bool too_large(std::size_t size) const noexcept {
+    return max_message_bytes() > 0 && size > max_message_bytes();
+  }
+
   /// `{$meta: "stream.source"}` for message `m`: its metadata with the source type. The lines of
   /// one file share it, so it is built again only when the file changes.
   void set_source_meta(const source_message& m) {
@@ -799,7 +827,7 @@ class stream_processor::impl {
         } catch (const reel::error& e) {
           // `d` may have been moved from: the record keeps what the stage received when it can.
           out.resize(before);
-          dead_letter(dlq_record(std::string(stage->operator_name()), e.message(),
+          dead_letter(dlq_record(std::string(stage->operator_name()), dlq_reason(e),
                                  d.is_null() ? nullptr : &d, m));
           continue;
         }
@@ -825,7 +853,7 @@ class stream_processor::impl {
       // event times do; expression failures read as MongoDB's messages.
       const bool state_limit = e.id() == state_limit_error_id;
       if (state_limit) ++state_limit_count_;
-      dead_letter(dlq_record(pipeline_.window->operator_name, state_limit ? e.what() : e.message(),
+      dead_letter(dlq_record(pipeline_.window->operator_name, state_limit ? e.what() : dlq_reason(e),
                              doc, *m));
     }
   }
@@ -843,7 +871,7 @@ class stream_processor::impl {
         try {
           stage->apply(std::move(d), ctx, out);
         } catch (const reel::error& e) {
-          document record = base_record(std::string(stage->operator_name()), e.message());
+          document record = base_record(std::string(stage->operator_name()), dlq_reason(e));
           record["doc"] = d;
           dead_letter(std::move(record));
         }

@@ -16,6 +16,7 @@
 #include "reel/error.hpp"
 #include "reel/json/ejson.hpp"
 #include "reel/json/value.hpp"
+#include "reel/limits.hpp"
 
 namespace reel::kafka {
 
@@ -153,6 +154,8 @@ struct kafka_source::impl {
   };
 
   source_options o;
+  /// `limits::max_message_bytes`, set by the processor (`limit_message_bytes`).
+  std::size_t max_message_bytes = max_document_bytes;
   detail::handle_ptr rk;
   std::vector<part> parts;
   std::map<std::pair<std::string, std::int32_t>, partition_id> ids;
@@ -318,7 +321,13 @@ struct kafka_source::impl {
     source_message s;
     s.partition = id;
     s.position = m.offset;
-    if (m.payload != nullptr) s.payload.assign(static_cast<const char*>(m.payload), m.len);
+    if (m.payload != nullptr) {
+      // An oversized value is not copied: its DLQ record keeps the first bytes.
+      const bool too_large = max_message_bytes > 0 && m.len > max_message_bytes;
+      if (too_large) s.error = message_too_large_reason(m.len, max_message_bytes);
+      s.payload.assign(static_cast<const char*>(m.payload),
+                       too_large ? oversized_payload_prefix_bytes : m.len);
+    }
     rd_kafka_timestamp_type_t ts_type;
     const std::int64_t ts = rd_kafka_message_timestamp(&m, &ts_type);
     if (ts >= 0) s.record_time = from_millis(ts);
@@ -466,6 +475,10 @@ struct kafka_source::impl {
     commit_parts(which);
   }
 };
+
+void kafka_source::limit_message_bytes(std::size_t max_bytes) {
+  impl_->max_message_bytes = max_bytes;
+}
 
 kafka_source::kafka_source(properties client, source_options options)
     : impl_(std::make_unique<impl>(std::move(client), std::move(options))) {}

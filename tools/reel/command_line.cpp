@@ -49,6 +49,10 @@ Options:
                          (run, process) write DLQ records to this connection
   --limit N              (process) stop after N output documents; the summary counts the
                          documents delivered
+  --max-message-bytes N  (run, process) the largest input message (a line, a Kafka record);
+                         a larger one goes to the DLQ as reel.input.too_large with its first
+                         256 bytes, without being held in memory (default 16777216, 16 MiB;
+                         0: no limit)
   --state DIR            (run) keep checkpoints in DIR (every 10 s of processing time, at the
                          end of input and on Ctrl-C/SIGTERM) and resume from the newest one
                          when DIR holds one: sources continue from the stored positions and
@@ -106,14 +110,14 @@ const std::vector<std::string>& option_names() {
   static const std::vector<std::string> names = {
       "--connections",    "--name", "--dlq",     "--limit", "--stats-interval", "--stats-format",
       "--quiet",          "--help", "--version", "--state", "--fresh",          "--compact",
-      "--max-state-bytes"};
+      "--max-state-bytes", "--max-message-bytes"};
   return names;
 }
 
 bool takes_value(std::string_view opt) {
   return opt == "--connections" || opt == "--name" || opt == "--dlq" || opt == "--limit" ||
          opt == "--stats-interval" || opt == "--stats-format" || opt == "--state" ||
-         opt == "--max-state-bytes";
+         opt == "--max-state-bytes" || opt == "--max-message-bytes";
 }
 
 }  // namespace
@@ -184,6 +188,13 @@ bool parse_command_line(const std::vector<std::string>& args, command_line& out,
           return fail("--limit needs a positive integer, not '" + value + "'");
         }
         out.limit = n;
+      } else if (arg == "--max-message-bytes") {
+        std::uint64_t n = 0;
+        auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+        if (ec != std::errc{} || p != value.data() + value.size()) {
+          return fail("--max-message-bytes needs a number of bytes, not '" + value + "'");
+        }
+        out.max_message_bytes = n;
       } else if (arg == "--stats-interval") {
         char* end = nullptr;
         const double s = std::strtod(value.c_str(), &end);
@@ -238,6 +249,8 @@ bool parse_command_line(const std::vector<std::string>& args, command_line& out,
     return fail("--limit is an option of 'reel process'");
   if (out.state_dir && out.cmd != command::run) return fail("--state is an option of 'reel run'");
   if (out.fresh && !out.state_dir) return fail("--fresh goes with --state DIR");
+  if (out.max_message_bytes && (out.cmd == command::check || out.cmd == command::explain))
+    return fail("--max-message-bytes is an option of 'reel run' and 'reel process'");
   if (out.dlq && (out.cmd == command::check || out.cmd == command::explain))
     return fail("--dlq is an option of 'reel run' and 'reel process'");
   if (out.compact && out.cmd != command::explain)

@@ -22,6 +22,8 @@ struct command_line {
   std::optional<std::string> name;
   std::optional<std::string> dlq;  ///< CONNECTION[/db/coll]
   std::optional<std::uint64_t> limit;
+  /// --max-message-bytes N: `limits::max_message_bytes` (0: none).
+  std::optional<std::uint64_t> max_message_bytes;
   double stats_interval_seconds = 10;
   stats_format stats_output = stats_format::text;
   bool quiet = false;

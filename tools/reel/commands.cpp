@@ -477,6 +477,9 @@ int run_processor(const command_line& cl, bool process_mode) {
   options.partitioned_windows = ctx.file.partitioned_windows;
   if (auto limit = cl.max_state_bytes ? cl.max_state_bytes : ctx.file.max_state_bytes)
     options.max_state_bytes = static_cast<std::size_t>(*limit);
+  if (cl.max_message_bytes) {
+    options.compile.limits.max_message_bytes = static_cast<std::size_t>(*cl.max_message_bytes);
+  }
   std::unique_ptr<directory_store> state_store;  // outlives the processor
   std::unique_ptr<json::stream_processor> sp;
   try {

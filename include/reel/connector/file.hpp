@@ -72,6 +72,9 @@ class file_source final : public source {
   }
   nlohmann::ordered_json positions() const override { return reader_->positions(); }
   void seek(const nlohmann::ordered_json& p) override { reader_->seek(p); }
+  void limit_message_bytes(std::size_t max_bytes) override {
+    reader_->limit_message_bytes(max_bytes);
+  }
   [[nodiscard]] const std::string& path() const noexcept { return path_; }
 
  private:

@@ -24,6 +24,7 @@
 /// ```
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <istream>
@@ -42,6 +43,7 @@
 #include "reel/connector/source.hpp"
 #include "reel/error.hpp"
 #include "reel/json/ejson.hpp"
+#include "reel/limits.hpp"
 
 namespace reel {
 
@@ -75,31 +77,62 @@ inline std::string format_document(const nlohmann::ordered_json& doc, output_for
 
 namespace detail {
 
-/// Cuts a byte stream into lines, remembering each line's number and offset.
+/// Cuts a byte stream into lines, remembering each line's number and offset. A line longer
+/// than the limit is not buffered: the splitter keeps its first bytes, skips to the next newline
+/// counting the length, and returns it as an `oversized` line.
 class line_splitter {
  public:
   struct line {
-    std::string text;  ///< without the line end
+    std::string text;  ///< without the line end; an oversized line's first bytes
     std::uint64_t number = 0;
     std::uint64_t offset = 0;
+    /// Longer than the limit: `length` is its length (without the line end).
+    bool oversized = false;
+    std::uint64_t length = 0;
   };
+
+  /// `max_line_bytes`: the longest line kept (0: no limit).
+  explicit line_splitter(std::size_t max_line_bytes = max_document_bytes) noexcept
+      : max_line_bytes_(max_line_bytes) {}
+
+  void set_max_line_bytes(std::size_t n) noexcept { max_line_bytes_ = n; }
+  [[nodiscard]] std::size_t max_line_bytes() const noexcept { return max_line_bytes_; }
 
   /// Starts counting at `number`/`offset` (after a seek).
   void reset(std::uint64_t next_number = 1, std::uint64_t next_offset = 0) {
     buffer_.clear();
     consumed_ = 0;
+    scanned_ = 0;
     next_number_ = next_number;
     buffer_offset_ = next_offset;
+    skipping_ = false;
+    pending_.reset();
   }
 
   void feed(std::string_view bytes) {
+    if (skipping_) {
+      // Inside an oversized line: count its bytes up to the newline, keep none of them.
+      const std::size_t nl = bytes.find('\n');
+      const std::size_t taken = nl == std::string_view::npos ? bytes.size() : nl;
+      skipped_.length += taken;
+      if (taken > 0) skipped_cr_ = bytes[taken - 1] == '\r';
+      buffer_offset_ += taken;
+      if (nl == std::string_view::npos) return;
+      if (skipped_cr_) --skipped_.length;
+      skipping_ = false;
+      pending_ = std::move(skipped_);
+      buffer_offset_ += 1;
+      bytes.remove_prefix(nl + 1);
+    }
     if (consumed_ > 0 && consumed_ == buffer_.size()) {
       buffer_offset_ += consumed_;
       buffer_.clear();
       consumed_ = 0;
+      scanned_ = 0;
     } else if (consumed_ > (1u << 16)) {
       buffer_offset_ += consumed_;
       buffer_.erase(0, consumed_);
+      scanned_ = scanned_ > consumed_ ? scanned_ - consumed_ : 0;
       consumed_ = 0;
     }
     buffer_.append(bytes);
@@ -107,30 +140,88 @@ class line_splitter {
 
   /// The next complete line; with `at_end`, also a final line without a newline.
   std::optional<line> next(bool at_end) {
+    if (pending_) {
+      std::optional<line> l = std::move(pending_);
+      pending_.reset();
+      return l;
+    }
+    if (skipping_) {
+      if (!at_end) return std::nullopt;
+      skipping_ = false;
+      if (skipped_cr_) --skipped_.length;
+      return std::move(skipped_);
+    }
     if (consumed_ >= buffer_.size()) return std::nullopt;
-    const std::size_t nl = buffer_.find('\n', consumed_);
-    if (nl == std::string::npos && !at_end) return std::nullopt;
+    // Bytes before `scanned_` hold no newline: a long line is searched once, not per chunk.
+    const std::size_t nl = buffer_.find('\n', std::max(consumed_, scanned_));
+    if (nl == std::string::npos) {
+      scanned_ = buffer_.size();
+      if (max_line_bytes_ > 0 && buffer_.size() - consumed_ > max_line_bytes_) {
+        skip_rest_of_line();
+        return next(at_end);
+      }
+      if (!at_end) return std::nullopt;
+    }
     const std::size_t end = nl == std::string::npos ? buffer_.size() : nl;
     line l;
     l.number = next_number_++;
     l.offset = buffer_offset_ + consumed_;
     std::size_t text_end = end;
     if (text_end > consumed_ && buffer_[text_end - 1] == '\r') --text_end;
-    l.text.assign(buffer_, consumed_, text_end - consumed_);
+    const std::size_t length = text_end - consumed_;
+    if (max_line_bytes_ > 0 && length > max_line_bytes_) {
+      l.oversized = true;
+      l.length = length;
+      l.text.assign(buffer_, consumed_, std::min(length, oversized_payload_prefix_bytes));
+    } else {
+      l.text.assign(buffer_, consumed_, length);
+    }
     consumed_ = nl == std::string::npos ? buffer_.size() : nl + 1;
     return l;
   }
 
   /// Line number and offset of the next line.
-  [[nodiscard]] std::uint64_t next_number() const noexcept { return next_number_; }
-  [[nodiscard]] std::uint64_t next_offset() const noexcept { return buffer_offset_ + consumed_; }
-  [[nodiscard]] bool empty() const noexcept { return consumed_ >= buffer_.size(); }
+  [[nodiscard]] std::uint64_t next_number() const noexcept {
+    if (pending_) return pending_->number;
+    return skipping_ ? skipped_.number : next_number_;
+  }
+  [[nodiscard]] std::uint64_t next_offset() const noexcept {
+    if (pending_) return pending_->offset;
+    return skipping_ ? skipped_.offset : buffer_offset_ + consumed_;
+  }
+  [[nodiscard]] bool empty() const noexcept {
+    return consumed_ >= buffer_.size() && !pending_ && !skipping_;
+  }
 
  private:
+  /// The line from `consumed_` has no newline yet and is over the limit: keep its first bytes
+  /// and drop the rest of the buffer; `feed` counts what follows up to the newline.
+  void skip_rest_of_line() {
+    skipped_ = line{};
+    skipped_.number = next_number_++;
+    skipped_.offset = buffer_offset_ + consumed_;
+    skipped_.oversized = true;
+    skipped_.length = buffer_.size() - consumed_;
+    skipped_.text.assign(buffer_, consumed_, oversized_payload_prefix_bytes);
+    skipped_cr_ = buffer_.back() == '\r';
+    skipping_ = true;
+    buffer_offset_ += buffer_.size();
+    buffer_.clear();
+    buffer_.shrink_to_fit();  // the next lines need not keep the oversized one's memory
+    consumed_ = 0;
+    scanned_ = 0;
+  }
+
   std::string buffer_;
   std::size_t consumed_ = 0;
+  std::size_t scanned_ = 0;
   std::uint64_t buffer_offset_ = 0;
   std::uint64_t next_number_ = 1;
+  std::size_t max_line_bytes_;
+  bool skipping_ = false;
+  bool skipped_cr_ = false;  // the last byte counted in `skipped_` is '\r'
+  line skipped_;
+  std::optional<line> pending_;  // an oversized line whose newline came in `feed`
 };
 
 /// True when the line holds only white space.
@@ -143,11 +234,15 @@ inline bool blank(std::string_view s) noexcept {
 
 /// Turns a line into a message: payload bytes and where the line sits (`path`: shared by the
 /// lines of one file, null for none).
+/// An oversized line becomes a message with `error` set (`reel.input.too_large`), which the
+/// processor sends to the DLQ with its first bytes.
 inline source_message line_message(detail::line_splitter::line&& l,
-                                   const std::shared_ptr<const std::string>& path) {
+                                   const std::shared_ptr<const std::string>& path,
+                                   std::size_t max_line_bytes) {
   source_message m;
   m.payload = std::move(l.text);
   m.line = line_position{.line = l.number, .offset = l.offset, .path = path};
+  if (l.oversized) m.error = message_too_large_reason(l.length, max_line_bytes);
   return m;
 }
 
@@ -160,6 +255,10 @@ struct ndjson_source_options {
   std::string path;
   /// Bytes read at a time.
   std::size_t chunk_size = 64 * 1024;
+  /// The longest line kept; a longer one is skipped and delivered as a `reel.input.too_large`
+  /// error message with its first bytes (0: no limit). A processor sets it from
+  /// `limits::max_message_bytes`.
+  std::size_t max_line_bytes = max_document_bytes;
 };
 
 /// Reads NDJSON from a stream the caller keeps alive. Each non-blank line is one message with
@@ -170,17 +269,21 @@ class ndjson_source : public source {
   explicit ndjson_source(std::istream& in, ndjson_source_options options = {})
       : in_(&in),
         options_(std::move(options)),
-        path_(options_.path.empty() ? nullptr
-                                    : std::make_shared<const std::string>(options_.path)) {}
+        path_(options_.path.empty() ? nullptr : std::make_shared<const std::string>(options_.path)),
+        splitter_(options_.max_line_bytes) {}
 
   std::string type() const override { return options_.type; }
+
+  void limit_message_bytes(std::size_t max_bytes) override {
+    splitter_.set_max_line_bytes(max_bytes);
+  }
 
   poll_status poll(std::vector<source_message>& out, std::size_t max) override {
     std::size_t n = 0;
     while (n < max) {
       if (auto l = splitter_.next(eof_)) {
-        if (detail::blank(l->text)) continue;
-        out.push_back(detail::line_message(std::move(*l), path_));
+        if (!l->oversized && detail::blank(l->text)) continue;
+        out.push_back(detail::line_message(std::move(*l), path_, splitter_.max_line_bytes()));
         ++n;
         continue;
       }

@@ -145,6 +145,12 @@ class source {
   [[nodiscard]] virtual std::vector<std::string> partitions() const { return {"0"}; }
   /// Where the source stands, to be stored in a checkpoint.
   [[nodiscard]] virtual nlohmann::ordered_json positions() const { return nullptr; }
+  /// The largest message to deliver (`limits::max_message_bytes`, 0: none), set by the processor
+  /// before the first poll. A source that can tell a message's size before holding it all (a
+  /// line reader) delivers a larger one as a message with `error` set
+  /// (`message_too_large_reason`) and only its first bytes as payload; the processor checks
+  /// every message besides.
+  virtual void limit_message_bytes(std::size_t /*max_bytes*/) {}
   /// Resume from positions previously returned by `positions()`.
   virtual void seek(const nlohmann::ordered_json& /*positions*/) {}
   /// Partitions assigned and revoked since the last call; polled by the processor after each

@@ -57,8 +57,8 @@ class stdin_source final : public source {
     bool waited = false;
     while (n < max) {
       if (auto l = splitter_.next(eof_)) {
-        if (detail::blank(l->text)) continue;
-        out.push_back(detail::line_message(std::move(*l), nullptr));
+        if (!l->oversized && detail::blank(l->text)) continue;
+        out.push_back(detail::line_message(std::move(*l), nullptr, splitter_.max_line_bytes()));
         ++n;
         continue;
       }
@@ -71,6 +71,14 @@ class stdin_source final : public source {
     return poll_status::idle;
 #else
     return reader_->poll(out, max);
+#endif
+  }
+
+  void limit_message_bytes(std::size_t max_bytes) override {
+#if REEL_STDIN_POSIX
+    splitter_.set_max_line_bytes(max_bytes);
+#else
+    reader_->limit_message_bytes(max_bytes);
 #endif
   }
 

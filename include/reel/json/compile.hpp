@@ -358,6 +358,7 @@ class pipeline_compiler {
                             : def->sliced.interval;
       if (auto it = spec.find("offset"); it != spec.end())
         def->sliced.offset = parse_offset(*it, at + "/offset");
+      if (def->kind == window_kind::hopping) check_windows_per_event(def->sliced, at + "/hopSize");
     }
     if (auto it = spec.find("allowedLateness"); it != spec.end()) {
       def->policy.allowed_lateness = parse_duration(*it, at + "/allowedLateness", true);
@@ -396,6 +397,23 @@ class pipeline_compiler {
       });
     }
     return def;
+  }
+
+  /// An event belongs to `ceil(interval / hopSize)` hopping windows: each costs work per event and
+  /// a result per window, so a small hop under a long interval turns one event into millions of
+  /// results. More than `limits::max_windows_per_event` is a definition error.
+  void check_windows_per_event(const sliced_spec& w, const std::string& where) const {
+    const auto interval = static_cast<std::uint64_t>(w.interval.count());
+    const auto hop = static_cast<std::uint64_t>(w.hop.count());
+    if (hop == 0) return;  // parse_duration refused it already
+    const std::uint64_t windows = interval / hop + (interval % hop != 0 ? 1 : 0);
+    const std::uint64_t limit = options_.limits.max_windows_per_event;
+    if (limit > 0 && windows > limit) {
+      fail("reel.pipeline.invalid_option", where,
+           "interval / hopSize puts each event in " + std::to_string(windows) +
+               " windows, more than the limit of " + std::to_string(limit) +
+               " (maxWindowsPerEvent): use a larger hopSize");
+    }
   }
 
   static duration parse_offset(const document& v, const std::string& where) {

@@ -35,6 +35,7 @@
 #include <utility>
 
 #include "reel/json/detail/expr_core.hpp"
+#include "reel/json/detail/value_limits.hpp"
 #include "reel/json/eval_context.hpp"
 #include "reel/json/field_usage.hpp"
 #include "reel/json/value.hpp"
@@ -74,7 +75,11 @@ class expression {
   const document& evaluate(const document& root, const eval_context& ctx, document& scratch) const {
     if (!root_) return detail::missing_ref();
     const detail::scope s{&root, &ctx, nullptr};
-    return root_->fn(*root_, s, scratch);
+    const document& r = root_->fn(*root_, s, scratch);
+    // A document or array the expression built (not one it found in `root`) is held to the
+    // size and depth limits (detail/value_limits.hpp), once, here.
+    if (&r == &scratch && r.is_structured()) detail::check_built_value(*root_, r);
+    return r;
   }
 
   /// True when the value does not depend on the document (folded at compile time).

@@ -29,6 +29,7 @@
 #include "reel/error.hpp"
 #include "reel/json/expression.hpp"
 #include "reel/json/value.hpp"
+#include "reel/limits.hpp"
 #include "reel/time.hpp"
 
 namespace reel::json {
@@ -66,6 +67,9 @@ struct compiled_pipeline {
 struct pipeline_options {
   /// `sp.process` style: a pipeline without `$source` reads from what the host pushes.
   bool require_source = false;
+  /// Hard limits (docs/semantics.md §17): the compiler checks `max_windows_per_event`, a
+  /// processor applies `max_message_bytes` to its input.
+  reel::limits limits;
 };
 
 /// Every problem of a pipeline, or the compiled pipeline.

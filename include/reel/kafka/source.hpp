@@ -94,6 +94,9 @@ class kafka_source final : public reel::source {
   void seek(const nlohmann::ordered_json& positions) override;
   partition_changes take_partition_changes() override;
   void commit(const std::vector<partition_release>& released) override;
+  /// A record value over `max_bytes` is delivered as a `reel.input.too_large` message with its
+  /// first bytes (the processor sends it to the DLQ).
+  void limit_message_bytes(std::size_t max_bytes) override;
 
   struct statistics {
     std::uint64_t messages = 0;     ///< messages delivered by poll()

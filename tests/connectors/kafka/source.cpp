@@ -176,6 +176,43 @@ TEST_CASE("source: keys decode per keyFormat, undecodable keys and payloads go t
   CHECK(dead[2]["_stream_meta"]["source"]["offset"] == 3);
 }
 
+TEST_CASE("source: a value over maxMessageBytes goes to the DLQ with its first bytes, not copied",
+          "[kafka][source][limits]") {
+  mock_cluster cluster;
+  cluster.create_topic("big", 1);
+  const std::string big = R"({"s": ")" + std::string(3000, 'x') + R"("})";
+  produce_all(
+      cluster.bootstrap_servers(),
+      {message("big", 0, R"({"n": 1})"), message("big", 0, big), message("big", 0, R"({"n": 2})")});
+
+  auto out = std::make_shared<reel::memory_sink>();
+  const reel::connection_registry connections = registry(cluster, out);
+  const json pipeline = json::parse(R"([
+    {"$source": {"connectionName": "kafka", "topic": "big",
+                 "config": {"group_id": "g-big", "auto_offset_reset": "earliest"}}},
+    {"$project": {"_id": 0, "n": 1}},
+    {"$emit": {"connectionName": "out"}}])");
+  reel::json::stream_processor_options options{.stream_meta = false};
+  options.compile.limits.max_message_bytes = 1000;
+  reel::json::stream_processor sp(pipeline, connections, options);
+  std::vector<json> dead;
+  sp.on_dead_letter([&](const json& d) { dead.push_back(d); });
+  step_until_inputs(sp, 3);
+  sp.flush();
+
+  const auto docs = out->documents();
+  REQUIRE(docs.size() == 2);
+  CHECK(docs[0]["n"] == 1);
+  CHECK(docs[1]["n"] == 2);
+  REQUIRE(dead.size() == 1);
+  CHECK(dead[0]["errInfo"]["reason"] ==
+        "[reel.input.too_large] message of 3009 bytes exceeds the limit of 1000 bytes "
+        "(maxMessageBytes); errInfo.payload holds its first 256 bytes");
+  CHECK(dead[0]["errInfo"]["payload"] == big.substr(0, 256));
+  CHECK(dead[0]["_stream_meta"]["source"]["offset"] == 1);
+  CHECK(sp.stats()["dlqMessageCount"] == 1);
+}
+
 TEST_CASE("source: a new processor resumes where the last one committed, losing nothing",
           "[kafka][source]") {
   mock_cluster cluster;

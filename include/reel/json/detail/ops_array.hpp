@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "reel/json/detail/expr_core.hpp"
+#include "reel/json/detail/value_limits.hpp"
 
 namespace reel::json::detail {
 
@@ -180,10 +181,12 @@ inline const document& eval_map(const node& n, const scope& s, document& out) {
   binding b{s.vars, n.slot, nullptr};
   const scope inner{s.root, s.ctx, &b};
   document result = document::array();
+  std::size_t bytes = 5;
   for (const auto& e : a) {
     b.value = &e;
     document t;
     const document& r = ev(n.args[2], inner, t);
+    bytes = add_value_bytes(n, r, bytes + 1, 1);
     if (is_missing(r)) {
       result.push_back(nullptr);
     } else if (&r == &t) {
@@ -220,6 +223,9 @@ inline const document& eval_reduce(const node& n, const scope& s, document& out)
       document copy = r;
       acc = std::move(copy);
     }
+    // The value may grow with each element (`{a: "$$value"}`, `[$$value, $$value]`): checked
+    // every time, so no value gets far past the limits (the body copied it already).
+    if (acc.is_structured()) check_built_value(n, acc);
   }
   out = std::move(acc);
   return out;
@@ -245,13 +251,16 @@ inline const document& eval_in(const node& n, const scope& s, document& out) {
 
 inline const document& eval_concat_arrays(const node& n, const scope& s, document& out) {
   document result = document::array();
+  std::size_t bytes = 5;
   for (const node& arg : n.args) {
     document t;
     const document& v = ev(arg, s, t);
     if (is_nullish(v)) return null_ref();
     if (!v.is_array()) eval_fail(n, "$concatArrays only supports arrays, not " + type_name(v));
-    for (const auto& e : v)
+    for (const auto& e : v) {
+      bytes = add_value_bytes(n, e, bytes + 1, 1);
       result.push_back(e);
+    }
   }
   out = std::move(result);
   return out;
@@ -326,7 +335,9 @@ inline const document& eval_range(const node& n, const scope& s, document& out) 
   if (v[2] == 0) eval_fail(n, "$range requires a non-zero step value");
   const std::int64_t count = v[2] > 0 ? (v[1] > v[0] ? (v[1] - v[0] + v[2] - 1) / v[2] : 0)
                                       : (v[0] > v[1] ? (v[0] - v[1] - v[2] - 1) / -v[2] : 0);
-  if (count > 10'000'000) eval_fail(n, "$range would produce more than 10000000 elements");
+  // Each element weighs 8 bytes and its separator 1 (value_limits.hpp): at most ~1.9 M.
+  if (static_cast<std::uint64_t>(count) * 9 + 5 > max_document_bytes)
+    value_too_large(n, "an array");
   document result = document::array();
   for (std::int64_t i = 0, x = v[0]; i < count; ++i, x += v[2])
     result.push_back(x);

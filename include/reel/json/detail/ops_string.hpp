@@ -11,6 +11,7 @@
 
 #include "reel/json/detail/expr_core.hpp"
 #include "reel/json/detail/regex.hpp"
+#include "reel/json/detail/value_limits.hpp"
 
 namespace reel::json::detail {
 
@@ -133,7 +134,9 @@ inline const document& eval_concat(const node& n, const scope& s, document& out)
       return out;
     }
     if (!v.is_string()) eval_fail(n, "$concat only supports strings, not " + type_name(v));
-    result += v.get_ref<const std::string&>();
+    const std::string& piece = v.get_ref<const std::string&>();
+    if (result.size() + piece.size() > max_document_bytes) value_too_large(n, "a string");
+    result += piece;
   }
   out = std::move(result);
   return out;
