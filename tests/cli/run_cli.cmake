@@ -12,6 +12,8 @@
 #   EXPECT_STDERR_REGEX a regular expression the standard error must match
 #   EXPECT_FILES        a ;-list of produced=expected file pairs (paths relative to WORKDIR and
 #                       to the expectation directory EXPECT_DIR)
+#   FORBID              a text (a secret) that must appear nowhere: not in the standard output,
+#                       the standard error, nor any file under WORKDIR
 # Before comparing, varying parts are normalised: "dlqTime":{"$date":"..."} becomes
 # "dlqTime":"<time>", and "<seconds> s, <rate> events/s" becomes "<t> s, <n> events/s".
 cmake_minimum_required(VERSION 3.21)
@@ -85,6 +87,21 @@ foreach(pair IN LISTS EXPECT_FILES)
     string(APPEND problems "${produced} differs from ${expected_file}\n--- expected\n${expected}--- actual\n${actual}\n")
   endif()
 endforeach()
+if(DEFINED FORBID)
+  string(FIND "${out}" "${FORBID}" at_out)
+  string(FIND "${err}" "${FORBID}" at_err)
+  if(NOT at_out EQUAL -1 OR NOT at_err EQUAL -1)
+    string(APPEND problems "'${FORBID}' was printed\n--- stdout\n${out}\n")
+  endif()
+  file(GLOB_RECURSE written LIST_DIRECTORIES false ${WORKDIR}/*)
+  foreach(file IN LISTS written)
+    file(READ ${file} content)
+    string(FIND "${content}" "${FORBID}" at)
+    if(NOT at EQUAL -1)
+      string(APPEND problems "'${FORBID}' is in ${file}:\n${content}\n")
+    endif()
+  endforeach()
+endif()
 if(problems)
   message(FATAL_ERROR "reel ${ARGS}\n${problems}--- stderr\n${err}")
 endif()

@@ -360,10 +360,14 @@ std::vector<diagnostic> verify_connections(const context& ctx, const loaded_conn
     for (std::size_t j = 0; j < i; ++j) {
       if (targets[i].first != targets[j].first) continue;
       const diagnostic first{"", targets[j].second->where, ""};
+      // The target may hold a value from $env: each connection's secrets are redacted.
+      const std::string& name = targets[i].second->name;
+      const std::string target = loaded.registry.redact(
+          targets[j].second->name, loaded.registry.redact(name, targets[i].first));
       problems.push_back(diagnostic{
           "reel.connection.shared_target", targets[i].second->where,
-          "connection '" + targets[i].second->name + "' would write '" + targets[i].first +
-              "', which the stage at " + locate(ctx, first) +
+          "connection '" + name + "' would write '" + target + "', which the stage at " +
+              locate(ctx, first) +
               " writes too: two writers on one file corrupt it; give the DLQ another "
               "connection, or a file connection with a 'directory' and its own db/coll"});
     }

@@ -21,6 +21,10 @@
 /// `<db>.<coll>.ndjson` for `$merge` and the DLQ and `<topic>.ndjson` for `$emit`. Relative
 /// paths of a definition read from a connections file are relative to that file. `$emit`'s
 /// `config.outputFormat` overrides the connection's.
+///
+/// A `path` or `directory` given as `{"$env": NAME}` is a secret: errors name the setting
+/// (`connection 'archive' path (from $env ARCHIVE_PATH)`), never the file's path, and outputs
+/// and DLQ records of a source reading it carry no `_stream_meta.source.path`.
 #pragma once
 
 #include <fcntl.h>
@@ -52,18 +56,23 @@ inline std::string open_error(const std::string& what) {
 }
 }  // namespace detail
 
-/// Reads an NDJSON file. Throws `reel.io.open_failed` when it cannot be opened.
+/// Reads an NDJSON file. Throws `reel.io.open_failed` when it cannot be opened. With `shown_as`
+/// (a path that is a secret), errors name that instead of the path and messages carry no path
+/// (`_stream_meta.source.path`).
 class file_source final : public source {
  public:
-  explicit file_source(const std::filesystem::path& path) : path_(path.string()) {
+  explicit file_source(const std::filesystem::path& path, std::string shown_as = {})
+      : path_(path.string()) {
     errno = 0;
     file_.open(path, std::ios::binary);
     if (!file_) {
-      throw_error("reel.io.open_failed", path_,
+      throw_error("reel.io.open_failed", shown_as.empty() ? path_ : shown_as,
                   detail::open_error("cannot open the file for reading"));
     }
-    reader_ = std::make_unique<ndjson_source>(file_,
-                                              ndjson_source_options{.type = "file", .path = path_});
+    const bool secret = !shown_as.empty();
+    reader_ = std::make_unique<ndjson_source>(
+        file_, ndjson_source_options{
+                   .type = "file", .path = secret ? "" : path_, .shown_as = std::move(shown_as)});
   }
 
   std::string type() const override { return "file"; }
@@ -104,6 +113,8 @@ struct file_sink_options {
   /// the checkpoint instead (`start(point)`).
   file_mode mode = file_mode::refuse;
   output_format format = output_format::relaxed;
+  /// Names the file in errors instead of its path, when not empty (a path that is a secret).
+  std::string shown_as;
 };
 
 /// Writes an NDJSON file (creating its directory if needed). The file is opened by `start()`,
@@ -114,7 +125,9 @@ struct file_sink_options {
 class file_sink final : public sink {
  public:
   explicit file_sink(const std::filesystem::path& path, file_sink_options options = {})
-      : path_(path.string()), options_(options) {}
+      : path_(path.string()),
+        options_(std::move(options)),
+        shown_(options_.shown_as.empty() ? path_ : options_.shown_as) {}
   ~file_sink() override {
     if (file_.is_open()) file_.flush();
   }
@@ -132,7 +145,7 @@ class file_sink final : public sink {
       return;
     }
     if (size > 0 && options_.mode == file_mode::refuse) {
-      throw_error("reel.io.file_exists", path_,
+      throw_error("reel.io.file_exists", shown_,
                   fmt::format("the output file exists and holds {} bytes; set the connection's "
                               "mode to \"append\" or \"truncate\", or move the file away",
                               size));
@@ -164,11 +177,12 @@ class file_sink final : public sink {
  private:
   void resume(const nlohmann::ordered_json& point, bool regular, std::uintmax_t size) {
     if (!point.is_object() || !point.contains("length") || !point["length"].is_number_unsigned()) {
-      throw_error("reel.checkpoint.invalid", path_, "the file sink's commit point is not a length");
+      throw_error("reel.checkpoint.invalid", shown_,
+                  "the file sink's commit point is not a length");
     }
     const auto length = point["length"].get<std::uint64_t>();
     if (regular && size < length) {
-      throw_error("reel.io.output_lost", path_,
+      throw_error("reel.io.output_lost", shown_,
                   fmt::format("the checkpoint says {} bytes were written, the file holds {}: "
                               "output written before the checkpoint is gone",
                               length, size));
@@ -177,7 +191,7 @@ class file_sink final : public sink {
       std::error_code ec;
       std::filesystem::resize_file(path_, length, ec);
       if (ec) {
-        throw_error("reel.io.write_failed", path_,
+        throw_error("reel.io.write_failed", shown_,
                     "cannot truncate the output to the checkpoint: " + ec.message());
       }
     }
@@ -189,11 +203,11 @@ class file_sink final : public sink {
     errno = 0;
     file_.open(path_, std::ios::binary | std::ios::out | how);
     if (!file_) {
-      throw_error("reel.io.open_failed", path_,
+      throw_error("reel.io.open_failed", shown_,
                   detail::open_error("cannot open the file for writing"));
     }
     writer_ = std::make_unique<ndjson_sink>(
-        file_, ndjson_sink_options{.format = options_.format, .path = path_});
+        file_, ndjson_sink_options{.format = options_.format, .path = shown_});
   }
   /// The bytes written so far reach the disk (a checkpoint then records their length).
   void sync() const {
@@ -203,13 +217,14 @@ class file_sink final : public sink {
     const int err = errno;
     ::close(fd);
     if (!ok) {
-      throw_error("reel.io.write_failed", path_,
+      throw_error("reel.io.write_failed", shown_,
                   fmt::format("cannot sync the output: {}", std::strerror(err)));
     }
   }
 
   std::string path_;
   file_sink_options options_;
+  std::string shown_;  // names the file in errors: its path, or options_.shown_as
   std::ofstream file_;
   std::unique_ptr<ndjson_sink> writer_;
   std::uint64_t length_ = 0;  // bytes in the file, including those still buffered
@@ -242,6 +257,22 @@ inline std::filesystem::path file_path(const connection_args& args, bool for_sin
   }
   args.stage_error("", "file connection '" + args.name +
                            "' has no path: give 'path' in the connection or in the stage");
+}
+
+/// How errors name `path`, a file of connection `args`, when it holds the value of the
+/// definition's `path` or `directory` read from `$env`: `connection 'archive' path (from $env
+/// ARCHIVE_PATH)`, `connection 'out' directory (from $env OUT_DIR), file out.ndjson`; empty when
+/// the path may be shown.
+inline std::string file_path_shown(const connection_args& args, const std::filesystem::path& path) {
+  for (const char* setting : {"path", "directory"}) {
+    const std::string shown = args.shown(std::string("/") + setting);
+    if (shown.empty() || !args.definition[setting].is_string()) continue;
+    const std::filesystem::path value = args.resolve(args.definition[setting].get<std::string>());
+    if (path == value) return shown;
+    const std::filesystem::path inside = path.lexically_relative(value);
+    if (!inside.empty() && *inside.begin() != "..") return shown + ", file " + inside.string();
+  }
+  return {};
 }
 
 /// The connection's `mode` (or the older `append`), checked.
@@ -290,12 +321,16 @@ inline connection_type file_connection_type() {
     const bool in_stage = args.stage.is_object() && args.stage.contains("path");
     const std::string where =
         in_stage ? args.stage_where + "/path" : args.definition_where + "/path";
+    const std::string what = std::filesystem::exists(status) ? "is a directory" : "does not exist";
+    if (std::string shown = detail::file_path_shown(args, path); !shown.empty()) {
+      throw_error("reel.connection.invalid", where, shown + " " + what);
+    }
     throw_error("reel.connection.invalid", where,
-                "file connection '" + args.name + "' reads '" + path.string() + "', which " +
-                    (std::filesystem::exists(status) ? "is a directory" : "does not exist"));
+                "file connection '" + args.name + "' reads '" + path.string() + "', which " + what);
   };
   t.make_source = [](const connection_args& args) -> std::unique_ptr<source> {
-    return std::make_unique<file_source>(detail::file_path(args, false));
+    const std::filesystem::path path = detail::file_path(args, false);
+    return std::make_unique<file_source>(path, detail::file_path_shown(args, path));
   };
   t.sink_target = [](const connection_args& args) -> std::string {
     std::error_code ec;
@@ -307,7 +342,9 @@ inline connection_type file_connection_type() {
     file_sink_options o;
     o.mode = detail::file_mode_of(args);
     o.format = detail::sink_format(args);
-    return std::make_unique<file_sink>(detail::file_path(args, true), o);
+    const std::filesystem::path path = detail::file_path(args, true);
+    o.shown_as = detail::file_path_shown(args, path);
+    return std::make_unique<file_sink>(path, std::move(o));
   };
   return t;
 }

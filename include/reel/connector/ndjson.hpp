@@ -253,6 +253,9 @@ struct ndjson_source_options {
   std::string type = "file";
   /// Reported in `_stream_meta.source.path` when not empty.
   std::string path;
+  /// Names the input in I/O errors instead of `path`, when not empty: a file connection whose
+  /// path came from `$env` leaves `path` empty and names the setting here, never the value.
+  std::string shown_as;
   /// Bytes read at a time.
   std::size_t chunk_size = 64 * 1024;
   /// The longest line kept; a longer one is skipped and delivered as a `reel.input.too_large`
@@ -308,8 +311,7 @@ class ndjson_source : public source {
     in_->clear();
     in_->seekg(static_cast<std::streamoff>(offset));
     if (!*in_) {
-      throw_error("reel.io.seek_failed", options_.path,
-                  "cannot seek to byte " + std::to_string(offset));
+      throw_error("reel.io.seek_failed", shown(), "cannot seek to byte " + std::to_string(offset));
     }
     eof_ = false;
     splitter_.reset(line, offset);
@@ -322,12 +324,16 @@ class ndjson_source : public source {
     const auto got = static_cast<std::size_t>(in_->gcount());
     if (got > 0) splitter_.feed(std::string_view(buffer_.data(), got));
     if (in_->bad()) {
-      throw_error("reel.io.read_failed", options_.path, "cannot read the input");
+      throw_error("reel.io.read_failed", shown(), "cannot read the input");
     }
     if (in_->eof() || got == 0) eof_ = true;
   }
 
  private:
+  const std::string& shown() const {
+    return options_.shown_as.empty() ? options_.path : options_.shown_as;
+  }
+
   std::istream* in_;
   ndjson_source_options options_;
   std::shared_ptr<const std::string> path_;  // options_.path, shared by the messages; or null

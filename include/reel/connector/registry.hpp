@@ -16,7 +16,9 @@
 /// that environment variable when a source or sink is built. A variable that is not set is an
 /// error only when its connection is used (naming the connection), so a connections file may
 /// define connections a pipeline does not use. Resolved values are never part of an error
-/// message (they are replaced by `********`), and `describe()` shows definitions as written.
+/// message: a connection type names such a setting with `connection_args::shown()`
+/// (`connection 'archive' path (from $env ARCHIVE_PATH)`), and any value left in a message is
+/// replaced by `(value of $env ARCHIVE_PATH)`; `describe()` shows definitions as written.
 ///
 /// Errors (all `reel::error`, locations as `origin:pointer`, e.g.
 /// `connections.json:/tickets/type`):
@@ -93,6 +95,26 @@ struct connection_args {
   /// The directory relative paths of the definition are resolved against (the connections
   /// file's directory), or empty for the current directory.
   std::filesystem::path base_directory;
+  /// The settings of `definition` whose values came from `{"$env": NAME}`: JSON pointer in the
+  /// definition (`/path`, `/sasl/password`) → NAME. Such values are secrets: errors, metadata
+  /// and stats name the setting (`shown()`), never the value.
+  std::map<std::string, std::string> env_settings;
+
+  /// The `$env` variable the setting at `pointer` (`/path`) came from, or empty.
+  [[nodiscard]] std::string env_variable(const std::string& pointer) const {
+    auto it = env_settings.find(pointer);
+    return it == env_settings.end() ? std::string() : it->second;
+  }
+  /// How messages name the setting at `pointer` when its value came from `$env`:
+  /// `connection 'archive' path (from $env ARCHIVE_PATH)`; empty when it did not (the value
+  /// may be shown).
+  [[nodiscard]] std::string shown(const std::string& pointer) const {
+    const std::string variable = env_variable(pointer);
+    if (variable.empty()) return {};
+    std::string setting = pointer.substr(pointer.empty() ? 0 : 1);
+    std::replace(setting.begin(), setting.end(), '/', '.');
+    return "connection '" + name + "' " + setting + " (from $env " + variable + ")";
+  }
 
   /// Throws `reel.connection.invalid` at `definition_where + pointer`.
   [[noreturn]] void definition_error(const std::string& pointer, const std::string& message) const {
@@ -167,15 +189,61 @@ inline std::string pointer_token(std::string_view key) {
   return out;
 }
 
-/// Replaces every occurrence of each secret in `text` by `********`.
-inline std::string redact(std::string text, const std::vector<std::string>& secrets) {
-  for (const std::string& s : secrets) {
-    if (s.empty()) continue;
-    for (std::size_t at = text.find(s); at != std::string::npos; at = text.find(s, at + 8)) {
-      text.replace(at, s.size(), "********");
+/// A value read from `{"$env": variable}`.
+struct env_secret {
+  std::string value;
+  std::string variable;
+};
+
+/// Replaces every occurrence of each secret's value in `text` by `(value of $env NAME)`.
+inline std::string redact(std::string text, const std::vector<env_secret>& secrets) {
+  for (const env_secret& s : secrets) {
+    if (s.value.empty()) continue;
+    const std::string shown = "(value of $env " + s.variable + ")";
+    for (std::size_t at = text.find(s.value); at != std::string::npos;
+         at = text.find(s.value, at + shown.size())) {
+      text.replace(at, s.value.size(), shown);
     }
   }
   return text;
+}
+
+/// `text` with the user information of every URI in it (`mongodb://user:pass@host`) replaced by
+/// `********`: a URI written in a definition may carry a password.
+inline std::string redact_userinfo(std::string text) {
+  for (std::size_t scheme = text.find("://"); scheme != std::string::npos;
+       scheme = text.find("://", scheme + 3)) {
+    const std::size_t from = scheme + 3;
+    const std::size_t end = text.find_first_of("/?#\"' \n", from);
+    const std::size_t at = text.rfind('@', end == std::string::npos ? text.size() : end);
+    if (at == std::string::npos || at < from || (end != std::string::npos && at > end)) continue;
+    text.replace(from, at - from, "********");
+  }
+  return text;
+}
+
+/// `definition` with the values that are credentials written in it (keys such as `password`,
+/// `secretAccessKey`, `sessionToken`; URIs with user information) masked, for `describe()`.
+inline nlohmann::ordered_json masked_definition(nlohmann::ordered_json definition) {
+  if (definition.is_object()) {
+    for (auto& [key, value] : definition.items()) {
+      const std::string k = lower(key);
+      const bool credential = k.find("password") != std::string::npos ||
+                              k.find("secret") != std::string::npos ||
+                              k.find("token") != std::string::npos;
+      if (credential && value.is_string()) {
+        value = "********";
+      } else {
+        value = masked_definition(std::move(value));
+      }
+    }
+  } else if (definition.is_array()) {
+    for (auto& value : definition)
+      value = masked_definition(std::move(value));
+  } else if (definition.is_string()) {
+    definition = redact_userinfo(definition.get<std::string>());
+  }
+  return definition;
 }
 
 /// A compiled connector that a build of Reel may lack: its connection type, its name and the
@@ -288,7 +356,7 @@ class connection_registry {
       throw_error("reel.connection.invalid", e.where,
                   "a connection definition must be an object like {\"type\": \"file\", ...}");
     }
-    std::vector<std::string> secrets;
+    std::vector<detail::env_secret> secrets;
     std::vector<std::string> unset;
     connection_args args = arguments(name, e, nullptr, "", secrets, &unset);
     guarded(secrets, e.where, [&] {
@@ -389,7 +457,9 @@ class connection_registry {
     return out;
   }
   /// The connections, like `sp.listConnections()`: `[{name, type, definition}]` with
-  /// definitions as written (`$env` references, never their values); connections built in code
+  /// definitions as written (`$env` references, never their values), except credentials written
+  /// in them (`password`, `secretAccessKey`, `sessionToken`, the user information of a URI),
+  /// shown as `********`; connections built in code
   /// show `type: "code"` and their roles.
   [[nodiscard]] nlohmann::ordered_json describe() const {
     nlohmann::ordered_json out = nlohmann::ordered_json::array();
@@ -397,7 +467,7 @@ class connection_registry {
       nlohmann::ordered_json c = {{"name", n}};
       if (auto it = connections_.find(n); it != connections_.end()) {
         c["type"] = type_name(it->second.definition);
-        c["definition"] = it->second.definition;
+        c["definition"] = detail::masked_definition(it->second.definition);
       } else {
         c["type"] = "code";
         nlohmann::ordered_json roles = nlohmann::ordered_json::array();
@@ -453,6 +523,22 @@ class connection_registry {
       if (t.sink_target) target = t.sink_target(args);
     });
     return target;
+  }
+
+  /// `text` with every value that connection `name` reads from `$env` replaced by
+  /// `(value of $env NAME)`: for messages built outside the registry that may hold one (a
+  /// sink's target). Unset variables and connections built in code change nothing.
+  [[nodiscard]] std::string redact(const std::string& name, std::string text) const {
+    auto it = connections_.find(name);
+    if (it == connections_.end()) return text;
+    std::vector<detail::env_secret> secrets;
+    std::vector<std::string> unset;
+    try {
+      (void)arguments(name, it->second, nullptr, "", secrets, &unset);
+    } catch (const reel::error&) {
+      return text;  // a malformed reference: nothing was read
+    }
+    return detail::redact(std::move(text), secrets);
   }
 
   /// Throws `reel.pipeline.unknown_option` or `reel.pipeline.unsupported_option` for an option
@@ -540,7 +626,7 @@ class connection_registry {
            F&& f) const -> decltype(f(std::declval<const connection_args&>(),
                                       std::declval<const connection_type&>())) {
     const entry& e = connections_.at(name);
-    std::vector<std::string> secrets;
+    std::vector<detail::env_secret> secrets;
     connection_args args = arguments(name, e, &stage, stage_of(where), secrets);
     return guarded(secrets, where, [&] {
       const connection_type& t = type_of(args, e);
@@ -666,12 +752,12 @@ class connection_registry {
   /// unset variable is an error.
   connection_args arguments(const std::string& name, const entry& e,
                             const nlohmann::ordered_json* stage, std::string stage_where,
-                            std::vector<std::string>& secrets,
+                            std::vector<detail::env_secret>& secrets,
                             std::vector<std::string>* unset = nullptr) const {
     connection_args args;
     args.name = name;
     args.definition = e.definition;
-    resolve_env(args.definition, name, e.where, secrets, unset);
+    resolve_env(args.definition, name, e.where, "", secrets, args.env_settings, unset);
     if (stage) args.stage = *stage;
     args.definition_where = e.where;
     args.stage_where = std::move(stage_where);
@@ -679,8 +765,12 @@ class connection_registry {
     return args;
   }
 
+  /// Replaces the `$env` references in `v` (at `pointer` in the definition, `where` in errors)
+  /// by their values, recording them in `secrets` and `settings`.
   void resolve_env(nlohmann::ordered_json& v, const std::string& connection,
-                   const std::string& where, std::vector<std::string>& secrets,
+                   const std::string& where, const std::string& pointer,
+                   std::vector<detail::env_secret>& secrets,
+                   std::map<std::string, std::string>& settings,
                    std::vector<std::string>* unset) const {
     if (v.is_object()) {
       if (auto it = v.find("$env"); it != v.end()) {
@@ -704,35 +794,45 @@ class connection_registry {
                       "environment variable '" + var + "' is not set (connection '" + connection +
                           "' needs it)");
         }
-        secrets.push_back(*value);
+        secrets.push_back({*value, var});
+        settings[pointer] = var;
         v = std::move(*value);
         return;
       }
-      for (auto& [key, child] : v.items())
-        resolve_env(child, connection, where + "/" + detail::pointer_token(key), secrets, unset);
+      for (auto& [key, child] : v.items()) {
+        const std::string token = "/" + detail::pointer_token(key);
+        resolve_env(child, connection, where + token, pointer + token, secrets, settings, unset);
+      }
     } else if (v.is_array()) {
-      for (std::size_t i = 0; i < v.size(); ++i)
-        resolve_env(v[i], connection, where + "/" + std::to_string(i), secrets, unset);
+      for (std::size_t i = 0; i < v.size(); ++i) {
+        const std::string token = "/" + std::to_string(i);
+        resolve_env(v[i], connection, where + token, pointer + token, secrets, settings, unset);
+      }
     }
   }
 
   /// Runs `f`; no error leaving it shows a secret. Exceptions other than `reel::error` become
   /// `reel.connection.failed`.
   template <class F>
-  static auto guarded(const std::vector<std::string>& secrets, const std::string& where, F&& f)
-      -> decltype(f()) {
+  static auto guarded(const std::vector<detail::env_secret>& secrets, const std::string& where,
+                      F&& f) -> decltype(f()) {
     try {
       return f();
     } catch (const reel::error& e) {
-      if (secrets.empty()) throw;
       std::vector<diagnostic> clean = e.diagnostics();
+      bool changed = false;
       for (diagnostic& d : clean) {
-        d.where = detail::redact(std::move(d.where), secrets);
-        d.message = detail::redact(std::move(d.message), secrets);
+        for (std::string* text : {&d.where, &d.message}) {
+          std::string redacted = detail::redact_userinfo(detail::redact(*text, secrets));
+          changed = changed || redacted != *text;
+          *text = std::move(redacted);
+        }
       }
+      if (!changed) throw;
       throw reel::error(std::move(clean));
     } catch (const std::exception& e) {
-      throw_error("reel.connection.failed", where, detail::redact(e.what(), secrets));
+      throw_error("reel.connection.failed", where,
+                  detail::redact_userinfo(detail::redact(e.what(), secrets)));
     }
   }
 

@@ -235,6 +235,7 @@ TEST_CASE("secrets never reach stats or errors", "[connector][processor]") {
     FAIL("no error");
   } catch (const reel::error& e) {
     CHECK(std::string(e.what()) ==
-          "[reel.connection.invalid] at /0/$source/fail: token ******** rejected");
+          "[reel.connection.invalid] at /0/$source/fail: token (value of $env REEL_TEST_TOKEN) "
+          "rejected");
   }
 }
