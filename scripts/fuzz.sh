@@ -66,7 +66,7 @@ CXX=clang++ cmake -S "$root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWith
   ${REEL_CMAKE_ARGS:-} >/dev/null
 targets=()
 for name in "${harnesses[@]}"; do targets+=("fuzz_$name"); done
-nice -n "${FUZZ_NICE:-19}" cmake --build "$build_dir" -j2 --target "${targets[@]}"
+cmake --build "$build_dir" -j2 --target "${targets[@]}"
 
 summary=()
 found=0

@@ -67,7 +67,9 @@ struct counts {
 };
 
 counts counts_of(const reel_fuzz::recording_processor& p) {
-  return {p.stat("inputMessageCount"), p.outputs, p.dead_letters, p.stat("filteredMessageCount")};
+  const document s = p.sp.stats();  // once: stats() builds a whole document
+  return {s["inputMessageCount"].get<std::int64_t>(), p.outputs, p.dead_letters,
+          s["filteredMessageCount"].get<std::int64_t>()};
 }
 
 void run(const fixed_pipeline& fp, const std::vector<std::string>& lines) {
