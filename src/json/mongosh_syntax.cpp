@@ -526,7 +526,8 @@ class mongosh_parser {
         if (at_end() || peek() == '\n' || peek() == '\r') {
           fail_at(start, "unterminated regular expression");
         }
-        const std::size_t n = char_length(pos_);
+        const std::size_t n = utf8_sequence_length(text_, pos_);
+        if (n == 0) fail_here("invalid UTF-8 in regular expression");
         pattern.append(text_.substr(pos_, n));
         pos_ += n;
         continue;

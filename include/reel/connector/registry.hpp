@@ -386,7 +386,10 @@ class connection_registry {
       }
     };
     if (definitions.is_object()) {
-      for (const auto& [name, def] : definitions.items()) {
+      for (const auto& item : definitions.items()) {
+        // Not a structured binding: clang before 16 cannot capture one in the lambda below.
+        const std::string& name = item.key();
+        const auto& def = item.value();
         const std::string where = at + "/" + detail::pointer_token(name);
         add([&] { add_connection(name, def, where, base_directory); });
       }

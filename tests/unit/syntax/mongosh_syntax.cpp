@@ -363,6 +363,12 @@ TEST_CASE("string and escape errors", "[json][mongosh_syntax][errors]") {
         syntax_error("p.js:1:6", "octal escape sequences are not supported"));
   CHECK(syntax_error_of("{a: 'x\\") == syntax_error("p.js:1:5", "unterminated string"));
   CHECK(syntax_error_of("{a: '\xFF'}") == syntax_error("p.js:1:6", "invalid UTF-8 in string"));
+  CHECK(syntax_error_of("{a: /\xFF/}") ==
+        syntax_error("p.js:1:6", "invalid UTF-8 in regular expression"));
+  // Found by tests/fuzz/mongosh.cpp: an escaped byte was copied without the UTF-8 check, so the
+  // pattern string could not be serialized (dump() threw json type_error 316).
+  CHECK(syntax_error_of("{a: /\\\x98"
+                        "a/}") == syntax_error("p.js:1:7", "invalid UTF-8 in regular expression"));
   CHECK(syntax_error_of("{a: `x`}") ==
         syntax_error("p.js:1:5", "template literals are not supported; use '...' or \"...\""));
 }

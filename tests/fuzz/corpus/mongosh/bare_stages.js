@@ -1,0 +1,1 @@
+/* stages without brackets */ { $source: { connectionName: 'in' } }, { $emit: { connectionName: 'out' } };

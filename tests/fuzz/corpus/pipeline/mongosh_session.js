@@ -1,0 +1,2 @@
+// mongosh
+{ $source: { timeField: '$t' } }, { $sessionWindow: { partitionBy: '$k', gap: { size: NumberInt(3), unit: 'second' }, pipeline: [ { $group: { _id: null, n: { $count: {} }, vs: { $push: '$v' } } } ] } }
