@@ -78,7 +78,7 @@ void run(const fixed_pipeline& fp, const std::vector<std::string>& lines) {
     const counts before = counts_of(p);
     p.clock.advance(reel::duration(1000));
     reel::detail::line_splitter::line l{line, 1, 0};
-    p.sp.push(reel::detail::line_message(std::move(l), nullptr));
+    p.sp.push(reel::detail::line_message(std::move(l), nullptr, reel::max_document_bytes));
     const counts after = counts_of(p);
     expect(after.input == before.input + 1, "each line is one input message");
     const std::int64_t settled =

@@ -49,7 +49,8 @@ Options:
                          (run, process) write DLQ records to this connection
   --limit N              (process) stop after N output documents; the summary counts the
                          documents delivered
-  --max-message-bytes N  (run, process) the largest input message (a line, a Kafka record);
+  --max-message-bytes SIZE
+                         (run, process) the largest input message (a line, a Kafka record);
                          a larger one goes to the DLQ as reel.input.too_large with its first
                          256 bytes, without being held in memory (default 16777216, 16 MiB;
                          0: no limit)
@@ -107,10 +108,20 @@ failure, 2 bad usage or definition error, 128 + the signal's number when stopped
 )";
 
 const std::vector<std::string>& option_names() {
-  static const std::vector<std::string> names = {
-      "--connections",    "--name", "--dlq",     "--limit", "--stats-interval", "--stats-format",
-      "--quiet",          "--help", "--version", "--state", "--fresh",          "--compact",
-      "--max-state-bytes", "--max-message-bytes"};
+  static const std::vector<std::string> names = {"--connections",
+                                                 "--name",
+                                                 "--dlq",
+                                                 "--limit",
+                                                 "--stats-interval",
+                                                 "--stats-format",
+                                                 "--quiet",
+                                                 "--help",
+                                                 "--version",
+                                                 "--state",
+                                                 "--fresh",
+                                                 "--compact",
+                                                 "--max-state-bytes",
+                                                 "--max-message-bytes"};
   return names;
 }
 
@@ -189,12 +200,12 @@ bool parse_command_line(const std::vector<std::string>& args, command_line& out,
         }
         out.limit = n;
       } else if (arg == "--max-message-bytes") {
-        std::uint64_t n = 0;
-        auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
-        if (ec != std::errc{} || p != value.data() + value.size()) {
-          return fail("--max-message-bytes needs a number of bytes, not '" + value + "'");
+        const std::optional<std::uint64_t> bytes = parse_byte_size(value);
+        if (!bytes) {
+          return fail("--max-message-bytes needs a size like 16MiB or 1MB (0 for no limit), not '" +
+                      value + "'");
         }
-        out.max_message_bytes = n;
+        out.max_message_bytes = bytes;
       } else if (arg == "--stats-interval") {
         char* end = nullptr;
         const double s = std::strtod(value.c_str(), &end);

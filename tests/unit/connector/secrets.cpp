@@ -34,7 +34,7 @@ reel::connection_registry registry_with(std::map<std::string, std::string> varia
   return r;
 }
 
-struct collected {
+struct collected_records {
   std::vector<document> outputs;
   std::vector<document> dead_letters;
   [[nodiscard]] std::string text() const {
@@ -116,7 +116,7 @@ TEST_CASE(
       reel::json::parse_pipeline_text("[{$source: {connectionName: 'in'}},"
                                       " {$addFields: {from: {$meta: 'stream.source'}}}]"),
       r, named());
-  collected c;
+  collected_records c;
   sp.on_output([&c](const document& d) { c.outputs.push_back(d); });
   sp.on_dead_letter([&c](const document& d) { c.dead_letters.push_back(d); });
   sp.process();
@@ -138,7 +138,7 @@ TEST_CASE(
         "connections.json", dir.path());
     reel::json::stream_processor shown(
         reel::json::parse_pipeline_text("[{$source: {connectionName: 'in'}}]"), plain, named());
-    collected d;
+    collected_records d;
     shown.on_output([&d](const document& doc) { d.outputs.push_back(doc); });
     shown.process();
     REQUIRE(d.outputs.size() == 2);
