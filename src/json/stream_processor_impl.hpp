@@ -853,8 +853,8 @@ class stream_processor::impl {
       // event times do; expression failures read as MongoDB's messages.
       const bool state_limit = e.id() == state_limit_error_id;
       if (state_limit) ++state_limit_count_;
-      dead_letter(dlq_record(pipeline_.window->operator_name, state_limit ? e.what() : dlq_reason(e),
-                             doc, *m));
+      dead_letter(dlq_record(pipeline_.window->operator_name,
+                             state_limit ? e.what() : dlq_reason(e), doc, *m));
     }
   }
 
