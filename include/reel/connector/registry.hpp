@@ -65,11 +65,13 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "reel/connector/detail/redacting.hpp"
 #include "reel/connector/sink.hpp"
 #include "reel/connector/source.hpp"
 #include "reel/detail/suggest.hpp"
@@ -187,39 +189,6 @@ inline std::string pointer_token(std::string_view key) {
     }
   }
   return out;
-}
-
-/// A value read from `{"$env": variable}`.
-struct env_secret {
-  std::string value;
-  std::string variable;
-};
-
-/// Replaces every occurrence of each secret's value in `text` by `(value of $env NAME)`.
-inline std::string redact(std::string text, const std::vector<env_secret>& secrets) {
-  for (const env_secret& s : secrets) {
-    if (s.value.empty()) continue;
-    const std::string shown = "(value of $env " + s.variable + ")";
-    for (std::size_t at = text.find(s.value); at != std::string::npos;
-         at = text.find(s.value, at + shown.size())) {
-      text.replace(at, s.value.size(), shown);
-    }
-  }
-  return text;
-}
-
-/// `text` with the user information of every URI in it (`mongodb://user:pass@host`) replaced by
-/// `********`: a URI written in a definition may carry a password.
-inline std::string redact_userinfo(std::string text) {
-  for (std::size_t scheme = text.find("://"); scheme != std::string::npos;
-       scheme = text.find("://", scheme + 3)) {
-    const std::size_t from = scheme + 3;
-    const std::size_t end = text.find_first_of("/?#\"' \n", from);
-    const std::size_t at = text.rfind('@', end == std::string::npos ? text.size() : end);
-    if (at == std::string::npos || at < from || (end != std::string::npos && at > end)) continue;
-    text.replace(from, at - from, "********");
-  }
-  return text;
 }
 
 /// `definition` with the values that are credentials written in it (keys such as `password`,
@@ -359,7 +328,7 @@ class connection_registry {
     std::vector<detail::env_secret> secrets;
     std::vector<std::string> unset;
     connection_args args = arguments(name, e, nullptr, "", secrets, &unset);
-    guarded(secrets, e.where, [&] {
+    detail::redacting_errors(secrets, e.where, [&] {
       const connection_type& t = type_of(args, e);
       if (t.check && unset.empty()) t.check(args);
     });
@@ -631,14 +600,22 @@ class connection_registry {
     const entry& e = connections_.at(name);
     std::vector<detail::env_secret> secrets;
     connection_args args = arguments(name, e, &stage, stage_of(where), secrets);
-    return guarded(secrets, where, [&] {
+    return detail::redacting_errors(secrets, where, [&] {
       const connection_type& t = type_of(args, e);
       if (!e.checked && t.check) {
         connection_args definition_only = args;
         definition_only.stage = nullptr;
         t.check(definition_only);
       }
-      return f(args, t);
+      using built = decltype(f(args, t));
+      if constexpr (std::is_same_v<built, std::unique_ptr<source>>) {
+        // What the connector says while it runs is redacted too.
+        return built(std::make_unique<detail::redacting_source>(f(args, t), secrets, where));
+      } else if constexpr (std::is_same_v<built, std::unique_ptr<sink>>) {
+        return built(std::make_unique<detail::redacting_sink>(f(args, t), secrets, where));
+      } else {
+        return f(args, t);
+      }
     });
   }
 
@@ -811,31 +788,6 @@ class connection_registry {
         const std::string token = "/" + std::to_string(i);
         resolve_env(v[i], connection, where + token, pointer + token, secrets, settings, unset);
       }
-    }
-  }
-
-  /// Runs `f`; no error leaving it shows a secret. Exceptions other than `reel::error` become
-  /// `reel.connection.failed`.
-  template <class F>
-  static auto guarded(const std::vector<detail::env_secret>& secrets, const std::string& where,
-                      F&& f) -> decltype(f()) {
-    try {
-      return f();
-    } catch (const reel::error& e) {
-      std::vector<diagnostic> clean = e.diagnostics();
-      bool changed = false;
-      for (diagnostic& d : clean) {
-        for (std::string* text : {&d.where, &d.message}) {
-          std::string redacted = detail::redact_userinfo(detail::redact(*text, secrets));
-          changed = changed || redacted != *text;
-          *text = std::move(redacted);
-        }
-      }
-      if (!changed) throw;
-      throw reel::error(std::move(clean));
-    } catch (const std::exception& e) {
-      throw_error("reel.connection.failed", where,
-                  detail::redact_userinfo(detail::redact(e.what(), secrets)));
     }
   }
 

@@ -78,6 +78,13 @@ void use_fake_env(reel::connection_registry& r) {
   });
 }
 
+/// The connector a registry built: it wraps each in a `redacting_source`.
+template <class T>
+T* built_source(reel::source& s) {
+  auto* wrapper = dynamic_cast<reel::detail::redacting_source*>(&s);
+  return dynamic_cast<T*>(wrapper ? &wrapper->inner() : &s);
+}
+
 }  // namespace
 
 TEST_CASE("code-built connections keep working", "[connector][registry]") {
@@ -110,7 +117,7 @@ TEST_CASE("connection types build sources from definitions and stages", "[connec
   CHECK(r.has_source("rec"));
   CHECK(r.has_sink("rec"));
   auto s = r.make_source("rec", {{"connectionName", "rec"}, {"x", 1}}, "/0/$source/connectionName");
-  auto* rec = dynamic_cast<recording_source*>(s.get());
+  auto* rec = built_source<recording_source>(*s);
   REQUIRE(rec != nullptr);
   CHECK(rec->definition == document{{"type", "Recording"}, {"limit", 3}});
   CHECK(rec->stage == document{{"connectionName", "rec"}, {"x", 1}});
@@ -241,7 +248,7 @@ TEST_CASE("$env values are resolved when used and never shown", "[connector][reg
                      "connections.json");
 
   auto s = r.make_source("kafka", document::object());
-  auto* rec = dynamic_cast<recording_source*>(s.get());
+  auto* rec = built_source<recording_source>(*s);
   REQUIRE(rec != nullptr);
   CHECK(rec->definition["user"] == "alice");
   CHECK(rec->definition["nested"]["list"][0] == "hunter2-s3cret");
@@ -321,7 +328,8 @@ TEST_CASE("$env reads the process environment by default", "[connector][registry
   reel::connection_registry r = registry_with_test_types();
   r.add_connection("e", {{"type", "recording"}, {"user", {{"$env", "REEL_TEST_ENV_VALUE"}}}});
   auto s = r.make_source("e", document::object());
-  CHECK(dynamic_cast<recording_source&>(*s).definition["user"] == "from-the-environment");
+  REQUIRE(built_source<recording_source>(*s) != nullptr);
+  CHECK(built_source<recording_source>(*s)->definition["user"] == "from-the-environment");
   ::unsetenv("REEL_TEST_ENV_VALUE");
   CHECK(error_of([&] { (void)r.make_source("e", document::object()); }) ==
         "[reel.connection.missing_env] at /user: environment variable 'REEL_TEST_ENV_VALUE' is not "

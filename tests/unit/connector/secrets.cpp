@@ -198,3 +198,86 @@ TEST_CASE("User information of URIs and credentials written in definitions are m
   CHECK(text.find(R"("username":"reel","password":"********")") != std::string::npos);
   CHECK(text.find(R"("sessionToken":{"$env":"TOKEN"})") != std::string::npos);
 }
+
+namespace secrets_test {
+
+/// A connector that repeats its `token` setting everywhere it can while it runs, as a broker's
+/// or a server's error text might: in a message error, a rejection reason, its metrics and the
+/// error thrown by `flush()`.
+struct chatty_source final : reel::source {
+  explicit chatty_source(std::string token) : token(std::move(token)) {}
+  [[nodiscard]] std::string type() const override { return "chatty"; }
+  reel::poll_status poll(std::vector<reel::source_message>& out, std::size_t) override {
+    if (polled++ > 0) return reel::poll_status::end_of_input;
+    reel::source_message good;
+    good.payload = R"({"n": 1})";
+    out.push_back(std::move(good));
+    reel::source_message bad;
+    bad.error = "broker said: bad record for key " + token;
+    out.push_back(std::move(bad));
+    return reel::poll_status::ready;
+  }
+  [[nodiscard]] document metrics() const override { return {{"client", "user " + token}}; }
+  std::string token;
+  int polled = 0;
+};
+
+struct chatty_sink final : reel::sink {
+  explicit chatty_sink(std::string token) : token(std::move(token)) {}
+  void write(std::span<const document> docs, reel::write_result& result) override {
+    for (std::size_t i = 0; i < docs.size(); ++i)
+      result.rejected.emplace_back(i, "server refused write by " + token);
+  }
+  void flush() override {
+    reel::throw_error("reel.io.write_failed", "https://admin:pw@host/x",
+                      "connection lost (session " + token + ")");
+  }
+  [[nodiscard]] document metrics() const override { return {{"session", token}}; }
+  std::string token;
+};
+
+reel::connection_registry chatty_registry(const std::string& secret) {
+  reel::connection_registry r = registry_with({{"CHATTY_TOKEN", secret}});
+  r.register_type(
+      "chatty",
+      {.make_source =
+           [](const reel::connection_args& a) {
+             return std::make_unique<chatty_source>(a.definition["token"].get<std::string>());
+           },
+       .make_sink =
+           [](const reel::connection_args& a) {
+             return std::make_unique<chatty_sink>(a.definition["token"].get<std::string>());
+           }});
+  r.load_connections(
+      document::parse(R"({"c": {"type": "chatty", "token": {"$env": "CHATTY_TOKEN"}}})"),
+      "connections.json");
+  return r;
+}
+
+}  // namespace secrets_test
+
+TEST_CASE("What a connector says while it runs shows no value read from $env",
+          "[connector][secrets]") {
+  const std::string secret = "s3cr3t-t0ken-42";
+  reel::connection_registry r = chatty_registry(secret);
+  reel::json::stream_processor sp(
+      reel::json::parse_pipeline_text(
+          "[{$source: {connectionName: 'c'}}, {$emit: {connectionName: 'c'}}]"),
+      r, named());
+  collected_records seen;
+  sp.on_dead_letter([&](const document& d) { seen.dead_letters.push_back(d); });
+  const std::string message = error_of([&] { sp.process(); });
+  // Two DLQ records: the source's message error and the sink's rejection.
+  REQUIRE(seen.dead_letters.size() == 2);
+  const std::string records = seen.text();
+  CHECK(records.find("bad record for key (value of $env CHATTY_TOKEN)") != std::string::npos);
+  CHECK(records.find("server refused write by (value of $env CHATTY_TOKEN)") != std::string::npos);
+  CHECK(message ==
+        "[reel.io.write_failed] at https://********@host/x: connection lost (session "
+        "(value of $env CHATTY_TOKEN))");
+  const std::string stats = sp.stats().dump();
+  CHECK(stats.find("(value of $env CHATTY_TOKEN)") != std::string::npos);
+  CHECK(records.find(secret) == std::string::npos);
+  CHECK(message.find(secret) == std::string::npos);
+  CHECK(stats.find(secret) == std::string::npos);
+}
