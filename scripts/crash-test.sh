@@ -157,7 +157,8 @@ file_round() {  # pipeline
 idle_s=5  # the windows' idleTimeout: the last windows close this long after the last event
 
 kafka_topic() {  # name partitions
-  "$root/scripts/services/kafka.sh" topic "$1" "$2" > /dev/null
+  "$root/scripts/services/kafka.sh" topic "$1" "$2" > /dev/null 2>&1 ||
+    { echo "crash-test: cannot create the topic $1" >&2; exit 1; }
 }
 
 # The output topic read as a consumer with read_committed sees it, sorted (a multiset).

@@ -493,9 +493,9 @@ TEST_CASE("sink: option errors name their location", "[kafka][sink]") {
   CHECK(err(R"({"connectionName": "k", "topic": {"$concat": ["a", {"$nope": 1}]}})")
             .starts_with("[reel.expression.unknown_operator] at /1/$emit/topic/$concat/1"));
   CHECK(
-      err(R"({"connectionName": "k", "topic": "t", "config": {"deliveryGuarantee": "exactly"}})") ==
+      err(R"({"connectionName": "k", "topic": "t", "config": {"deliveryGuarantee": "exactlyonce"}})") ==
       "[reel.pipeline.invalid_option] at /1/$emit/config/deliveryGuarantee: deliveryGuarantee "
-      "must be \"atLeastOnce\" or \"exactlyOnce\", not 'exactly' (did you mean "
+      "must be \"atLeastOnce\" or \"exactlyOnce\", not 'exactlyonce' (did you mean "
       "'exactlyOnce'?)");
   CHECK(err(R"({"connectionName": "k", "topic": "t", "config": {"transactionalId": "x"}})") ==
         "[reel.pipeline.invalid_option] at /1/$emit/config/transactionalId: transactionalId goes "
