@@ -543,12 +543,13 @@ class stream_processor::impl {
       // The process died between storing this checkpoint and committing its sinks' transaction
       // (the transaction was aborted when the sink started): its output is not there, so the
       // state to resume from is the previous checkpoint's, and this one must never be used.
+      std::vector<std::string> skipped = std::move(latest->skipped);
       latest = previous_checkpoint(newest);
       j = checked_checkpoint(latest->version, latest->bytes);
-      latest->skipped.insert(latest->skipped.begin(),
-                             fmt::format("checkpoint {}: its output transaction did not commit; "
-                                         "resuming from checkpoint {}",
-                                         newest, latest->version));
+      skipped.push_back(fmt::format(
+          "checkpoint {}: its output transaction did not commit; resuming from checkpoint {}",
+          newest, latest->version));
+      latest->skipped = std::move(skipped);
       store->remove(newest);
     }
     load_state(j);

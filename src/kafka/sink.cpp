@@ -539,11 +539,21 @@ struct kafka_sink::impl {
 
   bool output_committed(const json& commit_point) {
     if (!exactly_once() || !commit_point.is_object()) return true;
-    // A transaction without messages: restoring its checkpoint duplicates and loses nothing.
-    if (commit_point.value("messages", std::uint64_t{0}) == 0) return true;
+    const std::uint64_t version = commit_point.value("checkpoint", std::uint64_t{0});
+    const bool empty = commit_point.value("messages", std::uint64_t{0}) == 0;
     const auto offsets = commit_point.find("offsets");
-    if (offsets == commit_point.end() || !offsets->is_object() || offsets->empty()) return false;
-    return committed_checkpoint(commit_point) >= commit_point.value("checkpoint", std::uint64_t{0});
+    if (offsets == commit_point.end() || !offsets->is_object() || offsets->empty()) return empty;
+    const std::uint64_t committed = committed_checkpoint(commit_point);
+    if (committed > version) {
+      // The newer checkpoint whose transaction committed is damaged or gone from the store.
+      throw_error("reel.kafka.checkpoint_behind_output", o.where,
+                  fmt::format("consumer group '{}' holds offsets committed with checkpoint {}, "
+                              "newer than checkpoint {} being restored (the newer one is damaged "
+                              "or gone): resuming from it would write that output again",
+                              commit_point.value("group", group), committed, version));
+    }
+    // A transaction without messages: restoring its checkpoint duplicates and loses nothing.
+    return empty || committed == version;
   }
 
   // --- librdkafka callbacks (they only record: C++ work happens after the poll returns) --------
