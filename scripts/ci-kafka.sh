@@ -4,7 +4,9 @@
 # builds with -DREEL_WITH_KAFKA=ON in build-kafka and runs the connector's tests
 # (`ctest -R kafka`: the mock-cluster tests and the broker_*.cpp integration tests, including the
 # scale-out tests that run the `reel` program) with REEL_REQUIRE_SERVICES=1, so a test that
-# cannot reach the broker fails instead of skipping. The broker is stopped on exit.
+# cannot reach the broker fails instead of skipping, then the Kafka half of the crash test
+# (exactly-once output after 25 SIGKILLs) and the README's Kafka section. The broker is stopped
+# on exit.
 # BUILD_DIR overrides build-kafka, BUILD_TYPE RelWithDebInfo.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -31,6 +33,10 @@ cmake -S "$root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelW
   -DREEL_BUILD_EXAMPLES=OFF >/dev/null
 cmake --build "$build_dir" -j"$(nproc)" --target reel_kafka test_kafka reel_cli
 ctest --test-dir "$build_dir" -R kafka --output-on-failure
+
+# The crash test's Kafka half: Kafka → tumbling and session windows → Kafka in exactly-once mode,
+# 25 SIGKILLs (the file half's 50 run in the default suite: ctest "crash test: 50 kills").
+"$root/scripts/crash-test.sh" --kafka --kills 25 --events 5000 --reel "$build_dir/tools/reel/reel"
 
 # The README's Kafka section, run as written (it builds an optimised reel in build-release).
 "$root/scripts/check-readme-connectors.sh" kafka

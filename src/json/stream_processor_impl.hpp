@@ -474,15 +474,26 @@ class stream_processor::impl {
     }
     nlohmann::json j = state_json();
     j["fingerprint"] = options_.checkpoint.fingerprint;
-    if (sink_) j["sink"] = sink_->commit_point();
-    if (dlq_) j["dlq"] = dlq_->commit_point();
+    const std::uint64_t version = checkpoint_version_ + 1;
+    const document positions = source_ ? source_positions_ : document(nullptr);
+    // Transactional sinks add the positions to their transaction here, and commit it once the
+    // checkpoint is stored.
+    if (sink_) {
+      sink_->prepare_checkpoint(version, positions);
+      j["sink"] = sink_->commit_point();
+    }
+    if (dlq_) {
+      dlq_->prepare_checkpoint(version, positions);
+      j["dlq"] = dlq_->commit_point();
+    }
     const auto bytes = nlohmann::json::to_msgpack(j);
     options_.checkpoint.store->put(
-        checkpoint_version_ + 1,
-        std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
-    ++checkpoint_version_;
+        version, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+    checkpoint_version_ = version;
     ++checkpoint_count_;
     last_checkpoint_ = clock_->now();
+    if (sink_) sink_->checkpoint_stored();
+    if (dlq_) dlq_->checkpoint_stored();
   }
 
   /// Window state, watermarks, counters and source positions as versioned bytes.
@@ -501,6 +512,9 @@ class stream_processor::impl {
   /// starts the sinks.
   void resume_or_start() {
     checkpoint_store* store = options_.checkpoint.store;
+    const sink_context context{options_.name, source_.get(), store != nullptr};
+    if (sink_) sink_->attach(context);
+    if (dlq_) dlq_->attach(context);
     if (!store) {
       if (sink_) sink_->start(nullptr);
       if (dlq_) dlq_->start(nullptr);
@@ -523,24 +537,75 @@ class stream_processor::impl {
       save_checkpoint();  // a restart before the next one must find the sinks' starting points
       return;
     }
-    const std::string where = store->location();
-    nlohmann::json j = reel::detail::decode_checkpoint(latest->bytes);
-    const std::string theirs = j.is_object() ? j.value("fingerprint", "") : "";
-    if (theirs != options_.checkpoint.fingerprint) {
-      throw_error("reel.checkpoint.other_pipeline", where,
-                  fmt::format("checkpoint {} was taken by another pipeline (fingerprint '{}', this "
-                              "pipeline '{}'); start fresh to discard it (reel run --fresh, or "
-                              "checkpoint_options::fresh)",
-                              latest->version, theirs, options_.checkpoint.fingerprint));
+    nlohmann::json j = checked_checkpoint(latest->version, latest->bytes);
+    const std::uint64_t newest = latest->version;
+    if (!output_committed(j)) {
+      // The process died between storing this checkpoint and committing its sinks' transaction
+      // (the transaction was aborted when the sink started): its output is not there, so the
+      // state to resume from is the previous checkpoint's, and this one must never be used.
+      std::vector<std::string> skipped = std::move(latest->skipped);
+      latest = previous_checkpoint(newest);
+      j = checked_checkpoint(latest->version, latest->bytes);
+      skipped.push_back(fmt::format(
+          "checkpoint {}: its output transaction did not commit; resuming from checkpoint {}",
+          newest, latest->version));
+      latest->skipped = std::move(skipped);
+      store->remove(newest);
     }
     load_state(j);
     if (sink_) sink_->start(document(j.value("sink", nlohmann::json())));
     if (dlq_) dlq_->start(document(j.value("dlq", nlohmann::json())));
-    checkpoint_version_ = latest->version;
+    checkpoint_version_ = newest;  // the next one supersedes every checkpoint in the store
     last_checkpoint_ = clock_->now();
     resumed_from_ = resume_info{latest->version,
                                 j.contains("source") ? document(j["source"]) : document(nullptr),
                                 std::move(latest->skipped)};
+  }
+
+  /// Checkpoint `version` decoded; throws `reel.checkpoint.other_pipeline` when another pipeline
+  /// took it.
+  nlohmann::json checked_checkpoint(std::uint64_t version, std::string_view bytes) const {
+    nlohmann::json j = reel::detail::decode_checkpoint(bytes);
+    const std::string theirs = j.is_object() ? j.value("fingerprint", "") : "";
+    if (theirs != options_.checkpoint.fingerprint) {
+      throw_error("reel.checkpoint.other_pipeline", options_.checkpoint.store->location(),
+                  fmt::format("checkpoint {} was taken by another pipeline (fingerprint '{}', this "
+                              "pipeline '{}'); start fresh to discard it (reel run --fresh, or "
+                              "checkpoint_options::fresh)",
+                              version, theirs, options_.checkpoint.fingerprint));
+    }
+    return j;
+  }
+
+  /// Whether the sinks committed the output recorded by checkpoint `j`.
+  bool output_committed(const nlohmann::json& j) {
+    if (sink_ && !sink_->output_committed(document(j.value("sink", nlohmann::json())))) {
+      return false;
+    }
+    return !dlq_ || dlq_->output_committed(document(j.value("dlq", nlohmann::json())));
+  }
+
+  /// The newest intact checkpoint older than `version` (its output was committed: a checkpoint
+  /// is only taken after the previous one's transaction committed). Throws
+  /// `reel.checkpoint.uncommitted` when the store has none.
+  stored_checkpoint previous_checkpoint(std::uint64_t version) const {
+    checkpoint_store* store = options_.checkpoint.store;
+    std::vector<std::uint64_t> versions = store->list();
+    std::vector<std::string> skipped;
+    for (auto it = versions.rbegin(); it != versions.rend(); ++it) {
+      if (*it >= version) continue;
+      try {
+        if (auto bytes = store->get(*it)) return stored_checkpoint{*it, std::move(*bytes), {}};
+      } catch (const reel::error& e) {
+        if (e.id() != "reel.checkpoint.corrupt") throw;
+        skipped.push_back(e.what());
+      }
+    }
+    throw_error("reel.checkpoint.uncommitted", store->location(),
+                fmt::format("the output transaction of checkpoint {} did not commit and the store "
+                            "holds no intact earlier checkpoint to resume from (keep at least 2: "
+                            "\"keepLast\": 2){}",
+                            version, skipped.empty() ? "" : "; damaged: " + skipped.front()));
   }
 
   /// A checkpoint every `checkpoint.interval`, between batches (nothing polled and not pushed).

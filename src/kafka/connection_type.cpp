@@ -18,11 +18,12 @@ reel::connection_type make_connection_type(connection_type_options options) {
       "{bootstrapServers, security, authentication, config}";
   t.check = [](const connection_args& args) { (void)client_properties(args); };
   // config of $source: Reel's keys and any consumer property (parse_source_stage checks them).
-  t.stage_options = {.source = {"topic", "config.*"},
-                     .emit = {"topic", "config.key", "config.keyFormat", "config.headers",
-                              "config.acks", "config.compression_type", "config.outputFormat",
-                              "config.dateFormat", "config.tombstoneWhen"},
-                     .merge = {}};
+  t.stage_options = {
+      .source = {"topic", "config.*"},
+      .emit = {"topic", "config.key", "config.keyFormat", "config.headers", "config.acks",
+               "config.compression_type", "config.outputFormat", "config.dateFormat",
+               "config.tombstoneWhen", "config.deliveryGuarantee", "config.transactionalId"},
+      .merge = {}};
   t.make_sink = [](const connection_args& args) -> std::unique_ptr<reel::sink> {
     properties client = client_properties(args);
     return std::make_unique<kafka_sink>(std::move(client),

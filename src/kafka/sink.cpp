@@ -6,13 +6,18 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
 #include <deque>
 #include <exception>
+#include <random>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
+
+#include <fmt/format.h>
 
 #include "handle.hh"
 #include "reel/connector/registry.hpp"
@@ -22,6 +27,7 @@
 #include "reel/json/eval_context.hpp"
 #include "reel/json/expression.hpp"
 #include "reel/json/value.hpp"
+#include "reel/kafka/source.hpp"
 
 namespace reel::kafka {
 
@@ -135,9 +141,16 @@ emit_options parse_emit_stage(const json& stage, const std::string& where) {
   if (config == stage.end()) return o;
   const std::string at = where + "/config";
   if (!config->is_object()) invalid(at, "config must be an object");
-  static const std::vector<std::string> config_keys = {
-      "key",          "keyFormat",  "headers",      "acks", "compression_type",
-      "outputFormat", "dateFormat", "tombstoneWhen"};
+  static const std::vector<std::string> config_keys = {"key",
+                                                       "keyFormat",
+                                                       "headers",
+                                                       "acks",
+                                                       "compression_type",
+                                                       "outputFormat",
+                                                       "dateFormat",
+                                                       "tombstoneWhen",
+                                                       "deliveryGuarantee",
+                                                       "transactionalId"};
   for (const auto& [key, value] : config->items()) {
     if (std::find(config_keys.begin(), config_keys.end(), key) == config_keys.end()) {
       invalid(at + "/" + reel::detail::pointer_token(key),
@@ -210,6 +223,35 @@ emit_options parse_emit_stage(const json& stage, const std::string& where) {
     }
     o.iso8601_dates = *it == "ISO8601";
   }
+  if (auto it = config->find("deliveryGuarantee"); it != config->end()) {
+    static const std::vector<std::string> names = {"atLeastOnce", "exactlyOnce"};
+    const std::string s = it->is_string() ? it->get<std::string>() : it->dump();
+    if (s != "atLeastOnce" && s != "exactlyOnce") {
+      invalid(at + "/deliveryGuarantee",
+              "deliveryGuarantee must be \"atLeastOnce\" or "
+              "\"exactlyOnce\", not '" +
+                  s + "'" + reel::detail::did_you_mean(s, names));
+    }
+    o.delivery =
+        s == "exactlyOnce" ? delivery_guarantee::exactly_once : delivery_guarantee::at_least_once;
+  }
+  if (auto it = config->find("transactionalId"); it != config->end()) {
+    if (!it->is_string() || it->get_ref<const std::string&>().empty()) {
+      invalid(at + "/transactionalId", "transactionalId must be a non-empty string");
+    }
+    if (o.delivery != delivery_guarantee::exactly_once) {
+      invalid(at + "/transactionalId",
+              "transactionalId goes with \"deliveryGuarantee\": \"exactlyOnce\"");
+    }
+    o.transactional_id = it->get<std::string>();
+  }
+  if (o.delivery == delivery_guarantee::exactly_once && o.acks && *o.acks != "all" &&
+      *o.acks != "-1") {
+    invalid(at + "/acks",
+            "exactly-once delivery needs acks \"all\" (transactions need the "
+            "idempotent producer), not " +
+                *o.acks);
+  }
   return o;
 }
 
@@ -247,8 +289,20 @@ struct kafka_sink::impl {
   write_result* current_result = nullptr;
   std::string last_error;  // the latest error event (connection refused, ...)
   bool closing = false;
+  // Exactly-once.
+  properties client_props;    // the connection's, to read the group's committed offsets
+  properties producer_props;  // the producer's, before transactional.id is known
+  std::string transactional_id;
+  std::string group;  // the source's consumer group
+  std::string run;    // identifies the checkpoints of one state, in offset metadata
+  bool in_transaction = false;
+  std::uint64_t transaction_messages = 0;  // produced in the open transaction
+  std::uint64_t checkpoint_version = 0;    // of prepare_checkpoint()
+  json checkpoint_positions;
   // Declared last so it is destroyed first, while everything its callbacks touch still exists.
   detail::handle_ptr rk;
+
+  [[nodiscard]] bool exactly_once() const { return o.delivery == delivery_guarantee::exactly_once; }
 
   impl(properties client, emit_options options) : o(std::move(options)) {
     if (o.topic.is_null()) invalid(o.where + "/topic", "$emit to Kafka requires a topic");
@@ -263,6 +317,7 @@ struct kafka_sink::impl {
     }
     if (!o.clock) o.clock = &reel::system_clock::instance();
 
+    client_props = client;
     properties p = std::move(client);
     p.try_emplace("client.id", "reel");
     if (o.acks) p["acks"] = *o.acks;
@@ -273,12 +328,232 @@ struct kafka_sink::impl {
     p.try_emplace("enable.idempotence", weak_acks ? "false" : "true");
     for (const auto& [k, v] : o.producer)
       p[k] = v;
+    if (exactly_once()) {
+      // The transactional producer is made by attach(), once the processor's name is known.
+      (void)detail::make_conf(p, o.where);  // bad properties are refused now
+      producer_props = std::move(p);
+      return;
+    }
+    make_producer(p);
+  }
 
+  void make_producer(const properties& p) {
     detail::conf_ptr conf = detail::make_conf(p, o.where);
     rd_kafka_conf_set_opaque(conf.get(), this);
     rd_kafka_conf_set_dr_msg_cb(conf.get(), &impl::on_delivery);
     rd_kafka_conf_set_error_cb(conf.get(), &impl::on_error);
     rk = detail::make_handle(RD_KAFKA_PRODUCER, std::move(conf), o.where);
+  }
+
+  // --- exactly-once ----------------------------------------------------------------------------
+
+  [[noreturn]] void refuse(const char* id, const std::string& message) const {
+    throw_error(id, o.where + "/config/deliveryGuarantee", message);
+  }
+
+  void attach(const sink_context& context) {
+    if (!exactly_once() || rk) return;
+    if (!context.checkpoints) {
+      refuse("reel.kafka.exactly_once_needs_checkpoints",
+             "exactly-once delivery commits the output with each checkpoint: run the processor "
+             "with a checkpoint store (reel run --state DIR, or "
+             "stream_processor_options::checkpoint)");
+    }
+    auto* source = dynamic_cast<kafka_source*>(context.source);
+    if (source == nullptr) {
+      refuse("reel.kafka.exactly_once_needs_kafka_source",
+             "exactly-once delivery commits the output together with the offsets of a Kafka "
+             "$source; this pipeline reads from " +
+                 (context.source ? "a " + context.source->type() + " source"
+                                 : std::string("no source")));
+    }
+    group = source->group_id();
+    transactional_id =
+        o.transactional_id.empty() ? "reel-" + context.processor_name : o.transactional_id;
+    properties p = producer_props;
+    p["transactional.id"] = transactional_id;
+    make_producer(p);
+    // Fences a previous producer with this id and aborts (or completes) its open transaction.
+    transaction_call(rd_kafka_init_transactions(rk.get(), timeout_ms()), "init_transactions");
+    source->commit_in_transactions();
+  }
+
+  [[nodiscard]] int timeout_ms() const { return static_cast<int>(o.transaction_timeout.count()); }
+
+  /// Throws for a failed transaction call: `reel.kafka.fatal` (fenced by a newer producer with
+  /// the same id, ...), `reel.kafka.transaction_aborted` (the transaction is aborted here), or
+  /// `reel.kafka.transaction_failed`.
+  void transaction_call(rd_kafka_error_t* error, const char* call) {
+    if (error == nullptr) return;
+    const std::string text =
+        std::string(rd_kafka_error_string(error)) + " (" + rd_kafka_error_name(error) + ")";
+    const bool fatal = rd_kafka_error_is_fatal(error) != 0;
+    const bool abort = rd_kafka_error_txn_requires_abort(error) != 0;
+    rd_kafka_error_destroy(error);
+    if (fatal) {
+      in_transaction = false;
+      throw_error("reel.kafka.fatal", o.where,
+                  "the transactional Kafka producer '" + transactional_id +
+                      "' failed and cannot continue (" + call + "): " + text);
+    }
+    if (abort) {
+      abort_transaction();
+      throw_error("reel.kafka.transaction_aborted", o.where,
+                  std::string("the Kafka transaction failed (") + call +
+                      ") and was aborted: " + text +
+                      "; the processor stops, and a restart resumes from the last checkpoint");
+    }
+    throw_error("reel.kafka.transaction_failed", o.where,
+                std::string("Kafka transaction call ") + call + " failed: " + text);
+  }
+
+  void abort_transaction() noexcept {
+    if (!rk || !in_transaction) return;
+    in_transaction = false;
+    ++stats.aborted;
+    if (rd_kafka_error_t* e = rd_kafka_abort_transaction(rk.get(), timeout_ms())) {
+      rd_kafka_error_destroy(e);  // the next init_transactions aborts it
+    }
+    rd_kafka_poll(rk.get(), 0);
+    serve_reports();
+  }
+
+  void begin_transaction() {
+    transaction_call(rd_kafka_begin_transaction(rk.get()), "begin_transaction");
+    in_transaction = true;
+    transaction_messages = 0;
+  }
+
+  void require_transaction() const {
+    if (!rk) {
+      refuse("reel.kafka.exactly_once_needs_checkpoints",
+             "an exactly-once Kafka sink writes only inside a processor with a checkpoint store");
+    }
+  }
+
+  void start(const json& resume_point) {
+    if (!exactly_once()) return;
+    require_transaction();
+    if (resume_point.is_object()) run = resume_point.value("run", "");
+    if (run.empty()) {
+      std::random_device random;
+      run = fmt::format("{:08x}{:08x}", random(), random());
+    }
+    if (!in_transaction) begin_transaction();
+  }
+
+  json commit_point() {
+    if (!exactly_once()) return nullptr;
+    require_transaction();
+    flush();
+    json offsets = json::object();
+    detail::partition_list_ptr list(rd_kafka_topic_partition_list_new(0));
+    const std::string metadata =
+        json{{"reelRun", run}, {"reelCheckpoint", checkpoint_version}}.dump();
+    if (checkpoint_positions.is_object()) {
+      for (const auto& [topic, partitions] : checkpoint_positions.items()) {
+        if (!partitions.is_object()) continue;
+        for (const auto& [number, offset] : partitions.items()) {
+          if (!offset.is_number_integer()) continue;
+          rd_kafka_topic_partition_t* tp = rd_kafka_topic_partition_list_add(
+              list.get(), topic.c_str(), static_cast<std::int32_t>(std::stol(number)));
+          tp->offset = offset.get<std::int64_t>();
+          tp->metadata = std::malloc(metadata.size());
+          if (tp->metadata != nullptr) {
+            std::memcpy(tp->metadata, metadata.data(), metadata.size());
+            tp->metadata_size = metadata.size();
+          }
+          offsets[topic][number] = offset;
+        }
+      }
+    }
+    if (list->cnt > 0) {
+      rd_kafka_consumer_group_metadata_t* group_metadata =
+          rd_kafka_consumer_group_metadata_new(group.c_str());
+      rd_kafka_error_t* e =
+          rd_kafka_send_offsets_to_transaction(rk.get(), list.get(), group_metadata, timeout_ms());
+      rd_kafka_consumer_group_metadata_destroy(group_metadata);
+      transaction_call(e, "send_offsets_to_transaction");
+    }
+    return {
+        {"transactionalId", transactional_id}, {"run", run},     {"checkpoint", checkpoint_version},
+        {"messages", transaction_messages},    {"group", group}, {"offsets", std::move(offsets)}};
+  }
+
+  void checkpoint_stored() {
+    if (!exactly_once()) return;
+    require_transaction();
+    for (int attempt = 0;; ++attempt) {
+      rd_kafka_error_t* e = rd_kafka_commit_transaction(rk.get(), timeout_ms());
+      if (e != nullptr && rd_kafka_error_is_retriable(e) && attempt < 3) {
+        rd_kafka_error_destroy(e);
+        continue;
+      }
+      transaction_call(e, "commit_transaction");
+      break;
+    }
+    in_transaction = false;
+    ++stats.transactions;
+    serve_reports();
+    begin_transaction();
+  }
+
+  /// The newest checkpoint whose transaction committed offsets of `commit_point`'s partitions
+  /// for this run, as the consumer group's committed offsets say (0: none).
+  std::uint64_t committed_checkpoint(const json& commit_point) {
+    properties p = client_props;
+    p["group.id"] = commit_point.value("group", group);
+    p["enable.auto.commit"] = "false";
+    p["isolation.level"] = "read_committed";  // waits for offsets of pending transactions
+    detail::conf_ptr conf = detail::make_conf(p, o.where);
+    detail::handle_ptr consumer = detail::make_handle(RD_KAFKA_CONSUMER, std::move(conf), o.where);
+    detail::partition_list_ptr list(rd_kafka_topic_partition_list_new(0));
+    for (const auto& [topic, partitions] : commit_point["offsets"].items()) {
+      for (const auto& [number, offset] : partitions.items()) {
+        rd_kafka_topic_partition_list_add(list.get(), topic.c_str(),
+                                          static_cast<std::int32_t>(std::stol(number)));
+      }
+    }
+    if (rd_kafka_resp_err_t err = rd_kafka_committed(consumer.get(), list.get(), timeout_ms())) {
+      throw_error(
+          "reel.kafka.offsets_unavailable", o.where,
+          "cannot read the committed offsets of consumer group '" + p["group.id"] +
+              "' to find which checkpoint's transaction committed: " + detail::describe(err));
+    }
+    const std::string this_run = commit_point.value("run", "");
+    std::uint64_t newest = 0;
+    for (int i = 0; i < list->cnt; ++i) {
+      const rd_kafka_topic_partition_t& tp = list->elems[i];
+      if (tp.offset < 0 || tp.metadata == nullptr || tp.metadata_size == 0) continue;
+      const json meta =
+          json::parse(static_cast<const char*>(tp.metadata),
+                      static_cast<const char*>(tp.metadata) + tp.metadata_size, nullptr, false);
+      if (!meta.is_object() || meta.value("reelRun", "") != this_run) continue;
+      if (auto c = meta.find("reelCheckpoint"); c != meta.end() && c->is_number_unsigned()) {
+        newest = std::max(newest, c->get<std::uint64_t>());
+      }
+    }
+    consumer.reset();  // closes without joining: it never subscribed
+    return newest;
+  }
+
+  bool output_committed(const json& commit_point) {
+    if (!exactly_once() || !commit_point.is_object()) return true;
+    const std::uint64_t version = commit_point.value("checkpoint", std::uint64_t{0});
+    const bool empty = commit_point.value("messages", std::uint64_t{0}) == 0;
+    const auto offsets = commit_point.find("offsets");
+    if (offsets == commit_point.end() || !offsets->is_object() || offsets->empty()) return empty;
+    const std::uint64_t committed = committed_checkpoint(commit_point);
+    if (committed > version) {
+      // The newer checkpoint whose transaction committed is damaged or gone from the store.
+      throw_error("reel.kafka.checkpoint_behind_output", o.where,
+                  fmt::format("consumer group '{}' holds offsets committed with checkpoint {}, "
+                              "newer than checkpoint {} being restored (the newer one is damaged "
+                              "or gone): resuming from it would write that output again",
+                              commit_point.value("group", group), committed, version));
+    }
+    // A transaction without messages: restoring its checkpoint duplicates and loses nothing.
+    return empty || committed == version;
   }
 
   // --- librdkafka callbacks (they only record: C++ work happens after the poll returns) --------
@@ -342,6 +617,7 @@ struct kafka_sink::impl {
   }
 
   void poll(int timeout_ms) {
+    if (!rk) return;  // exactly-once, not attached yet
     rd_kafka_poll(rk.get(), timeout_ms);
     serve_reports();
     check_fatal();
@@ -549,6 +825,7 @@ struct kafka_sink::impl {
         self->current_call = 0;
       }
     } guard{this};
+    if (exactly_once()) require_transaction();
     check_fatal();
     for (std::size_t i = 0; i < docs.size(); ++i) {
       message m;
@@ -573,6 +850,7 @@ struct kafka_sink::impl {
         continue;
       }
       ++stats.produced;
+      ++transaction_messages;
       if (!m.value) ++stats.tombstones;
     }
     poll(0);
@@ -581,6 +859,7 @@ struct kafka_sink::impl {
   void flush() {
     using clock = std::chrono::steady_clock;
     const auto deadline = clock::now() + o.flush_timeout;
+    if (!rk) return;
     poll(0);
     while (rd_kafka_outq_len(rk.get()) > 0) {
       const auto left =
@@ -604,7 +883,10 @@ struct kafka_sink::impl {
 
   void close() noexcept {
     closing = true;
+    if (!rk) return;
     try {
+      // Exactly-once: the open transaction's output belongs to no checkpoint: it is dropped.
+      if (in_transaction) abort_transaction();
       rd_kafka_flush(rk.get(), static_cast<int>(o.close_timeout.count()));
       serve_reports();
       if (rd_kafka_outq_len(rk.get()) > 0) {
@@ -642,6 +924,32 @@ void kafka_sink::set_rejection_handler(rejection_handler handler) {
   impl_->handler = std::move(handler);
 }
 
+void kafka_sink::attach(const sink_context& context) {
+  impl_->attach(context);
+}
+
+void kafka_sink::start(const nlohmann::ordered_json& resume_point) {
+  impl_->start(resume_point);
+}
+
+void kafka_sink::prepare_checkpoint(std::uint64_t version,
+                                    const nlohmann::ordered_json& source_positions) {
+  impl_->checkpoint_version = version;
+  impl_->checkpoint_positions = source_positions;
+}
+
+nlohmann::ordered_json kafka_sink::commit_point() {
+  return impl_->commit_point();
+}
+
+void kafka_sink::checkpoint_stored() {
+  impl_->checkpoint_stored();
+}
+
+bool kafka_sink::output_committed(const nlohmann::ordered_json& commit_point) {
+  return impl_->output_committed(commit_point);
+}
+
 std::vector<std::pair<nlohmann::ordered_json, std::string>> kafka_sink::take_rejections() {
   return std::exchange(impl_->unreported, {});
 }
@@ -656,9 +964,15 @@ std::size_t kafka_sink::in_flight() const {
 
 nlohmann::ordered_json kafka_sink::metrics() const {
   const statistics st = stats();
-  return {{"produced", st.produced},     {"delivered", st.delivered},
-          {"rejected", st.rejected},     {"queueFullRetries", st.queue_full_retries},
-          {"tombstones", st.tombstones}, {"lost", st.lost}};
+  nlohmann::ordered_json m = {
+      {"produced", st.produced},     {"delivered", st.delivered},
+      {"rejected", st.rejected},     {"queueFullRetries", st.queue_full_retries},
+      {"tombstones", st.tombstones}, {"lost", st.lost}};
+  if (impl_->exactly_once()) {
+    m["transactions"] = st.transactions;
+    m["abortedTransactions"] = st.aborted;
+  }
+  return m;
 }
 
 }  // namespace reel::kafka

@@ -164,6 +164,7 @@ struct kafka_source::impl {
   partition_changes changes;
   mutable std::mutex stats_mutex;
   statistics stats;
+  bool transactional_commits = false;
 
   impl(properties client, source_options options) : o(std::move(options)) {
     properties p = std::move(client);
@@ -239,7 +240,8 @@ struct kafka_source::impl {
         p.committed = -1;
         if (auto it = seek_to.find({p.topic, p.number}); it != seek_to.end()) {
           tp.offset = it->second;
-          p.resolved = true;  // a checkpoint's position: its windows come with it
+          p.next_offset = it->second;  // a position before any message: the next checkpoint's
+          p.resolved = true;           // a checkpoint's position: its windows come with it
         } else {
           unresolved.push_back(id);
         }
@@ -454,6 +456,7 @@ struct kafka_source::impl {
   }
 
   void commit(const std::vector<partition_release>& released) {
+    if (transactional_commits) return;  // the sink's transactions commit the offsets
     std::vector<partition_id> which;
     for (const auto& r : released) {
       if (r.partition >= parts.size()) continue;
@@ -478,6 +481,14 @@ struct kafka_source::impl {
 
 void kafka_source::limit_message_bytes(std::size_t max_bytes) {
   impl_->max_message_bytes = max_bytes;
+}
+
+const std::string& kafka_source::group_id() const noexcept {
+  return impl_->o.group_id;
+}
+
+void kafka_source::commit_in_transactions() noexcept {
+  impl_->transactional_commits = true;
 }
 
 kafka_source::kafka_source(properties client, source_options options)

@@ -446,8 +446,13 @@ void report_resume(const context& ctx, const json::stream_processor& sp,
                    const directory_store& state) {
   const auto& resumed = sp.resumed_from();
   if (resumed) {
-    for (const std::string& s : resumed->skipped)
-      ctx.con.err(fmt::format("reel: {}: passed over a damaged checkpoint: {}", ctx.name, s));
+    for (const std::string& s : resumed->skipped) {
+      // Damaged checkpoints are errors (`[reel.checkpoint.corrupt] at ...`); an uncommitted
+      // one says so itself.
+      const bool damaged = s.starts_with("[");
+      ctx.con.err(fmt::format("reel: {}: passed over {}{}", ctx.name,
+                              damaged ? "a damaged checkpoint: " : "", s));
+    }
   }
   if (ctx.cl.quiet) return;
   if (resumed) {

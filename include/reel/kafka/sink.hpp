@@ -62,6 +62,30 @@
 /// broker broke) throws `reel.kafka.fatal` from `write()`, `flush()` and `on_time_passed()`;
 /// the messages it purges are not rejected (they were not refused for what they contain).
 ///
+/// **Exactly-once** (`config: {"deliveryGuarantee": "exactlyOnce"}`; the default is
+/// `"atLeastOnce"`, as above). The sink writes through a transactional producer whose
+/// `transactional.id` is `config.transactionalId`, by default `reel-<processor name>`, and the
+/// output between two checkpoints of the processor is one Kafka transaction. It needs a processor
+/// with a checkpoint store and a Kafka `$source` (otherwise `attach()` refuses it,
+/// `reel.kafka.exactly_once_needs_checkpoints`, `reel.kafka.exactly_once_needs_kafka_source`, at
+/// `.../config/deliveryGuarantee`); the source then stops committing offsets itself. At each
+/// checkpoint the sink flushes, sends the source's positions to the source's consumer group in
+/// the transaction (each offset's metadata names the checkpoint:
+/// `{"reelRun": "<id>", "reelCheckpoint": 42}`), the processor stores the checkpoint, and the sink
+/// commits the transaction and begins the next. When the processor is built again (after a
+/// crash, `kill -9`), `init_transactions` fences the previous producer with the same id and
+/// aborts its open transaction; the processor then restores the newest checkpoint whose
+/// transaction committed, which the group's committed offsets tell: a crash between storing a
+/// checkpoint and committing its transaction leaves the group at the previous checkpoint, and the
+/// processor resumes from that one (so the store must keep 2 checkpoints). Consumers of the
+/// output must read with `isolation.level=read_committed` (librdkafka's default, not the Java
+/// client's): they then see every result exactly once; aborted output stays invisible. A message
+/// the broker refuses for good (too large, ...) makes the transaction fail:
+/// `reel.kafka.transaction_aborted` stops the processor, and a restart resumes from the last
+/// checkpoint. One process per transactional id: exactly-once does not scale out in one group.
+/// `acks` other than `all`/`-1` are refused in this mode. The DLQ is not part of the
+/// transaction.
+///
 /// The destructor waits up to `close_timeout` for outstanding messages, then drops the rest
 /// (`stats().lost`); it never calls the rejection handler, whose owner may be half destroyed:
 /// call `flush()` first. Not thread-safe: the processor serializes its calls.
@@ -85,6 +109,9 @@
 
 namespace reel::kafka {
 
+/// `config.deliveryGuarantee` of `$emit`.
+enum class delivery_guarantee { at_least_once, exactly_once };
+
 /// A parsed Kafka `$emit` stage (or DLQ option `{connectionName, topic, config}`).
 struct emit_options {
   /// The topic: a string, or an aggregation expression.
@@ -103,6 +130,13 @@ struct emit_options {
   output_format format = output_format::relaxed;
   /// `dateFormat: "ISO8601"`.
   bool iso8601_dates = false;
+  /// `config.deliveryGuarantee`: `"atLeastOnce"` (default) or `"exactlyOnce"`.
+  delivery_guarantee delivery = delivery_guarantee::at_least_once;
+  /// `config.transactionalId` (exactly-once); empty: `reel-<processor name>`.
+  std::string transactional_id;
+  /// How long a transaction call (`init_transactions`, sending the offsets, committing) and
+  /// reading the group's committed offsets may take.
+  std::chrono::milliseconds transaction_timeout{30000};
   /// More librdkafka producer properties, applied last (tuning, tests).
   properties producer;
   /// How long `flush()` waits.
@@ -138,6 +172,21 @@ class kafka_sink final : public reel::sink {
   /// Serves delivery reports; throws `reel.kafka.fatal`.
   void on_time_passed() override;
   void set_rejection_handler(rejection_handler handler) override;
+  /// Exactly-once: checks the processor (a store, a Kafka source), creates the transactional
+  /// producer and fences the previous one (`init_transactions`). Nothing otherwise.
+  void attach(const sink_context& context) override;
+  /// Exactly-once: begins the first transaction.
+  void start(const nlohmann::ordered_json& resume_point) override;
+  void prepare_checkpoint(std::uint64_t version,
+                          const nlohmann::ordered_json& source_positions) override;
+  /// Exactly-once: flushes and sends the source's positions to the transaction; returns
+  /// `{transactionalId, run, checkpoint, messages, group, offsets}`. Null otherwise.
+  nlohmann::ordered_json commit_point() override;
+  /// Exactly-once: commits the transaction and begins the next.
+  void checkpoint_stored() override;
+  /// Exactly-once: whether the consumer group's committed offsets were written by this commit
+  /// point's transaction (or a later one), or the transaction held no message.
+  bool output_committed(const nlohmann::ordered_json& commit_point) override;
   /// Documents rejected after their `write()` returned while no handler was set; clears them.
   std::vector<std::pair<nlohmann::ordered_json, std::string>> take_rejections();
 
@@ -148,9 +197,12 @@ class kafka_sink final : public reel::sink {
     std::uint64_t queue_full_retries = 0;  ///< produce attempts repeated on a full local queue
     std::uint64_t tombstones = 0;          ///< tombstones produced
     std::uint64_t lost = 0;                ///< messages purged by a fatal error or at close
+    std::uint64_t transactions = 0;        ///< transactions committed (exactly-once)
+    std::uint64_t aborted = 0;             ///< transactions aborted (exactly-once)
   };
   [[nodiscard]] statistics stats() const;
-  /// `stats()` as `{produced, delivered, rejected, queueFullRetries, tombstones, lost}`.
+  /// `stats()` as `{produced, delivered, rejected, queueFullRetries, tombstones, lost}`, plus
+  /// `{transactions, abortedTransactions}` in exactly-once mode.
   [[nodiscard]] nlohmann::ordered_json metrics() const override;
   /// Messages produced and not yet delivered or rejected.
   [[nodiscard]] std::size_t in_flight() const;

@@ -45,6 +45,10 @@
 /// Checkpoints: `positions()` gives `{topic: {partition: next offset}}` for a processor
 /// checkpoint; `seek()` makes the partitions start there when assigned (instead of the
 /// committed offsets).
+///
+/// **Exactly-once.** With a `$emit` to Kafka in exactly-once mode (`reel/kafka/sink.hpp`), the
+/// sink calls `commit_in_transactions()`: `commit()` then does nothing, and the group's offsets
+/// are the checkpoints' positions, committed by the sink's transactions with its output.
 #pragma once
 
 #include <chrono>
@@ -97,6 +101,10 @@ class kafka_source final : public reel::source {
   /// A record value over `max_bytes` is delivered as a `reel.input.too_large` message with its
   /// first bytes (the processor sends it to the DLQ).
   void limit_message_bytes(std::size_t max_bytes) override;
+  /// The consumer group (`config.group_id`).
+  [[nodiscard]] const std::string& group_id() const noexcept;
+  /// A transactional sink commits the offsets from now on: `commit()` does nothing.
+  void commit_in_transactions() noexcept;
 
   struct statistics {
     std::uint64_t messages = 0;     ///< messages delivered by poll()

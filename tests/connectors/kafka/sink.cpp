@@ -492,6 +492,18 @@ TEST_CASE("sink: option errors name their location", "[kafka][sink]") {
         "serialization) is not supported: messages are written as JSON");
   CHECK(err(R"({"connectionName": "k", "topic": {"$concat": ["a", {"$nope": 1}]}})")
             .starts_with("[reel.expression.unknown_operator] at /1/$emit/topic/$concat/1"));
+  CHECK(
+      err(R"({"connectionName": "k", "topic": "t", "config": {"deliveryGuarantee": "exactlyonce"}})") ==
+      "[reel.pipeline.invalid_option] at /1/$emit/config/deliveryGuarantee: deliveryGuarantee "
+      "must be \"atLeastOnce\" or \"exactlyOnce\", not 'exactlyonce' (did you mean "
+      "'exactlyOnce'?)");
+  CHECK(err(R"({"connectionName": "k", "topic": "t", "config": {"transactionalId": "x"}})") ==
+        "[reel.pipeline.invalid_option] at /1/$emit/config/transactionalId: transactionalId goes "
+        "with \"deliveryGuarantee\": \"exactlyOnce\"");
+  CHECK(err(R"({"connectionName": "k", "topic": "t",
+                "config": {"deliveryGuarantee": "exactlyOnce", "acks": 1}})") ==
+        "[reel.pipeline.invalid_option] at /1/$emit/config/acks: exactly-once delivery needs acks "
+        "\"all\" (transactions need the idempotent producer), not 1");
 
   // Accepted: every option; acks 1 turns idempotence off (it needs acks=all).
   const emit_options o = stage(R"({"connectionName": "k", "topic": "$t", "config": {
@@ -505,6 +517,27 @@ TEST_CASE("sink: option errors name their location", "[kafka][sink]") {
   CHECK(o.iso8601_dates);
   CHECK(o.where == "/1/$emit");
   CHECK_NOTHROW(kafka_sink({{"bootstrap.servers", "127.0.0.1:1"}, {"log_level", "0"}}, o));
+  // Exactly-once: the producer waits for attach(); writing without it is refused.
+  const emit_options eos = stage(R"({"connectionName": "k", "topic": "t",
+      "config": {"deliveryGuarantee": "exactlyOnce", "transactionalId": "reel-test"}})");
+  CHECK(eos.delivery == reel::kafka::delivery_guarantee::exactly_once);
+  CHECK(eos.transactional_id == "reel-test");
+  CHECK(error_of([&] {
+          kafka_sink s({{"bootstrap.servers", "127.0.0.1:1"}, {"log_level", "0"}}, eos);
+          reel::write_result r;
+          const std::vector<json> docs = {json{{"a", 1}}};
+          s.write(docs, r);
+        }) ==
+        "[reel.kafka.exactly_once_needs_checkpoints] at /1/$emit/config/deliveryGuarantee: "
+        "an exactly-once Kafka sink writes only inside a processor with a checkpoint store");
+  CHECK(error_of([&] {
+          kafka_sink s({{"bootstrap.servers", "127.0.0.1:1"}, {"log_level", "0"}}, eos);
+          s.attach({.processor_name = "p", .source = nullptr, .checkpoints = false});
+        })
+            .starts_with(
+                "[reel.kafka.exactly_once_needs_checkpoints] at "
+                "/1/$emit/config/deliveryGuarantee: exactly-once delivery commits the output "
+                "with each checkpoint"));
   // A property librdkafka refuses.
   CHECK(error_of([] {
           kafka_sink s({{"bootstrap.servers", "127.0.0.1:1"}, {"linger.ms", "soon"}},
