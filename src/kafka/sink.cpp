@@ -359,7 +359,7 @@ struct kafka_sink::impl {
              "with a checkpoint store (reel run --state DIR, or "
              "stream_processor_options::checkpoint)");
     }
-    auto* source = dynamic_cast<kafka_source*>(context.source);
+    auto* source = dynamic_cast<kafka_source*>(reel::detail::unwrapped(context.source));
     if (source == nullptr) {
       refuse("reel.kafka.exactly_once_needs_kafka_source",
              "exactly-once delivery commits the output together with the offsets of a Kafka "

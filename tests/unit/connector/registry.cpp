@@ -81,8 +81,7 @@ void use_fake_env(reel::connection_registry& r) {
 /// The connector a registry built: it wraps each in a `redacting_source`.
 template <class T>
 T* built_source(reel::source& s) {
-  auto* wrapper = dynamic_cast<reel::detail::redacting_source*>(&s);
-  return dynamic_cast<T*>(wrapper ? &wrapper->inner() : &s);
+  return dynamic_cast<T*>(reel::detail::unwrapped(&s));
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 /// that needs the connector's own type (a test inspecting it) reaches it through `inner()`.
 #pragma once
 
+#include <cstdint>
 #include <exception>
 #include <memory>
 #include <span>
@@ -149,6 +150,13 @@ class redacting_source final : public source {
   std::string where_;
 };
 
+/// The connector inside `s` when the registry wrapped it, else `s` (a sink that works with its
+/// processor's source, such as Kafka's exactly-once `$emit`, needs the source's own type).
+inline source* unwrapped(source* s) {
+  auto* wrapper = dynamic_cast<redacting_source*>(s);
+  return wrapper ? &wrapper->inner() : s;
+}
+
 /// A sink whose errors, rejection reasons and metrics are redacted.
 class redacting_sink final : public sink {
  public:
@@ -185,6 +193,19 @@ class redacting_sink final : public sink {
   }
   void start(const nlohmann::ordered_json& resume_point) override {
     guard([&] { inner_->start(resume_point); });
+  }
+  void attach(const sink_context& context) override {
+    guard([&] { inner_->attach(context); });
+  }
+  void prepare_checkpoint(std::uint64_t version,
+                          const nlohmann::ordered_json& source_positions) override {
+    guard([&] { inner_->prepare_checkpoint(version, source_positions); });
+  }
+  void checkpoint_stored() override {
+    guard([&] { inner_->checkpoint_stored(); });
+  }
+  [[nodiscard]] bool output_committed(const nlohmann::ordered_json& commit_point) override {
+    return guard([&] { return inner_->output_committed(commit_point); });
   }
   [[nodiscard]] nlohmann::ordered_json metrics() const override {
     nlohmann::ordered_json m = guard([&] { return inner_->metrics(); });
