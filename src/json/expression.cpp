@@ -285,7 +285,11 @@ detail::node detail::compiler::compile(const document& spec, const std::string& 
   const std::string& first = spec.begin().key();
   if (!first.empty() && first[0] == '$') {
     if (type_of(spec) != bson_type::object) {
-      return with_value_eval(constant_node(normalize_ejson(spec)));
+      node n = constant_node(normalize_ejson(spec));
+#if defined(REEL_JSON_VALUE_EVAL)
+      attach_value_constant(n, &spec);
+#endif
+      return n;
     }
     if (spec.size() != 1) {
       std::string keys;
@@ -314,6 +318,9 @@ detail::node detail::compiler::compile(const document& spec, const std::string& 
     if (n.where.empty()) n.where = where;
     const bool foldable = op.foldable && !n.constant;
 #if defined(REEL_JSON_VALUE_EVAL)
+    if (n.fn == &eval_constant && (op.name == "$literal" || op.name == "$const")) {
+      attach_value_constant(n, &spec.begin().value());
+    }
     attach_value_eval(n, n.fn == op.eval && !n.constant ? native_value_op(op.name) : nullptr);
 #endif
     return fold(std::move(n), foldable);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file
 /// The arithmetic operators on the value model (detail/value_eval.hpp): `$add $subtract
-/// $multiply $divide $mod $abs $ceil $floor $round $trunc $sqrt $pow $exp $ln $log $log10`, on
+/// $multiply $divide $mod $abs $ceil $floor $round $trunc $sqrt $pow $exp $ln $log $log10` and
+/// the expression forms of `$sum $avg $min $max`, on
 /// `bson::number` with MongoDB's rules (bson/numeric.hpp): int32 → int64 → double on overflow,
 /// Decimal128 arithmetic in decimal, doubles rounded through 34 digits by `$round`/`$trunc`.
 /// The messages are the nlohmann operators' (detail/ops_arith.hpp).
@@ -12,6 +13,7 @@
 #include <optional>
 #include <string>
 
+#include "reel/bson/compare.hpp"
 #include "reel/bson/decimal.hpp"
 #include "reel/bson/numeric.hpp"
 #include "reel/json/detail/value_eval.hpp"
@@ -322,6 +324,51 @@ value pow_op(const node& n, const value_scope& s) {
   return value::double_(std::pow(static_cast<double>(b.i), static_cast<double>(e.i)));
 }
 
+/// Calls `f(value)` for the operands of the expression forms of `$sum $avg $min $max`: the
+/// elements of a single array operand, or else each operand.
+template <class F>
+void for_each_operand(const node& n, const value_scope& s, F&& f) {
+  if (n.args.size() == 1) {
+    const value v = vev(n.args[0], s);
+    if (v.is_array()) {
+      for (const value& e : v.elements())
+        f(e);
+    } else {
+      f(v);
+    }
+    return;
+  }
+  for (const node& a : n.args)
+    f(vev(a, s));
+}
+
+value sum_op(const node& n, const value_scope& s) {
+  bson::sum_accumulator total;
+  for_each_operand(n, s, [&](const value& v) { total.add(v); });
+  return put(total.sum(), s);
+}
+
+value avg_op(const node& n, const value_scope& s) {
+  bson::sum_accumulator total;
+  for_each_operand(n, s, [&](const value& v) { total.add(v); });
+  const auto average = total.average();
+  return average ? put(*average, s) : value::null();
+}
+
+template <int Sign>
+value min_max_op(const node& n, const value_scope& s) {
+  value best = value::null();
+  bool have = false;
+  for_each_operand(n, s, [&](const value& v) {
+    if (v.is_nullish()) return;
+    if (!have || Sign * bson::compare(v, best) > 0) {
+      best = v;
+      have = true;
+    }
+  });
+  return best;
+}
+
 }  // namespace
 
 void register_value_arith_ops(value_op_table& t) {
@@ -341,6 +388,10 @@ void register_value_arith_ops(value_op_table& t) {
   t.emplace("$log10", &log1_op<10>);
   t.emplace("$log", &log_op);
   t.emplace("$pow", &pow_op);
+  t.emplace("$sum", &sum_op);
+  t.emplace("$avg", &avg_op);
+  t.emplace("$min", &min_max_op<-1>);
+  t.emplace("$max", &min_max_op<1>);
 }
 
 }  // namespace reel::json::detail

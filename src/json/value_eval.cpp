@@ -152,13 +152,21 @@ bson::value value_bridge(const node& n, const value_scope& s) {
   return bson::from_nlohmann(r, *s.memory);
 }
 
-void attach_value_constant(node& n) {
+void attach_value_constant(node& n, const document* original) {
   if (is_missing(n.value)) {
     n.value_fn = &value_missing;
     return;
   }
   bson::arena memory;
-  n.value_data = std::make_shared<const bson::owned_value>(bson::from_nlohmann(n.value, memory));
+  bson::value v;
+  try {
+    // The spec as written keeps what normalize_ejson turned into plain JSON numbers (a
+    // {"$numberLong": "42"} stays a long, a {"$numberDecimal": …} a decimal).
+    v = bson::from_nlohmann(original ? *original : n.value, memory);
+  } catch (const reel::error&) {
+    v = bson::from_nlohmann(n.value, memory);
+  }
+  n.value_data = std::make_shared<const bson::owned_value>(v);
   n.value_fn = &value_constant;
 }
 

@@ -67,8 +67,9 @@ bson::value value_external_variable(const node& n, const value_scope& s);
 bson::value value_array_literal(const node& n, const value_scope& s);
 bson::value value_object_literal(const node& n, const value_scope& s);
 bson::value value_let(const node& n, const value_scope& s);
-/// Makes `n` (an `eval_constant` node) evaluate to its constant converted once.
-void attach_value_constant(node& n);
+/// Makes `n` (an `eval_constant` node) evaluate to its constant converted once: from
+/// `original`, the spec as written, when given (Extended JSON wrappers keep their type).
+void attach_value_constant(node& n, const document* original = nullptr);
 /// Makes `n` (a field path node) evaluate with `bson::field_path::resolve`.
 void attach_value_field_path(node& n);
 /// Evaluates `n` on the value path against an empty document, for constant folding; the result
