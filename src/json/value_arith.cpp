@@ -25,6 +25,38 @@ namespace {
 using bson::number;
 using bson::value;
 
+/// `bson::number::of`, inline: the operands of the common cases (int32, int64, double) are read
+/// without a call into reel::bson.
+inline std::optional<number> number_of(const value& v) noexcept {
+  switch (v.type()) {
+    case bson::type::int32:
+      return number::int32(v.as_int32());
+    case bson::type::int64:
+      return number::int64(v.as_int64());
+    case bson::type::double_:
+      return number::double_(v.as_double());
+    case bson::type::decimal128:
+      return number::decimal(v.as_decimal());
+    default:
+      return std::nullopt;
+  }
+}
+
+/// A number as a double without a call, for the common double operand.
+inline double as_double_inline(const number& x) noexcept {
+  return x.type == bson::type::double_ ? x.d : static_cast<double>(x.i);
+}
+
+/// The double fast path of `$add`/`$multiply`: a double operand met by a double or an integer
+/// total gives a double, as `bson::add`/`bson::multiply` do (`Multiply` chooses the operation).
+template <bool Multiply>
+inline bool double_step(number& total, const value& v) noexcept {
+  if (v.type() != bson::type::double_ || total.type == bson::type::decimal128) return false;
+  const double x = as_double_inline(total);
+  total = number::double_(Multiply ? x * v.as_double() : x + v.as_double());
+  return true;
+}
+
 std::string type_of_value(const value& v) {
   return value_type_name(v);
 }
@@ -67,7 +99,8 @@ value add_op(const node& n, const value_scope& s) {
   for (const node& a : n.args) {
     const value v = vev(a, s);
     if (v.is_nullish()) return value::null();
-    if (auto x = number::of(v)) {
+    if (double_step<false>(total, v)) continue;
+    if (auto x = number_of(v)) {
       total = bson::add(total, *x);
     } else if (v.type() == bson::type::date) {
       if (date) eval_fail(n, "only one date allowed in an $add expression");
@@ -88,7 +121,7 @@ value subtract_op(const node& n, const value_scope& s) {
   const value a = vev(n.args[0], s);
   const value b = vev(n.args[1], s);
   if (a.is_nullish() || b.is_nullish()) return value::null();
-  const auto na = number::of(a), nb = number::of(b);
+  const auto na = number_of(a), nb = number_of(b);
   if (na && nb) return put(bson::subtract(*na, *nb), s);
   if (a.type() == bson::type::date) {
     std::int64_t r = 0;
@@ -116,7 +149,8 @@ value multiply_op(const node& n, const value_scope& s) {
   for (const node& a : n.args) {
     const value v = vev(a, s);
     if (v.is_nullish()) return value::null();
-    auto x = number::of(v);
+    if (double_step<true>(total, v)) continue;
+    auto x = number_of(v);
     if (!x) not_numeric(n, v);
     total = bson::multiply(total, *x);
   }
@@ -128,7 +162,7 @@ std::optional<std::pair<number, number>> two_numbers(const node& n, const value_
   const value a = vev(n.args[0], s);
   const value b = vev(n.args[1], s);
   if (a.is_nullish() || b.is_nullish()) return std::nullopt;
-  auto na = number::of(a), nb = number::of(b);
+  auto na = number_of(a), nb = number_of(b);
   if (!na || !nb) not_numeric2(n, a, b);
   return std::pair{*na, *nb};
 }
@@ -137,7 +171,7 @@ std::optional<std::pair<number, number>> two_numbers(const node& n, const value_
 std::optional<number> one_number(const node& n, const value_scope& s) {
   const value v = vev(n.args[0], s);
   if (v.is_nullish()) return std::nullopt;
-  auto x = number::of(v);
+  auto x = number_of(v);
   if (!x) not_numeric(n, v);
   return x;
 }
@@ -206,7 +240,7 @@ value ceil_floor_op(const node& n, const value_scope& s) {
 
 /// The `place` operand of `$round`/`$trunc`: an integral number.
 std::optional<std::int64_t> integral_value(const value& v) {
-  auto x = number::of(v);
+  auto x = number_of(v);
   if (!x) return std::nullopt;
   if (is_integer(*x)) return x->i;
   const double d = x->as_double();

@@ -11,9 +11,29 @@ namespace reel::json::detail {
 
 namespace {
 
+/// An int32 or a non-NaN double, exactly as a double: the common operands, compared without a
+/// call into `bson::compare` (whose answer for them is the same).
+inline bool plain_number(const bson::value& v, double& out) noexcept {
+  if (v.type() == bson::type::int32) {
+    out = v.as_int32();
+    return true;
+  }
+  if (v.type() == bson::type::double_) {
+    out = v.as_double();
+    return out == out;
+  }
+  return false;
+}
+
+inline int compare_values(const bson::value& a, const bson::value& b) noexcept {
+  double x = 0, y = 0;
+  if (plain_number(a, x) && plain_number(b, y)) return x < y ? -1 : (x > y ? 1 : 0);
+  return bson::compare(a, b);
+}
+
 template <int Kind>  // 0 eq, 1 ne, 2 gt, 3 gte, 4 lt, 5 lte, 6 cmp
 bson::value compare_op(const node& n, const value_scope& s) {
-  const int c = bson::compare(vev(n.args[0], s), vev(n.args[1], s));
+  const int c = compare_values(vev(n.args[0], s), vev(n.args[1], s));
   switch (Kind) {
     case 0:
       return bson::value::boolean(c == 0);
