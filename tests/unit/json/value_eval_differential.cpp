@@ -20,6 +20,7 @@
 #include "reel/bson/nlohmann.hpp"
 #include "reel/error.hpp"
 #include "reel/json/expression.hpp"
+#include "reel/time.hpp"
 
 namespace value_eval_differential {
 
@@ -184,7 +185,10 @@ TEST_CASE("value evaluation agrees with the nlohmann one on every conformance ex
                                     f.where + " | " + f.spec.dump() + " | " + input.dump();
           INFO(label);
           reel::bson::arena memory;
-          const reel::json::eval_context ctx;
+          // One processing time for both evaluations ($currentDate).
+          const reel::manual_clock clock(*reel::parse_iso8601("2024-01-01T00:00:00Z"));
+          reel::json::eval_context ctx;
+          ctx.clock = &clock;
           outcome old_way, value_way;
           try {
             const document r = e.evaluate(input, ctx);
