@@ -18,6 +18,9 @@
 #include "reel/json/detail/ops_math.hpp"
 #include "reel/json/detail/ops_set.hpp"
 #include "reel/json/detail/ops_string.hpp"
+#if defined(REEL_JSON_VALUE_EVAL)
+#include "reel/json/detail/value_eval.hpp"
+#endif
 #include "reel/json/eval_context.hpp"
 #include "reel/json/expression.hpp"
 #include "reel/json/field_usage.hpp"
@@ -179,6 +182,49 @@ void collect_fields_read(const node& n, field_usage& out) {
     collect_fields_read(a, out);
 }
 
+/// Gives `n` and its operands lacking one their evaluation on the value model
+/// (detail/value_eval.hpp): `native` for an operator moved to it, the value path's own
+/// evaluation of constants, field paths, variables, literals and `$let`, else the nlohmann
+/// bridge.
+inline void attach_value_eval([[maybe_unused]] node& n, [[maybe_unused]] value_eval_fn native) {
+#if defined(REEL_JSON_VALUE_EVAL)
+  if (!n.fn || n.value_fn) return;
+  for (node& a : n.args)
+    attach_value_eval(a, nullptr);
+  if (native) {
+    n.value_fn = native;
+  } else if (n.fn == &eval_constant) {
+    attach_value_constant(n);
+  } else if (n.fn == &eval_root) {
+    n.value_fn = &value_root;
+  } else if (n.fn == &eval_field_path_node) {
+    if (n.path.empty()) {
+      n.value_fn = &value_root;
+    } else {
+      attach_value_field_path(n);
+    }
+  } else if (n.fn == &eval_remove) {
+    n.value_fn = &value_missing;
+  } else if (n.fn == &eval_variable || n.fn == &eval_external_variable) {
+    if (!n.path.empty()) attach_value_field_path(n);
+    n.value_fn = n.fn == &eval_variable ? &value_variable : &value_external_variable;
+  } else if (n.fn == &eval_array_literal) {
+    n.value_fn = &value_array_literal;
+  } else if (n.fn == &eval_object_literal) {
+    n.value_fn = &value_object_literal;
+  } else if (n.fn == &eval_let) {
+    n.value_fn = &value_let;
+  } else {
+    n.value_fn = &value_bridge;
+  }
+#endif
+}
+
+inline node with_value_eval(node n, value_eval_fn native = nullptr) {
+  attach_value_eval(n, native);
+  return n;
+}
+
 inline node fold(node n, bool foldable) {
   if (!foldable || !n.fn) return n;
   for (const node& a : n.args) {
@@ -190,7 +236,13 @@ inline node fold(node n, bool foldable) {
     const scope s{&empty, &ctx, nullptr};
     document out;
     const document& r = n.fn(n, s, out);
-    return constant_node(&r == &out ? std::move(out) : r);
+    node folded = constant_node(&r == &out ? std::move(out) : r);
+#if defined(REEL_JSON_VALUE_EVAL)
+    // The value path folds with its own evaluation: its result may differ in type (a long, a
+    // decimal) or value (`$round` of a double) from the nlohmann one.
+    if (n.value_fn) fold_value_constant(n, folded);
+#endif
+    return folded;
   } catch (const reel::error&) {
     return n;  // fails at evaluation time, with the document's context
   }
@@ -202,17 +254,17 @@ detail::node detail::compiler::compile(const document& spec, const std::string& 
   switch (spec.type()) {
     case document::value_t::string: {
       const std::string& s = spec.get_ref<const std::string&>();
-      if (s.empty() || s[0] != '$') return constant_node(spec);
+      if (s.empty() || s[0] != '$') return with_value_eval(constant_node(spec));
       if (s.size() >= 2 && s[1] == '$') {
         if (s.size() == 2) bad_arguments(where, "'$$' is not a valid variable reference");
-        return compile_variable(*this, std::string_view(s).substr(2), where);
+        return with_value_eval(compile_variable(*this, std::string_view(s).substr(2), where));
       }
       if (s.size() == 1) bad_arguments(where, "'$' by itself is not a valid field path");
       node n;
       n.fn = &eval_field_path_node;
       n.where = where;
       n.path = field_path(std::string_view(s).substr(1), where);
-      return n;
+      return with_value_eval(std::move(n));
     }
     case document::value_t::array: {
       node n;
@@ -222,17 +274,23 @@ detail::node detail::compiler::compile(const document& spec, const std::string& 
       for (std::size_t i = 0; i < spec.size(); ++i) {
         n.args.push_back(compile(spec[i], pointer_append(where, i)));
       }
-      return fold(std::move(n), true);
+      return fold(with_value_eval(std::move(n)), true);
     }
     case document::value_t::object:
       break;
     default:
-      return constant_node(spec);
+      return with_value_eval(constant_node(spec));
   }
-  if (spec.empty()) return constant_node(spec);
+  if (spec.empty()) return with_value_eval(constant_node(spec));
   const std::string& first = spec.begin().key();
   if (!first.empty() && first[0] == '$') {
-    if (type_of(spec) != bson_type::object) return constant_node(normalize_ejson(spec));
+    if (type_of(spec) != bson_type::object) {
+      node n = constant_node(normalize_ejson(spec));
+#if defined(REEL_JSON_VALUE_EVAL)
+      attach_value_constant(n, &spec);
+#endif
+      return n;
+    }
     if (spec.size() != 1) {
       std::string keys;
       for (auto it = spec.begin(); it != spec.end(); ++it) {
@@ -259,6 +317,12 @@ detail::node detail::compiler::compile(const document& spec, const std::string& 
                         : compile_generic(*this, op, spec.begin().value(), where);
     if (n.where.empty()) n.where = where;
     const bool foldable = op.foldable && !n.constant;
+#if defined(REEL_JSON_VALUE_EVAL)
+    if (n.fn == &eval_constant && (op.name == "$literal" || op.name == "$const")) {
+      attach_value_constant(n, &spec.begin().value());
+    }
+    attach_value_eval(n, n.fn == op.eval && !n.constant ? native_value_op(op.name) : nullptr);
+#endif
     return fold(std::move(n), foldable);
   }
   node n;
@@ -277,7 +341,7 @@ detail::node detail::compiler::compile(const document& spec, const std::string& 
     n.names.push_back(key);
     n.args.push_back(compile(*it, w));
   }
-  return fold(std::move(n), true);
+  return fold(with_value_eval(std::move(n)), true);
 }
 
 /// Compiles a MongoDB aggregation expression. `where` is the JSON pointer of `spec` in the

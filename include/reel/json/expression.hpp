@@ -39,6 +39,10 @@
 #include "reel/json/eval_context.hpp"
 #include "reel/json/field_usage.hpp"
 #include "reel/json/value.hpp"
+#if defined(REEL_JSON_VALUE_EVAL)
+#include "reel/bson/arena.hpp"
+#include "reel/bson/value.hpp"
+#endif
 
 namespace reel::json {
 
@@ -82,8 +86,21 @@ class expression {
     return r;
   }
 
+#if defined(REEL_JSON_VALUE_EVAL)
+  /// Evaluates on the BSON value model (docs/document-model.md §6): types are exact (int64 stays
+  /// long, Decimal128 arithmetic is decimal). Values the evaluation builds go into `memory` (one
+  /// arena per message or batch); the result may also point into `root` and into the
+  /// expression's constants, and is valid while those are. May return missing. Operators not yet
+  /// moved to the value model are evaluated through nlohmann (same results as `evaluate`).
+  /// Built when Reel has `reel::bson` (GCC; `REEL_JSON_VALUE_EVAL`).
+  [[nodiscard]] bson::value evaluate_value(const bson::value& root, const eval_context& ctx,
+                                           bson::arena& memory) const;
+#endif
+
   /// True when the value does not depend on the document (folded at compile time).
-  [[nodiscard]] bool is_constant() const noexcept { return !root_ || root_->constant; }
+  [[nodiscard]] bool is_constant() const noexcept {
+    return !root_ || root_->constant;
+  }
   /// The constant value, or null when not constant.
   [[nodiscard]] const document* constant_value() const noexcept {
     return root_ && root_->constant ? &root_->value : nullptr;

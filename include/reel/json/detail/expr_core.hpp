@@ -30,9 +30,14 @@ struct compile_options {
 
 }  // namespace reel::json
 
+namespace reel::bson {
+class value;
+}
+
 namespace reel::json::detail {
 
 struct node;
+struct value_scope;
 
 /// A variable bound by `$let`, `$map`, `$filter` or `$reduce`: a stack-allocated chain.
 struct binding {
@@ -49,6 +54,10 @@ struct scope {
 };
 
 using eval_fn = const document& (*)(const node&, const scope&, document& out);
+/// The evaluation of a node on the BSON value model (`expression::evaluate_value`): operators
+/// moved to it have their own (src/json/value_*.cpp); the others are bridged through nlohmann
+/// (detail/value_eval.hpp).
+using value_eval_fn = bson::value (*)(const node&, const value_scope&);
 
 /// One compiled expression. `args` hold operands in a fixed order per operator; an optional
 /// operand that was not given has `fn == nullptr`.
@@ -62,6 +71,8 @@ struct node {
   std::int64_t slot = -1;          ///< first variable slot bound or read
   std::vector<std::string> names;  ///< field names of object literals, variable names
   std::shared_ptr<const void> data;
+  value_eval_fn value_fn = nullptr;        ///< evaluation on `bson::value`; null when not built
+  std::shared_ptr<const void> value_data;  ///< the value path's own data (constant, field path)
   bool constant = false;
 };
 

@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: Apache-2.0
+/// \file
+/// Evaluation of compiled expressions on the BSON value model (`reel::bson::value`), beside the
+/// nlohmann evaluation of `expr_core.hpp` (issue #12, docs/document-model.md §6). Every `node`
+/// gets a `value_fn` when the tree is compiled: literals, field paths, variables, `$let` and the
+/// operator families moved so far (src/json/value_*.cpp) evaluate natively; every other operator
+/// goes through a bridge that converts the root and the bound variables to nlohmann once, runs
+/// the operator's nlohmann body and converts its result back. Operators move family by family;
+/// the runtime switches to this path once all have moved.
+///
+/// Only the `reel::json` library's sources include this header (it needs `reel::bson`).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "reel/bson/arena.hpp"
+#include "reel/bson/value.hpp"
+#include "reel/json/detail/expr_core.hpp"
+
+namespace reel::json::detail {
+
+/// A variable bound by `$let` on the value path: a stack-allocated chain, as `binding`.
+struct value_binding {
+  const value_binding* parent = nullptr;
+  std::int64_t slot = -1;
+  bson::value value;
+};
+
+/// What bridged operators share within one evaluation: the root converted to nlohmann once.
+struct bridge_cache {
+  std::optional<document> root;
+};
+
+/// Everything a value evaluation sees. `memory` receives every value the evaluation builds; the
+/// result is valid while `memory` and `root` are.
+struct value_scope {
+  const bson::value* root;
+  const eval_context* ctx;
+  const value_binding* vars;
+  bson::arena* memory;
+  bridge_cache* bridge;
+};
+
+inline bson::value vev(const node& n, const value_scope& s) {
+  return n.value_fn(n, s);
+}
+
+/// Operators with a native value evaluation, by name (filled by the family files).
+using value_op_table = std::unordered_map<std::string_view, value_eval_fn>;
+void register_value_arith_ops(value_op_table& t);
+void register_value_compare_ops(value_op_table& t);
+void register_value_cond_ops(value_op_table& t);
+void register_value_convert_ops(value_op_table& t);
+/// The native evaluation of operator `name` when `n.fn` is the operator's generic one, or null.
+value_eval_fn native_value_op(std::string_view name);
+
+// The value path's own evaluations of the nodes that are not operators (value_eval.cpp).
+bson::value value_root(const node&, const value_scope& s);
+bson::value value_missing(const node&, const value_scope&);
+bson::value value_bridge(const node& n, const value_scope& s);
+bson::value value_variable(const node& n, const value_scope& s);
+bson::value value_external_variable(const node& n, const value_scope& s);
+bson::value value_array_literal(const node& n, const value_scope& s);
+bson::value value_object_literal(const node& n, const value_scope& s);
+bson::value value_let(const node& n, const value_scope& s);
+/// Makes `n` (an `eval_constant` node) evaluate to its constant converted once: from
+/// `original`, the spec as written, when given (Extended JSON wrappers keep their type).
+void attach_value_constant(node& n, const document* original = nullptr);
+/// Makes `n` (a field path node) evaluate with `bson::field_path::resolve`.
+void attach_value_field_path(node& n);
+/// Evaluates `n` on the value path against an empty document, for constant folding; the result
+/// is attached to `folded` as its value constant.
+void fold_value_constant(const node& n, node& folded);
+
+/// MongoDB truthiness on values: false, null, undefined, missing and numeric zero are false.
+bool value_truthy(const bson::value& v) noexcept;
+/// `$type`'s name of a value's type ("missing" for missing).
+std::string value_type_name(const bson::value& v);
+
+}  // namespace reel::json::detail
