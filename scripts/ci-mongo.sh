@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # CI for the MongoDB connector (reel::mongo): installs libmongoc (and Go if missing), starts a
 # MongoDB wire-protocol server (FerretDB, scripts/services/mongo.sh), builds with
-# -DREEL_WITH_MONGO=ON in build-mongo and runs the connector's tests (`ctest -R mongo`) with
+# -DREEL_WITH_MONGO=ON in build-mongo and runs the connector's tests (`ctest -R '^mongo:'`) with
 # REEL_REQUIRE_SERVICES=1, so a test that cannot reach the server fails instead of skipping
 # (only the tests named 'mongo: ...': a bare 'mongo' also matches the fuzz corpus replays, which
 # this build does not build).
