@@ -54,10 +54,15 @@ for c in "${connectors[@]}"; do
       grep -Eq '"movie": ?"[^"]+"' "$log" || fail "$c" "no window total read back"
       grep -Eq '^reel: movies_to_mongodb: finished: input 2400, output 122, ' "$log" ||
         fail "$c" "no summary line of a finished run"
+      grep -Eq '^reel: movies_to_mongodb: resumed from checkpoint [0-9]+ in mongodb://atlas/reel\.checkpoints ' "$log" ||
+        fail "$c" "the run with --state mongodb://... did not resume from its checkpoint"
       ;;
     s3)
       grep -Eq '^solar/[^ ]+\.json\.gz [0-9]+$' "$log" || fail "$c" "no object listed under solar/"
       grep -Eq '"device_id": ?"[^"]+"' "$log" || fail "$c" "no window result read back"
+      grep -Eq '^reel: solar_to_s3: resumed from checkpoint [0-9]+ in s3://reel-solar/state/ ' "$log" ||
+        fail "$c" "the run with --state s3://... did not resume from its checkpoint"
+      grep -Eq '^state/checkpoint-[0-9]{20} [0-9]+$' "$log" || fail "$c" "no checkpoint object listed"
       ;;
     kafka)
       grep -Eq '^[A-Za-z].* \{"total":' "$log" || fail "$c" "no keyed total read from movie-totals"

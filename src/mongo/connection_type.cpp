@@ -7,6 +7,7 @@
 #include <string>
 #include <utility>
 
+#include "reel/mongo/checkpoint_store.hpp"
 #include "reel/mongo/insert_sink.hpp"
 #include "reel/mongo/merge_sink.hpp"
 
@@ -150,6 +151,39 @@ reel::connection_type make_connection_type(connection_type_options options) {
     o.batch = batch;
     o.clock = s->options.clock;
     return std::make_unique<insert_sink>(std::move(c), std::move(o));
+  };
+  t.make_checkpoint_store =
+      [s](const connection_args& args) -> std::unique_ptr<reel::checkpoint_store> {
+    check_definition(args);
+    const document& spec = args.stage;
+    if (!spec.is_object()) {
+      args.stage_error("", "a MongoDB checkpoint store takes {connectionName, db, coll}");
+    }
+    for (const auto& [key, value] : spec.items()) {
+      static const std::vector<std::string> allowed = {"connectionName", "db", "coll", "processor",
+                                                       "keepLast"};
+      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+        args.stage_error("/" + key, "unknown field '" + key + "' of a MongoDB checkpoint store" +
+                                        reel::detail::did_you_mean(key, allowed));
+      }
+    }
+    checkpoint_store_options o;
+    for (const auto& [key, target] : {std::pair{"db", &o.db}, std::pair{"coll", &o.coll},
+                                      std::pair{"processor", &o.processor}}) {
+      if (!spec.contains(key) || !spec[key].is_string() || spec[key].get<std::string>().empty()) {
+        args.stage_error(std::string("/") + key, std::string("a MongoDB checkpoint store needs ") +
+                                                     key + " (a non-empty string)");
+      }
+      *target = spec[key].get<std::string>();
+    }
+    if (auto keep = spec.find("keepLast"); keep != spec.end()) {
+      if (!keep->is_number_integer() || keep->get<std::int64_t>() < 1) {
+        args.stage_error("/keepLast", "keepLast must be a positive integer");
+      }
+      o.keep_last = keep->get<std::size_t>();
+    }
+    o.connection_name = args.name;
+    return std::make_unique<checkpoint_store>(client_of(*s, args), std::move(o));
   };
   t.make_source = [s](const connection_args& args) -> std::unique_ptr<reel::source> {
     check_definition(args);

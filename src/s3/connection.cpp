@@ -6,6 +6,7 @@
 
 #include "reel/connector/detail/args.hpp"
 #include "reel/detail/suggest.hpp"
+#include "reel/s3/checkpoint_store.hpp"
 #include "reel/s3/sink.hpp"
 
 namespace reel::s3 {
@@ -77,13 +78,10 @@ void check_definition(const connection_args& args) {
   }
 }
 
-}  // namespace
-
-sink_options options_from(const connection_args& args) {
+/// The client settings of an `"s3"` connection definition (region left empty when unset).
+client_options client_options_of(const connection_args& args) {
   check_definition(args);
-  sink_options o;
-  o.where = args.stage_where;
-  client_options& c = o.connection;
+  client_options c;
   c.region = definition_string(args, "region");
   c.endpoint = definition_string(args, "endpoint");
   if (const json* v = member(args.definition, "pathStyle")) c.path_style = v->get<bool>();
@@ -98,6 +96,38 @@ sink_options options_from(const connection_args& args) {
                                   "': give accessKeyId and secretAccessKey (e.g. {\"$env\": "
                                   "\"NAME\"}), or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
   }
+  return c;
+}
+
+}  // namespace
+
+checkpoint_store_options checkpoint_store_options_from(const connection_args& args) {
+  checkpoint_store_options o;
+  o.connection = client_options_of(args);
+  if (o.connection.region.empty()) o.connection.region = "us-east-1";
+  const json& spec = args.stage;
+  if (!spec.is_object()) {
+    args.stage_error("", "an S3 checkpoint store takes {connectionName, bucket, prefix}");
+  }
+  check_stage_keys(args, spec, "", {"connectionName", "bucket", "prefix", "keepLast"},
+                   "an S3 checkpoint store");
+  const std::string* bucket = reel::detail::optional_string(spec, "bucket", args, true);
+  if (!bucket) args.stage_error("", "an S3 checkpoint store requires a bucket");
+  o.bucket = *bucket;
+  if (const std::string* prefix = reel::detail::optional_string(spec, "prefix", args, true)) {
+    o.prefix = *prefix;
+  }
+  if (const json* keep = member(spec, "keepLast")) {
+    o.keep_last = positive_integer(args, *keep, "/keepLast", "keepLast");
+  }
+  return o;
+}
+
+sink_options options_from(const connection_args& args) {
+  sink_options o;
+  o.where = args.stage_where;
+  o.connection = client_options_of(args);
+  client_options& c = o.connection;
 
   const json& st = args.stage;
   if (!st.is_object())
@@ -205,6 +235,10 @@ reel::connection_type make_connection_type() {
                      .merge = {}};
   t.make_sink = [](const connection_args& args) -> std::unique_ptr<reel::sink> {
     return std::make_unique<sink>(options_from(args));
+  };
+  t.make_checkpoint_store =
+      [](const connection_args& args) -> std::unique_ptr<reel::checkpoint_store> {
+    return std::make_unique<checkpoint_store>(checkpoint_store_options_from(args));
   };
   return t;
 }

@@ -21,17 +21,9 @@ namespace {
 constexpr std::size_t max_key_bytes = 1024;
 /// `written_keys()` keeps the latest keys only.
 constexpr std::size_t max_keys_kept = 2048;
-/// Room kept for the object name after the path: "/20240601T200003123Z-5f0c2a91-000001.json.gz".
+/// Room kept for the object name after the path: "/5f0c2a91-000001.json.gz" with a sink id
+/// and a sequence of up to 20 characters each.
 constexpr std::size_t name_bytes = 48;
-
-/// "2024-06-01T20:00:03.123Z" → "20240601T200003123Z".
-std::string compact_time(timestamp t) {
-  std::string out;
-  for (char c : format_iso8601(t)) {
-    if (c != '-' && c != ':' && c != '.' && c != '+') out += c;
-  }
-  return out;
-}
 
 void default_sleep(std::chrono::milliseconds d) {
   std::this_thread::sleep_for(d);
@@ -125,7 +117,7 @@ struct sink::impl {
     if (!key.empty() && key.back() != '/') key += '/';
     char seq[16];
     std::snprintf(seq, sizeof seq, "%06llu", static_cast<unsigned long long>(++sequence));
-    key += compact_time(o.clock->now()) + "-" + o.sink_id + "-" + seq + ".json";
+    key += o.sink_id + "-" + seq + ".json";
     if (o.compression == compression::gzip) key += ".gz";
     return key;
   }
@@ -262,6 +254,32 @@ struct sink::impl {
                         e.status(), e.s3_code(), e.retryable());
   }
 
+  /// Flushes, then `{sinkId, objects}`: the names the next objects take.
+  nlohmann::ordered_json commit_point() {
+    flush();
+    return {{"sinkId", o.sink_id}, {"objects", sequence}};
+  }
+
+  /// After a restore: names objects on from the commit point, so that the flushes the processor
+  /// replays write the keys (and contents) they wrote before.
+  void start(const nlohmann::ordered_json& point) {
+    if (point.is_null()) return;
+    const auto id = point.find("sinkId");
+    const auto objects = point.find("objects");
+    if (!point.is_object() || id == point.end() || !id->is_string() ||
+        id->get<std::string>().empty() || objects == point.end() ||
+        !objects->is_number_unsigned()) {
+      throw_error("reel.checkpoint.invalid", "s3://" + o.bucket,
+                  "the S3 sink's commit point is not {sinkId, objects}");
+    }
+    if (!buffers.empty()) {
+      throw_error("reel.checkpoint.invalid", "s3://" + o.bucket,
+                  "the S3 sink was resumed after documents were written to it");
+    }
+    o.sink_id = id->get<std::string>();
+    sequence = objects->get<std::uint64_t>();
+  }
+
   void flush() {
     std::chrono::milliseconds budget = o.retry.flush_deadline;
     std::optional<request_error> first;
@@ -289,6 +307,12 @@ void sink::write(std::span<const nlohmann::ordered_json> docs, write_result& res
 }
 void sink::flush() {
   impl_->flush();
+}
+nlohmann::ordered_json sink::commit_point() {
+  return impl_->commit_point();
+}
+void sink::start(const nlohmann::ordered_json& resume_point) {
+  impl_->start(resume_point);
 }
 void sink::flush_due() {
   impl_->upload_due_intervals();

@@ -58,8 +58,13 @@ Options:
                          end of input and on Ctrl-C/SIGTERM) and resume from the newest one
                          when DIR holds one: sources continue from the stored positions and
                          file sinks are cut back to the stored length, so that a restarted run
-                         writes exactly what an uninterrupted one writes
-  --fresh                (run, with --state) start over, ignoring the checkpoints in DIR
+                         writes exactly what an uninterrupted one writes.
+                         --state s3://CONNECTION/BUCKET/PREFIX keeps them as objects in a
+                         bucket, --state mongodb://CONNECTION/DB.COLL as documents of a
+                         collection, through a connection of the connections file (as
+                         options.checkpoint.store in the pipeline file does)
+  --fresh                (run, with --state or options.checkpoint.store) start over, ignoring
+                         the stored checkpoints
   --stats-interval SECONDS
                          (run) seconds between stats lines when stderr is not a terminal
                          (default 10); on a terminal a progress line is kept up to date
@@ -88,7 +93,9 @@ A PIPELINE_FILE holds a JSON array of stages, or {"name": ..., "pipeline": [...]
 --max-state-bytes, which overrides it; partitionedWindows: true gives every
 source partition windows and a watermark of its own, for processes sharing a Kafka consumer
 group; checkpoint: {"interval": {"size": 10, "unit": "second"}, "keepLast": 3} sets how often
---state checkpoints and how many it keeps). The mongosh syntax of the Atlas
+--state checkpoints and how many it keeps, and "store": {"connectionName": "lake", "bucket":
+"reel-state", "prefix": "tickets"} or {"connectionName": "atlas", "db": "reel", "coll":
+"checkpoints"} keeps them in S3 or MongoDB without --state). The mongosh syntax of the Atlas
 documentation is accepted too (unquoted keys, 'strings', ISODate(...), comments).
 
 Connections always available: sample_stream_solar, sample_movie_tickets (sample sources;
@@ -190,7 +197,7 @@ bool parse_command_line(const std::vector<std::string>& args, command_line& out,
       } else if (arg == "--dlq") {
         out.dlq = value;
       } else if (arg == "--state") {
-        if (value.empty()) return fail("--state needs a directory");
+        if (value.empty()) return fail("--state needs a directory, s3://... or mongodb://...");
         out.state_dir = value;
       } else if (arg == "--limit") {
         std::uint64_t n = 0;
@@ -259,7 +266,6 @@ bool parse_command_line(const std::vector<std::string>& args, command_line& out,
   if (out.limit && out.cmd != command::process)
     return fail("--limit is an option of 'reel process'");
   if (out.state_dir && out.cmd != command::run) return fail("--state is an option of 'reel run'");
-  if (out.fresh && !out.state_dir) return fail("--fresh goes with --state DIR");
   if (out.max_message_bytes && (out.cmd == command::check || out.cmd == command::explain))
     return fail("--max-message-bytes is an option of 'reel run' and 'reel process'");
   if (out.dlq && (out.cmd == command::check || out.cmd == command::explain))

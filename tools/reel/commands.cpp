@@ -441,9 +441,89 @@ std::string rate_text(double events, double seconds) {
 // ---------------------------------------------------------------------------------------------
 // run and process.
 
+/// A store specification from `--state s3://CONNECTION/BUCKET/PREFIX` or
+/// `--state mongodb://CONNECTION/DB.COLL`, with the connection type the scheme asks for; nullopt
+/// for a directory.
+struct store_spec {
+  document spec;
+  std::string type;
+};
+std::optional<store_spec> parse_state_uri(const std::string& state) {
+  const std::size_t scheme_end = state.find("://");
+  if (scheme_end == std::string::npos) return std::nullopt;
+  const std::string scheme = state.substr(0, scheme_end);
+  const std::string rest = state.substr(scheme_end + 3);
+  const std::size_t slash = rest.find('/');
+  const std::string connection = rest.substr(0, slash);
+  const std::string path = slash == std::string::npos ? std::string() : rest.substr(slash + 1);
+  if (scheme == "s3") {
+    const std::size_t bucket_end = path.find('/');
+    const std::string bucket = path.substr(0, bucket_end);
+    if (connection.empty() || bucket.empty()) {
+      throw_error("reel.cli.invalid_state", "--state",
+                  "'" + state +
+                      "' is not s3://CONNECTION/BUCKET/PREFIX (CONNECTION names an s3 "
+                      "connection of the connections file)");
+    }
+    document spec = {{"connectionName", connection}, {"bucket", bucket}};
+    if (bucket_end != std::string::npos && bucket_end + 1 < path.size()) {
+      spec["prefix"] = path.substr(bucket_end + 1);
+    }
+    return store_spec{std::move(spec), "s3"};
+  }
+  if (scheme == "mongodb") {
+    const std::size_t dot = path.find('.');
+    if (connection.empty() || dot == std::string::npos || dot == 0 || dot + 1 == path.size()) {
+      throw_error("reel.cli.invalid_state", "--state",
+                  "'" + state +
+                      "' is not mongodb://CONNECTION/DB.COLL (CONNECTION names a "
+                      "mongodb connection of the connections file, not a server)");
+    }
+    return store_spec{document{{"connectionName", connection},
+                               {"db", path.substr(0, dot)},
+                               {"coll", path.substr(dot + 1)}},
+                      "mongodb"};
+  }
+  throw_error("reel.cli.invalid_state", "--state",
+              "'" + scheme +
+                  "://' is not a checkpoint store: --state takes a directory, "
+                  "s3://CONNECTION/BUCKET/PREFIX or mongodb://CONNECTION/DB.COLL");
+}
+
+/// The checkpoint store of a run: `--state` (a directory or a connection URI), else the
+/// pipeline file's `options.checkpoint.store`; null when neither is given.
+std::unique_ptr<checkpoint_store> open_state_store(const context& ctx,
+                                                   const connection_registry& registry,
+                                                   bool process_mode) {
+  const std::size_t keep = ctx.file.checkpoint_keep.value_or(3);
+  std::optional<store_spec> uri;
+  if (ctx.cl.state_dir) {
+    uri = parse_state_uri(*ctx.cl.state_dir);
+    if (!uri) {
+      return std::make_unique<directory_store>(*ctx.cl.state_dir,
+                                               directory_store_options{.keep_last = keep});
+    }
+  } else if (!ctx.file.checkpoint_store || process_mode) {
+    return nullptr;
+  }
+  document spec = uri ? uri->spec : *ctx.file.checkpoint_store;
+  const std::string where = uri ? "--state" : ctx.file.checkpoint_store_where;
+  const std::string name = spec["connectionName"].get<std::string>();
+  const std::string type = detail::lower(registry.type_of_connection(name));
+  if (uri && !type.empty() && type != uri->type) {
+    throw_error("reel.cli.invalid_state", where,
+                "connection '" + name + "' is of type '" + type + "', not " + uri->type);
+  }
+  if (!spec.contains("keepLast")) spec["keepLast"] = keep;
+  // Defaults that name the processor, so that processors may share a bucket or a collection.
+  if (type == "s3" && !spec.contains("prefix")) spec["prefix"] = ctx.name;
+  if (type == "mongodb" && !spec.contains("processor")) spec["processor"] = ctx.name;
+  return registry.make_checkpoint_store(name, spec, where);
+}
+
 /// Where a run under --state starts: the checkpoint it resumed from, or the beginning.
 void report_resume(const context& ctx, const json::stream_processor& sp,
-                   const directory_store& state) {
+                   const checkpoint_store& state) {
   const auto& resumed = sp.resumed_from();
   if (resumed) {
     for (const std::string& s : resumed->skipped) {
@@ -489,13 +569,16 @@ int run_processor(const command_line& cl, bool process_mode) {
   if (cl.max_message_bytes) {
     options.compile.limits.max_message_bytes = static_cast<std::size_t>(*cl.max_message_bytes);
   }
-  std::unique_ptr<directory_store> state_store;  // outlives the processor
+  std::unique_ptr<checkpoint_store> state_store;  // outlives the processor
   std::unique_ptr<json::stream_processor> sp;
   try {
-    if (cl.state_dir) {
-      state_store = std::make_unique<directory_store>(
-          *cl.state_dir,
-          directory_store_options{.keep_last = ctx.file.checkpoint_keep.value_or(3)});
+    state_store = open_state_store(ctx, registry, process_mode);
+    if (cl.fresh && !state_store) {
+      throw_error("reel.cli.invalid_state", "--fresh",
+                  "--fresh goes with --state (a directory, s3://... or mongodb://...) or "
+                  "options.checkpoint.store");
+    }
+    if (state_store) {
       options.checkpoint.store = state_store.get();
       options.checkpoint.fingerprint = json::stream_processor::fingerprint_of(ctx.file.pipeline);
       options.checkpoint.fresh = cl.fresh;

@@ -28,24 +28,37 @@ struct pipeline_file {
   bool stream_meta = true;           ///< options.streamMeta: add _stream_meta to outputs
   bool partitioned_windows = false;  ///< options.partitionedWindows: windows per partition
   std::string pipeline_pointer;      ///< "" (array form) or "/pipeline"
-  std::optional<duration> checkpoint_interval;   ///< options.checkpoint.interval
-  std::optional<std::size_t> checkpoint_keep;    ///< options.checkpoint.keepLast
+  std::optional<duration> checkpoint_interval;  ///< options.checkpoint.interval
+  std::optional<std::size_t> checkpoint_keep;   ///< options.checkpoint.keepLast
+  /// options.checkpoint.store: `{connectionName, ...}`, and where it is in the file.
+  std::optional<document> checkpoint_store;
+  std::string checkpoint_store_where;
   std::optional<std::uint64_t> max_state_bytes;  ///< options.maxStateBytes (0: no limit)
 };
 
-/// `options.checkpoint: {interval: {size, unit}, keepLast: N}`.
+/// `options.checkpoint: {interval: {size, unit}, keepLast: N, store: {connectionName, ...}}`.
 inline void load_checkpoint_options(const document& c, const std::string& at, pipeline_file& f) {
   const std::string where = at + "/options/checkpoint";
   if (!c.is_object())
     throw_error("reel.pipeline_file.invalid", where, "checkpoint must be an object");
-  static const std::vector<std::string> keys = {"interval", "keepLast"};
+  static const std::vector<std::string> keys = {"interval", "keepLast", "store"};
   for (const auto& [key, value] : c.items()) {
     if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
       throw_error("reel.pipeline_file.invalid", where + "/" + key,
                   "unknown checkpoint option '" + key + "'" +
                       reel::detail::did_you_mean(key, keys) +
-                      "; checkpoint has interval and keepLast");
+                      "; checkpoint has interval, keepLast and store");
     }
+  }
+  if (auto st = c.find("store"); st != c.end()) {
+    if (!st->is_object() || !st->contains("connectionName") ||
+        !(*st)["connectionName"].is_string()) {
+      throw_error("reel.pipeline_file.invalid", where + "/store",
+                  "store must be {connectionName, ...}: {connectionName, bucket, prefix} for an "
+                  "S3 connection, {connectionName, db, coll} for a MongoDB one");
+    }
+    f.checkpoint_store = *st;
+    f.checkpoint_store_where = where + "/store";
   }
   if (auto i = c.find("interval"); i != c.end()) {
     f.checkpoint_interval =

@@ -16,9 +16,11 @@
 /// | n     | payload (the processor's checkpoint bytes)                   |
 /// | 4     | CRC32C of everything before it, little endian                |
 ///
-/// The built-in store is `directory_store` (`reel/checkpoint/directory_store.hpp`); a store of
-/// your own (a database, an object store) implements the four virtual functions with
-/// `seal()`/`unseal()` around the bytes, or stores the payload in a medium that checks it.
+/// The built-in store is `directory_store` (`reel/checkpoint/directory_store.hpp`); the S3 and
+/// MongoDB connectors have theirs (`reel/s3/checkpoint_store.hpp`,
+/// `reel/mongo/checkpoint_store.hpp`). A store of your own (a database, an object store)
+/// implements the four virtual functions with `seal()`/`unseal()` around the bytes, or stores
+/// the payload in a medium that checks it.
 ///
 /// **Example**
 /// ```cpp

@@ -71,6 +71,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "reel/checkpoint/store.hpp"
 #include "reel/connector/detail/redacting.hpp"
 #include "reel/connector/sink.hpp"
 #include "reel/connector/source.hpp"
@@ -139,6 +140,10 @@ struct connection_args {
 struct connection_type {
   std::function<std::unique_ptr<reel::source>(const connection_args&)> make_source;
   std::function<std::unique_ptr<reel::sink>(const connection_args&)> make_sink;
+  /// Builds a checkpoint store (`reel/checkpoint/store.hpp`) for a store specification such as
+  /// `{connectionName, bucket, prefix}` (passed as `connection_args::stage`). Optional: a type
+  /// without it cannot keep checkpoints.
+  std::function<std::unique_ptr<checkpoint_store>(const connection_args&)> make_checkpoint_store;
   /// Checks a definition when it is added (with `stage` null); throws `reel::error` through
   /// `args.definition_error`. Optional.
   std::function<void(const connection_args&)> check;
@@ -579,6 +584,33 @@ class connection_registry {
                  auto s = t.make_sink(args);
                  if (!s) unsupported(args, where, "a sink");
                  return s;
+               });
+  }
+
+  /// The type of the connection `name` as its definition writes it (`"s3"`), empty for
+  /// connections built in code and unknown names.
+  [[nodiscard]] std::string type_of_connection(const std::string& name) const {
+    auto it = connections_.find(name);
+    return it == connections_.end() ? std::string() : type_name(it->second.definition);
+  }
+
+  /// Builds the checkpoint store of connection `name` for `spec` (`{connectionName, bucket,
+  /// prefix}` for S3, `{connectionName, db, coll}` for MongoDB), located at `where`. Throws
+  /// `reel.connection.unknown` when there is no such connection, `reel.connection.unsupported`
+  /// when its type keeps no checkpoints, and what the type throws for a bad specification.
+  [[nodiscard]] std::unique_ptr<checkpoint_store> make_checkpoint_store(
+      const std::string& name, const nlohmann::ordered_json& spec,
+      const std::string& where = "") const {
+    if (connections_.count(name) == 0) {
+      throw_error("reel.connection.unknown", where,
+                  "no connection named '" + name + "' to keep checkpoints in" +
+                      reel::detail::did_you_mean(name, keys(connections_)));
+    }
+    return use(name, spec, where,
+               [&](const connection_args& args,
+                   const connection_type& t) -> std::unique_ptr<checkpoint_store> {
+                 if (!t.make_checkpoint_store) unsupported(args, where, "a checkpoint store");
+                 return t.make_checkpoint_store(args);
                });
   }
 

@@ -27,13 +27,19 @@
 ///                       "compression": "gzip", "compressionLevel": 6}}}
 /// ```
 ///
-/// Objects: each flush of a path writes one new object,
-/// `<path>/<UTC time of the flush>-<sink id>-<sequence>.json` (`.json.gz` with gzip), for
-/// example `panels/device_1/20240601T200003123Z-5f0c2a91-000001.json`; every document is
-/// followed by the delimiter. `path` is a string or an expression evaluated per document (it
-/// sees the document and, through `{$meta: "stream..."}`, its `_stream_meta`); an empty path
-/// writes at the top of the bucket. A document whose path does not evaluate to a string, or
-/// that cannot be serialized, is rejected (it goes to the DLQ).
+/// Objects: each flush of a path writes one new object, `<path>/<sink id>-<sequence>.json`
+/// (`.json.gz` with gzip), for example `panels/device_1/5f0c2a91-000001.json`; every document
+/// is followed by the delimiter. The sequence counts the sink's objects (all paths); the sink id
+/// is 8 random hex digits chosen when the sink first starts. Both are the sink's
+/// `commit_point()` (`{sinkId, objects}`, taken after a flush) in a processor's checkpoint: a
+/// processor restored from it names its objects on from there, so a flush that is replayed after
+/// a restore writes the same key with the same content (the same documents cut at the same
+/// `count`/`bytes` thresholds) and overwrites the object instead of adding a duplicate. Names
+/// hold no clock time for that reason. Flushes triggered by processing time (`interval`) may
+/// cut a replay differently; see docs/semantics.md, "Checkpoints". `path` is a string or an
+/// expression evaluated per document (it sees the document and, through `{$meta: "stream..."}`, its
+/// `_stream_meta`); an empty path writes at the top of the bucket. A document whose path does not
+/// evaluate to a string, or that cannot be serialized, is rejected (it goes to the DLQ).
 ///
 /// Time-based flushing reads the injected `reel::clock` on each `write()` (and
 /// `flush_due()`); nothing sleeps or runs in the background.
@@ -111,7 +117,8 @@ struct sink_options {
   /// Buffered text (all paths) beyond which `write()` throws `reel.s3.upload_failed` instead of
   /// buffering more while uploads fail.
   std::size_t max_buffered_bytes = std::size_t{256} << 20;
-  /// Part of every object name; empty: 8 random hex digits chosen per sink.
+  /// Part of every object name; empty: 8 random hex digits chosen per sink (a restored sink
+  /// takes the one of its checkpoint).
   std::string sink_id;
   /// Where the stage is (`/3/$emit`), for error locations.
   std::string where;
@@ -146,6 +153,11 @@ class sink final : public reel::sink {
   void flush_due();
   /// `flush_due()`, called by the processor when processing time advances.
   void on_time_passed() override { flush_due(); }
+  /// Flushes (throws as `flush()` does), then `{"sinkId": "5f0c2a91", "objects": 12}`.
+  [[nodiscard]] nlohmann::ordered_json commit_point() override;
+  /// A commit point: the next object is `<sinkId>-<objects + 1>`. Null: a first start. Throws
+  /// `reel.checkpoint.invalid` for anything else.
+  void start(const nlohmann::ordered_json& resume_point) override;
 
   [[nodiscard]] sink_stats stats() const;
   /// The object keys written so far, in order (the latest 1024 at least: older ones are
