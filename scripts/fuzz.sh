@@ -19,7 +19,9 @@
 #
 # One hour per harness, unattended (about six hours in all, at the lowest CPU priority):
 #   nohup scripts/fuzz.sh 3600 > fuzz-$(date +%F).log 2>&1 &
-# FUZZ_NICE (default 19) is the niceness; FUZZ_ARGS adds libFuzzer options (e.g. -rss_limit_mb=4096).
+# FUZZ_NICE (default 19) is the niceness; FUZZ_TIMEOUT (default 30) the seconds after which an input
+# counts as a hang: libFuzzer measures wall time, so on a loaded machine 10 s gave false timeouts;
+# FUZZ_ARGS adds libFuzzer options (e.g. -rss_limit_mb=4096).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 seconds=${1:-60}
@@ -73,7 +75,7 @@ found=0
 for name in "${harnesses[@]}"; do
   dir=$work_dir/$name
   mkdir -p "$dir/corpus" "$dir/findings"
-  options=(-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 -timeout=10
+  options=(-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 -timeout="${FUZZ_TIMEOUT:-30}"
            -rss_limit_mb=2048 -max_total_time="$seconds" -artifact_prefix="$dir/findings/")
   # The regex harness: an options byte + a 64 KB pattern + NUL + a 64 KB subject.
   [ "$name" = regex ] && options+=(-max_len=$((2 * 65536 + 2)))
