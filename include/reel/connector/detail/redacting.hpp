@@ -98,12 +98,32 @@ auto redacting_errors(const std::vector<env_secret>& secrets, const std::string&
   }
 }
 
+/// What a wrapper redacts with: the connection's secrets and where its errors are located.
+struct redaction {
+  std::vector<env_secret> secrets;
+  std::string where;
+
+  /// Runs `f`, redacting any error that leaves it.
+  template <class F>
+  auto guard(F&& f) const -> decltype(f()) {
+    return redacting_errors(secrets, where, std::forward<F>(f));
+  }
+  /// A connector's `metrics()`, redacted.
+  template <class Connector>
+  nlohmann::ordered_json metrics_of(const Connector& c) const {
+    nlohmann::ordered_json m = guard([&] { return c.metrics(); });
+    redact_strings(m, secrets);
+    return m;
+  }
+  [[nodiscard]] std::string text(std::string t) const { return redact_all(std::move(t), secrets); }
+};
+
 /// A source whose errors, message errors and metrics are redacted.
 class redacting_source final : public source {
  public:
   redacting_source(std::unique_ptr<source> inner, std::vector<env_secret> secrets,
                    std::string where)
-      : inner_(std::move(inner)), secrets_(std::move(secrets)), where_(std::move(where)) {}
+      : inner_(std::move(inner)), redaction_{std::move(secrets), std::move(where)} {}
 
   [[nodiscard]] source& inner() noexcept { return *inner_; }
 
@@ -112,7 +132,7 @@ class redacting_source final : public source {
     const std::size_t first = out.size();
     const poll_status status = guard([&] { return inner_->poll(out, max); });
     for (std::size_t i = first; i < out.size(); ++i) {
-      if (!out[i].error.empty()) out[i].error = redact_all(std::move(out[i].error), secrets_);
+      if (!out[i].error.empty()) out[i].error = redaction_.text(std::move(out[i].error));
     }
     return status;
   }
@@ -135,19 +155,16 @@ class redacting_source final : public source {
     guard([&] { inner_->commit(released); });
   }
   [[nodiscard]] nlohmann::ordered_json metrics() const override {
-    nlohmann::ordered_json m = guard([&] { return inner_->metrics(); });
-    redact_strings(m, secrets_);
-    return m;
+    return redaction_.metrics_of(*inner_);
   }
 
  private:
   template <class F>
   auto guard(F&& f) const -> decltype(f()) {
-    return redacting_errors(secrets_, where_, std::forward<F>(f));
+    return redaction_.guard(std::forward<F>(f));
   }
   std::unique_ptr<source> inner_;
-  std::vector<env_secret> secrets_;
-  std::string where_;
+  redaction redaction_;
 };
 
 /// The connector inside `s` when the registry wrapped it, else `s` (a sink that works with its
@@ -161,7 +178,7 @@ inline source* unwrapped(source* s) {
 class redacting_sink final : public sink {
  public:
   redacting_sink(std::unique_ptr<sink> inner, std::vector<env_secret> secrets, std::string where)
-      : inner_(std::move(inner)), secrets_(std::move(secrets)), where_(std::move(where)) {}
+      : inner_(std::move(inner)), redaction_{std::move(secrets), std::move(where)} {}
 
   [[nodiscard]] sink& inner() noexcept { return *inner_; }
 
@@ -169,7 +186,7 @@ class redacting_sink final : public sink {
     const std::size_t first = result.rejected.size();
     guard([&] { inner_->write(docs, result); });
     for (std::size_t i = first; i < result.rejected.size(); ++i)
-      result.rejected[i].second = redact_all(std::move(result.rejected[i].second), secrets_);
+      result.rejected[i].second = redaction_.text(std::move(result.rejected[i].second));
   }
   void flush() override {
     guard([&] { inner_->flush(); });
@@ -185,7 +202,7 @@ class redacting_sink final : public sink {
     inner_->set_rejection_handler(
         [this, handler = std::move(handler)](const nlohmann::ordered_json& doc,
                                              const std::string& reason) {
-          handler(doc, redact_all(reason, secrets_));
+          handler(doc, redaction_.text(reason));
         });
   }
   [[nodiscard]] nlohmann::ordered_json commit_point() override {
@@ -208,19 +225,16 @@ class redacting_sink final : public sink {
     return guard([&] { return inner_->output_committed(commit_point); });
   }
   [[nodiscard]] nlohmann::ordered_json metrics() const override {
-    nlohmann::ordered_json m = guard([&] { return inner_->metrics(); });
-    redact_strings(m, secrets_);
-    return m;
+    return redaction_.metrics_of(*inner_);
   }
 
  private:
   template <class F>
   auto guard(F&& f) const -> decltype(f()) {
-    return redacting_errors(secrets_, where_, std::forward<F>(f));
+    return redaction_.guard(std::forward<F>(f));
   }
   std::unique_ptr<sink> inner_;
-  std::vector<env_secret> secrets_;
-  std::string where_;
+  redaction redaction_;
 };
 
 }  // namespace reel::detail
