@@ -35,8 +35,9 @@ cmake --build "$build_dir" -j"$(nproc)" --target reel_kafka test_kafka reel_cli
 ctest --test-dir "$build_dir" -R kafka --output-on-failure
 
 # The crash test's Kafka half: Kafka → tumbling and session windows → Kafka in exactly-once mode,
-# 25 SIGKILLs (the file half's 50 run in the default suite: ctest "crash test: 50 kills").
-"$root/scripts/crash-test.sh" --kafka --kills 25 --events 5000 --reel "$build_dir/tools/reel/reel"
+# 15 SIGKILLs (the file half's 50 run in the default suite: ctest "crash test: 50 kills"; 65 in
+# all, above the 50 the issue asks of CI, and about 45 s less than 25 did).
+"$root/scripts/crash-test.sh" --kafka --kills 15 --events 5000 --reel "$build_dir/tools/reel/reel"
 
 # The README's Kafka section, run as written (it builds an optimised reel in build-release).
 "$root/scripts/check-readme-connectors.sh" kafka

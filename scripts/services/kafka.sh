@@ -10,6 +10,7 @@
 #   scripts/services/kafka.sh status       # exit status 0 when this script's broker is running
 #   scripts/services/kafka.sh wipe         # stops it and removes its data
 #   scripts/services/kafka.sh topic NAME N # creates topic NAME with N partitions (unless it exists)
+#   scripts/services/kafka.sh install      # only installs (packages, jars), as `up` would
 #
 # Needs java (17+), mvn and kcat; when one is missing it apt-get installs openjdk-17-jre-headless,
 # maven and kcat (with sudo when not root). The jars (~45 MB) are fetched once with
@@ -253,6 +254,10 @@ topic() {
 
 case "${1:-}" in
   up) up ;;
+  install)
+    install_packages
+    install_kafka
+    ;;
   down) down ;;
   env) echo "export REEL_KAFKA_BROKERS=$brokers" ;;
   status) running_pid >/dev/null ;;
@@ -265,7 +270,7 @@ case "${1:-}" in
     topic "$@"
     ;;
   *)
-    echo "usage: $0 up|down|env|status|wipe|topic NAME PARTITIONS" >&2
+    echo "usage: $0 up|down|env|status|wipe|install|topic NAME PARTITIONS" >&2
     exit 2
     ;;
 esac

@@ -7,6 +7,7 @@
 #   scripts/services/mongo.sh env    # prints `export REEL_MONGO_URI=...`
 #   scripts/services/mongo.sh status # exit status 0 when this script's server is running
 #   scripts/services/mongo.sh wipe   # stops it and removes its data
+#   scripts/services/mongo.sh install # only installs (FerretDB, the pymongo client), as `up` would
 #   scripts/services/mongo.sh count DB COLL  # the number of documents in DB.COLL
 #   scripts/services/mongo.sh find DB COLL [LIMIT] # its documents (the first LIMIT by _id), one
 #                                                  # relaxed Extended JSON line each
@@ -131,6 +132,10 @@ down() { stop_server 10; }
 
 case "${1:-}" in
   up) up ;;
+  install)
+    install_ferretdb
+    client 'pass'
+    ;;
   down) down ;;
   env) echo "export REEL_MONGO_URI='$uri'" ;;
   status) running_pid >/dev/null ;;
@@ -149,7 +154,7 @@ for d in db[sys.argv[1]][sys.argv[2]].find().sort("_id", 1).limit(int(sys.argv[3
       "${2:?usage: $0 find DB COLL [LIMIT]}" "${3:?usage: $0 find DB COLL [LIMIT]}" "${4:-0}"
     ;;
   *)
-    echo "usage: $0 up|down|env|status|wipe|count DB COLL|find DB COLL [LIMIT]" >&2
+    echo "usage: $0 up|down|env|status|wipe|install|count DB COLL|find DB COLL [LIMIT]" >&2
     exit 2
     ;;
 esac

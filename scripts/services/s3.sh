@@ -8,6 +8,7 @@
 #   scripts/services/s3.sh down   # stop it (data is kept under $REEL_S3_DIR)
 #   scripts/services/s3.sh status # exit status 0 when this script's server is running
 #   scripts/services/s3.sh wipe   # stop it and remove its data
+#   scripts/services/s3.sh install # only install the server (and curl), as `up` would
 #   scripts/services/s3.sh env    # print the exports the tests read:
 #   eval "$(scripts/services/s3.sh env)"
 #   scripts/services/s3.sh bucket NAME        # create a bucket (no error when it exists)
@@ -226,6 +227,10 @@ down() {
 
 case "${1:-}" in
   up) up ;;
+  install)
+    ensure_curl
+    install_versitygw || install_s3proxy
+    ;;
   down) down ;;
   status) alive && listening ;;
   wipe)
@@ -243,7 +248,7 @@ case "${1:-}" in
     echo "export REEL_S3_SERVICE=$here/s3.sh"
     ;;
   *)
-    echo "usage: $0 up|down|status|wipe|env|bucket NAME|ls BUCKET [PREFIX]|cat BUCKET KEY" >&2
+    echo "usage: $0 up|down|status|wipe|env|install|bucket NAME|ls BUCKET [PREFIX]|cat BUCKET KEY" >&2
     exit 2
     ;;
 esac

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs ahead of time what the connector stages of .ci/run need: their Debian packages (one
+# apt-get), the S3 server and FerretDB (Go builds), the pymongo client and Kafka's jars (Maven).
+# .ci/run starts it in the background once scripts/setup.sh has run, so these downloads wait on
+# the network while the suite builds; it waits for it before the first connector stage. Each
+# stage still installs whatever is missing by itself, so a failure here only costs time.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+[ -x /usr/local/go/bin/go ] && PATH=$PATH:/usr/local/go/bin
+
+packages=(libcurl4-openssl-dev libssl-dev zlib1g-dev libmongoc-dev librdkafka-dev
+          openjdk-17-jre-headless maven kcat python3-venv curl)
+command -v go >/dev/null || packages+=(golang-go)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "ci-prefetch: installing ${missing[*]}" >&2
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+for service in s3 mongo kafka; do
+  start=$SECONDS
+  "$root/scripts/services/$service.sh" install
+  echo "ci-prefetch: $service installed ($((SECONDS - start)) s)" >&2
+done
