@@ -5,7 +5,7 @@
 # (`ctest -R kafka`: the mock-cluster tests and the broker_*.cpp integration tests, including the
 # scale-out tests that run the `reel` program) with REEL_REQUIRE_SERVICES=1, so a test that
 # cannot reach the broker fails instead of skipping, then the Kafka half of the crash test
-# (exactly-once output after 25 SIGKILLs) and the README's Kafka section. The broker is stopped
+# (exactly-once output after 15 SIGKILLs) and the README's Kafka section. The broker is stopped
 # on exit.
 # BUILD_DIR overrides build-kafka, BUILD_TYPE RelWithDebInfo.
 set -euo pipefail
