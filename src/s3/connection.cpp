@@ -189,12 +189,7 @@ sink_options options_from(const connection_args& args) {
     o.delimiter = v->get<std::string>();
   }
   o.format = reel::detail::format_of(*config, args, true, "/config", output_format::relaxed);
-  if (const json* v = member(*config, "dateFormat")) {
-    if (!v->is_string() || (*v != "default" && *v != "ISO8601")) {
-      args.stage_error("/config/dateFormat", "dateFormat must be default or ISO8601");
-    }
-    o.iso8601_dates = *v == "ISO8601";
-  }
+  o.iso8601_dates = reel::detail::iso8601_dates_of(*config, args, true, "/config", false);
   if (const json* v = member(*config, "compression")) {
     if (!v->is_string()) args.stage_error("/config/compression", "compression must be a string");
     const std::string name = v->get<std::string>();

@@ -205,13 +205,7 @@ struct sink::impl {
       std::string text;
       if (p) {
         try {
-          if (o.iso8601_dates) {
-            nlohmann::ordered_json copy = doc;
-            json::detail::dates_to_iso8601(copy);
-            text = format_document(copy, o.format);
-          } else {
-            text = format_document(doc, o.format);
-          }
+          text = format_document(doc, o.format, o.iso8601_dates);
         } catch (const std::exception& e) {
           reason = std::string("Failed to serialize the document: ") + e.what();
           p.reset();

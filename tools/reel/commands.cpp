@@ -74,14 +74,15 @@ const char* signal_name(int sig) {
 
 class console_sink final : public sink {
  public:
-  console_sink(console& c, output_format f, bool to_stderr)
-      : console_(c), format_(f), err_(to_stderr) {}
+  console_sink(console& c, output_format f, bool iso8601_dates, bool to_stderr)
+      : console_(c), format_(f), iso8601_dates_(iso8601_dates), err_(to_stderr) {}
   void write(std::span<const document> docs, write_result&) override {
     for (const auto& d : docs) {
+      std::string line = format_document(d, format_, iso8601_dates_);
       if (err_) {
-        console_.err(format_document(d, format_));
+        console_.err(line);
       } else {
-        console_.out(format_document(d, format_));
+        console_.out(line);
       }
     }
   }
@@ -90,12 +91,14 @@ class console_sink final : public sink {
  private:
   console& console_;
   output_format format_;
+  bool iso8601_dates_;
   bool err_;
 };
 
 connection_type console_type(console& c, bool to_stderr, connection_type base) {
   base.make_sink = [&c, to_stderr](const connection_args& args) -> std::unique_ptr<sink> {
-    return std::make_unique<console_sink>(c, reel::detail::sink_format(args), to_stderr);
+    return std::make_unique<console_sink>(c, reel::detail::sink_format(args),
+                                          reel::detail::sink_iso8601_dates(args), to_stderr);
   };
   return base;
 }

@@ -8,7 +8,7 @@
 /// ```json
 /// {"tickets": {"type": "file", "path": "data/tickets.ndjson"},
 ///  "out":     {"type": "file", "directory": "out", "mode": "append",
-///              "outputFormat": "relaxedJson"}}
+///              "outputFormat": "relaxedJson", "dateFormat": "ISO8601"}}
 /// ```
 ///
 /// A sink's `mode` says what happens to a file that already has content: `"refuse"` (the
@@ -20,7 +20,8 @@
 /// connection's `path`; a sink of a connection with only a `directory` writes
 /// `<db>.<coll>.ndjson` for `$merge` and the DLQ and `<topic>.ndjson` for `$emit`. Relative
 /// paths of a definition read from a connections file are relative to that file. `$emit`'s
-/// `config.outputFormat` overrides the connection's.
+/// `config.outputFormat` and `config.dateFormat` (`"default"`, or `"ISO8601"`: dates as plain
+/// ISO-8601 strings) override the connection's.
 ///
 /// A `path` or `directory` given as `{"$env": NAME}` is a secret: errors name the setting
 /// (`connection 'archive' path (from $env ARCHIVE_PATH)`), never the file's path, and outputs
@@ -113,6 +114,8 @@ struct file_sink_options {
   /// the checkpoint instead (`start(point)`).
   file_mode mode = file_mode::refuse;
   output_format format = output_format::relaxed;
+  /// `dateFormat: "ISO8601"`: dates as plain ISO-8601 strings.
+  bool iso8601_dates = false;
   /// Names the file in errors instead of its path, when not empty (a path that is a secret).
   std::string shown_as;
 };
@@ -157,9 +160,9 @@ class file_sink final : public sink {
 
   void write(std::span<const nlohmann::ordered_json> docs, write_result& r) override {
     if (!writer_) start(nullptr);
+    const std::uint64_t before = writer_->bytes_written();
     writer_->write(docs, r);
-    for (const auto& d : docs)
-      length_ += format_document(d, options_.format).size() + 1;
+    length_ += writer_->bytes_written() - before;
   }
   void flush() override {
     if (writer_) writer_->flush();
@@ -207,7 +210,9 @@ class file_sink final : public sink {
                   detail::open_error("cannot open the file for writing"));
     }
     writer_ = std::make_unique<ndjson_sink>(
-        file_, ndjson_sink_options{.format = options_.format, .path = shown_});
+        file_,
+        ndjson_sink_options{
+            .format = options_.format, .iso8601_dates = options_.iso8601_dates, .path = shown_});
   }
   /// The bytes written so far reach the disk (a checkpoint then records their length).
   void sync() const {
@@ -297,21 +302,26 @@ inline file_mode file_mode_of(const connection_args& args) {
 
 }  // namespace detail
 
-/// The `"file"` connection type: `{type: "file", path?, directory?, mode?, outputFormat?}`;
+/// The `"file"` connection type: `{type: "file", path?, directory?, mode?, outputFormat?,
+/// dateFormat?}`;
 /// `append: true|false` is the older spelling of `mode: "append"|"truncate"`.
 inline connection_type file_connection_type() {
   connection_type t;
   t.summary =
-      "NDJSON file: {path | directory, mode: refuse (default) | append | truncate, outputFormat}";
-  t.stage_options = {.source = {"path"},
-                     .emit = {"path", "db", "coll", "topic", "config.outputFormat"},
-                     .merge = {"into.db", "into.coll"}};
+      "NDJSON file: {path | directory, mode: refuse (default) | append | truncate, outputFormat, "
+      "dateFormat}";
+  t.stage_options = {
+      .source = {"path"},
+      .emit = {"path", "db", "coll", "topic", "config.outputFormat", "config.dateFormat"},
+      .merge = {"into.db", "into.coll"}};
   t.check = [](const connection_args& args) {
-    check_definition_keys(args, "file", {"path", "directory", "mode", "append", "outputFormat"});
+    check_definition_keys(args, "file",
+                          {"path", "directory", "mode", "append", "outputFormat", "dateFormat"});
     detail::optional_string(args.definition, "path", args, false);
     detail::optional_string(args.definition, "directory", args, false);
     detail::file_mode_of(args);
     detail::format_of(args.definition, args, false, "", output_format::relaxed);
+    detail::iso8601_dates_of(args.definition, args, false, "", false);
   };
   t.check_source = [](const connection_args& args) {
     const std::filesystem::path path = detail::file_path(args, false);
@@ -342,6 +352,7 @@ inline connection_type file_connection_type() {
     file_sink_options o;
     o.mode = detail::file_mode_of(args);
     o.format = detail::sink_format(args);
+    o.iso8601_dates = detail::sink_iso8601_dates(args);
     const std::filesystem::path path = detail::file_path(args, true);
     o.shown_as = detail::file_path_shown(args, path);
     return std::make_unique<file_sink>(path, std::move(o));

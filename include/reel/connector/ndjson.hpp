@@ -75,6 +75,16 @@ inline std::string format_document(const nlohmann::ordered_json& doc, output_for
   return json::to_relaxed_ejson(doc);
 }
 
+/// One document as a line of text; with `iso8601_dates` (a sink's `dateFormat: "ISO8601"`)
+/// every date is written as its ISO-8601 string instead of `{"$date": …}`.
+inline std::string format_document(const nlohmann::ordered_json& doc, output_format f,
+                                   bool iso8601_dates) {
+  if (!iso8601_dates) return format_document(doc, f);
+  nlohmann::ordered_json copy = doc;
+  json::detail::dates_to_iso8601(copy);
+  return format_document(copy, f);
+}
+
 namespace detail {
 
 /// Cuts a byte stream into lines, remembering each line's number and offset. A line longer
@@ -344,6 +354,8 @@ class ndjson_source : public source {
 
 struct ndjson_sink_options {
   output_format format = output_format::relaxed;
+  /// `dateFormat: "ISO8601"`: dates as plain ISO-8601 strings.
+  bool iso8601_dates = false;
   /// Flush the stream after every `write()` (for terminals and pipes read live).
   bool flush_each_write = false;
   /// Named in I/O errors.
@@ -359,17 +371,20 @@ class ndjson_sink : public sink {
   void write(std::span<const nlohmann::ordered_json> docs, write_result&) override {
     line_.clear();
     for (const auto& d : docs) {
-      line_ += format_document(d, options_.format);
+      line_ += format_document(d, options_.format, options_.iso8601_dates);
       line_ += '\n';
     }
     out_->write(line_.data(), static_cast<std::streamsize>(line_.size()));
     if (options_.flush_each_write) out_->flush();
     check();
+    bytes_written_ += line_.size();
   }
   void flush() override {
     out_->flush();
     check();
   }
+  /// The bytes of the lines written so far.
+  [[nodiscard]] std::uint64_t bytes_written() const noexcept { return bytes_written_; }
 
  private:
   void check() const {
@@ -379,6 +394,7 @@ class ndjson_sink : public sink {
   std::ostream* out_;
   ndjson_sink_options options_;
   std::string line_;
+  std::uint64_t bytes_written_ = 0;
 };
 
 }  // namespace reel

@@ -126,15 +126,24 @@ class stdin_source final : public source {
 #endif
 };
 
-/// NDJSON on standard output, flushed after each write.
-inline std::unique_ptr<sink> make_stdout_sink(output_format format = output_format::relaxed) {
-  return std::make_unique<ndjson_sink>(
-      std::cout, ndjson_sink_options{.format = format, .flush_each_write = true, .path = "stdout"});
+/// NDJSON on standard output, flushed after each write (`iso8601_dates`: `dateFormat:
+/// "ISO8601"`).
+inline std::unique_ptr<sink> make_stdout_sink(output_format format = output_format::relaxed,
+                                              bool iso8601_dates = false) {
+  return std::make_unique<ndjson_sink>(std::cout,
+                                       ndjson_sink_options{.format = format,
+                                                           .iso8601_dates = iso8601_dates,
+                                                           .flush_each_write = true,
+                                                           .path = "stdout"});
 }
 /// NDJSON on standard error, flushed after each write.
-inline std::unique_ptr<sink> make_stderr_sink(output_format format = output_format::relaxed) {
-  return std::make_unique<ndjson_sink>(
-      std::cerr, ndjson_sink_options{.format = format, .flush_each_write = true, .path = "stderr"});
+inline std::unique_ptr<sink> make_stderr_sink(output_format format = output_format::relaxed,
+                                              bool iso8601_dates = false) {
+  return std::make_unique<ndjson_sink>(std::cerr,
+                                       ndjson_sink_options{.format = format,
+                                                           .iso8601_dates = iso8601_dates,
+                                                           .flush_each_write = true,
+                                                           .path = "stderr"});
 }
 
 /// The `"stdin"` connection type (a source; no options).
@@ -143,7 +152,7 @@ namespace detail {
 /// collection can be tried on the console, the names of the target (which they do not show).
 inline connection_type::stage_option_lists console_stage_options() {
   return {.source = {},
-          .emit = {"config.outputFormat", "topic", "db", "coll"},
+          .emit = {"config.outputFormat", "config.dateFormat", "topic", "db", "coll"},
           .merge = {"into.db", "into.coll"}};
 }
 }  // namespace detail
@@ -159,32 +168,34 @@ inline connection_type stdin_connection_type() {
   return t;
 }
 
-/// The `"stdout"` connection type (a sink: `{outputFormat}`).
+/// The `"stdout"` connection type (a sink: `{outputFormat, dateFormat}`).
 inline connection_type stdout_connection_type() {
   connection_type t;
-  t.summary = "NDJSON to standard output: {outputFormat}";
+  t.summary = "NDJSON to standard output: {outputFormat, dateFormat}";
   t.stage_options = detail::console_stage_options();
   t.check = [](const connection_args& args) {
-    check_definition_keys(args, "stdout", {"outputFormat"});
+    check_definition_keys(args, "stdout", {"outputFormat", "dateFormat"});
     detail::format_of(args.definition, args, false, "", output_format::relaxed);
+    detail::iso8601_dates_of(args.definition, args, false, "", false);
   };
   t.make_sink = [](const connection_args& args) {
-    return make_stdout_sink(detail::sink_format(args));
+    return make_stdout_sink(detail::sink_format(args), detail::sink_iso8601_dates(args));
   };
   return t;
 }
 
-/// The `"stderr"` connection type (a sink: `{outputFormat}`).
+/// The `"stderr"` connection type (a sink: `{outputFormat, dateFormat}`).
 inline connection_type stderr_connection_type() {
   connection_type t;
-  t.summary = "NDJSON to standard error: {outputFormat}";
+  t.summary = "NDJSON to standard error: {outputFormat, dateFormat}";
   t.stage_options = detail::console_stage_options();
   t.check = [](const connection_args& args) {
-    check_definition_keys(args, "stderr", {"outputFormat"});
+    check_definition_keys(args, "stderr", {"outputFormat", "dateFormat"});
     detail::format_of(args.definition, args, false, "", output_format::relaxed);
+    detail::iso8601_dates_of(args.definition, args, false, "", false);
   };
   t.make_sink = [](const connection_args& args) {
-    return make_stderr_sink(detail::sink_format(args));
+    return make_stderr_sink(detail::sink_format(args), detail::sink_iso8601_dates(args));
   };
   return t;
 }

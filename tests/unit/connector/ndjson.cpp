@@ -146,6 +146,41 @@ TEST_CASE("file connections read and write NDJSON files", "[connector][file]") {
     s.reset();
     CHECK(connector_test::read_file(dir.path() / "out" / "result.ndjson") == "{\"n\":1}\n");
   }
+  SECTION("sink: dateFormat ISO8601 writes dates as strings; the stage's config overrides") {
+    r.add_connection("iso", {{"type", "file"}, {"path", "iso.ndjson"}, {"dateFormat", "ISO8601"}},
+                     "", dir.path());
+    const std::vector<document> docs = {
+        {{"at", {{"$date", "2024-06-01T20:00:00.250Z"}}},
+         {"in", document::array({{{"$date", "1970-01-01T00:00:00Z"}}})}}};
+    reel::write_result wr;
+    auto iso = r.make_sink("iso", {{"connectionName", "iso"}});
+    iso->write(docs, wr);
+    // The commit point counts the bytes written, the ISO strings included.
+    CHECK(iso->commit_point() == document{{"length", 68}});
+    CHECK(connector_test::read_file(dir.path() / "iso.ndjson") ==
+          "{\"at\":\"2024-06-01T20:00:00.250Z\",\"in\":[\"1970-01-01T00:00:00.000Z\"]}\n");
+    iso.reset();
+    auto by_default =
+        r.make_sink("out", {{"connectionName", "out"}, {"config", {{"dateFormat", "default"}}}});
+    by_default->write(docs, wr);
+    by_default.reset();
+    CHECK(connector_test::read_file(dir.path() / "out" / "result.ndjson").find("{\"$date\"") !=
+          std::string::npos);
+    std::filesystem::remove(dir.path() / "out" / "result.ndjson");
+    auto in_stage =
+        r.make_sink("out", {{"connectionName", "out"}, {"config", {{"dateFormat", "ISO8601"}}}});
+    in_stage->write(docs, wr);
+    in_stage.reset();
+    CHECK(connector_test::read_file(dir.path() / "out" / "result.ndjson") ==
+          "{\"at\":\"2024-06-01T20:00:00.250Z\",\"in\":[\"1970-01-01T00:00:00.000Z\"]}\n");
+    CHECK(error_of([&] {
+            (void)r.make_sink("out",
+                              {{"connectionName", "out"}, {"config", {{"dateFormat", "iso"}}}},
+                              "/3/$emit/connectionName");
+          }) ==
+          "[reel.connection.invalid] at /3/$emit/config/dateFormat: dateFormat must be "
+          "\"default\" or \"ISO8601\", not \"iso\"");
+  }
   SECTION("sink: a directory connection names files after db.coll or topic, and appends") {
     const std::vector<document> docs = {{{"n", 1}}};
     reel::write_result wr;

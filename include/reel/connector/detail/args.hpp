@@ -42,6 +42,28 @@ inline output_format format_of(const nlohmann::ordered_json& obj, const connecti
   return *f;
 }
 
+/// `dateFormat` of a definition or `$emit.config`: true for `"ISO8601"`, false for `"default"`.
+inline bool iso8601_dates_of(const nlohmann::ordered_json& obj, const connection_args& args,
+                             bool in_stage, const std::string& prefix, bool fallback) {
+  if (!obj.is_object() || !obj.contains("dateFormat")) return fallback;
+  const nlohmann::ordered_json& v = obj["dateFormat"];
+  if (v == "ISO8601") return true;
+  if (v == "default") return false;
+  const std::string message = "dateFormat must be \"default\" or \"ISO8601\", not " + v.dump();
+  if (in_stage) args.stage_error(prefix + "/dateFormat", message);
+  args.definition_error(prefix + "/dateFormat", message);
+}
+
+/// Whether a sink writes dates as ISO-8601 strings: the stage's `config.dateFormat`, else the
+/// definition's.
+inline bool sink_iso8601_dates(const connection_args& args) {
+  const bool def = iso8601_dates_of(args.definition, args, false, "", false);
+  if (args.stage.is_object() && args.stage.contains("config")) {
+    return iso8601_dates_of(args.stage["config"], args, true, "/config", def);
+  }
+  return def;
+}
+
 /// The output format of a sink: the stage's `config.outputFormat`, else the definition's.
 inline output_format sink_format(const connection_args& args) {
   const output_format def = format_of(args.definition, args, false, "", output_format::relaxed);
