@@ -403,10 +403,7 @@ class pipeline_compiler {
   /// a result per window, so a small hop under a long interval turns one event into millions of
   /// results. More than `limits::max_windows_per_event` is a definition error.
   void check_windows_per_event(const sliced_spec& w, const std::string& where) const {
-    const auto interval = static_cast<std::uint64_t>(w.interval.count());
-    const auto hop = static_cast<std::uint64_t>(w.hop.count());
-    if (hop == 0) return;  // parse_duration refused it already
-    const std::uint64_t windows = interval / hop + (interval % hop != 0 ? 1 : 0);
+    const std::uint64_t windows = w.windows_per_event();
     const std::uint64_t limit = options_.limits.max_windows_per_event;
     if (limit > 0 && windows > limit) {
       fail("reel.pipeline.invalid_option", where,

@@ -266,12 +266,14 @@ template <class GroupSpec>
 sliced_window_spec<boundary::event_time, hopping_options, GroupSpec> hopping_window(
     hopping_options options, GroupSpec group) {
   to_sliced(options).validate();
+  check_windows_per_event(options);
   return {options, std::move(group), "HoppingWindowOperator"};
 }
 template <class GroupSpec>
 sliced_window_spec<boundary::processing_time, hopping_options, GroupSpec> hopping_window(
     processing_time_t, hopping_options options, GroupSpec group) {
   to_sliced(options).validate();
+  check_windows_per_event(options);
   detail::check_processing_time_options(options);
   return {options, std::move(group), "HoppingWindowOperator"};
 }

@@ -17,6 +17,7 @@
 #include <string>
 
 #include "reel/error.hpp"
+#include "reel/limits.hpp"
 #include "reel/time.hpp"
 
 namespace reel {
@@ -39,6 +40,9 @@ struct hopping_options {
   duration offset{0};
   std::optional<duration> allowed_lateness{};  ///< 3 seconds when not given
   std::optional<duration> idle_timeout{};
+  /// The most windows one event may belong to (`interval / hop`, rounded up; each one costs a
+  /// result when it closes): more is `reel.window.invalid_option`. 0: no limit.
+  std::uint64_t max_windows_per_event = limits{}.max_windows_per_event;
 };
 
 struct session_options {
@@ -96,6 +100,15 @@ struct sliced_spec {
       throw_error("reel.window.invalid_option", where,
                   "offset must be at most 3652425 days (10000 years) either way");
   }
+
+  /// How many windows one event belongs to: `interval / hop`, rounded up (0 before `validate`
+  /// passes).
+  [[nodiscard]] std::uint64_t windows_per_event() const noexcept {
+    if (interval.count() <= 0 || hop.count() <= 0) return 0;
+    const auto i = static_cast<std::uint64_t>(interval.count());
+    const auto h = static_cast<std::uint64_t>(hop.count());
+    return i / h + (i % h != 0 ? 1 : 0);
+  }
 };
 
 inline sliced_spec to_sliced(const tumbling_options& o) {
@@ -103,6 +116,18 @@ inline sliced_spec to_sliced(const tumbling_options& o) {
 }
 inline sliced_spec to_sliced(const hopping_options& o) {
   return {o.interval, o.hop, o.offset};
+}
+
+/// Throws `reel.window.invalid_option` when `o` puts an event in more windows than
+/// `o.max_windows_per_event`.
+inline void check_windows_per_event(const hopping_options& o, const char* where = "") {
+  const std::uint64_t windows = to_sliced(o).windows_per_event();
+  if (o.max_windows_per_event > 0 && windows > o.max_windows_per_event) {
+    throw_error("reel.window.invalid_option", where,
+                "interval / hop puts each event in " + std::to_string(windows) +
+                    " windows, more than max_windows_per_event (" +
+                    std::to_string(o.max_windows_per_event) + "): use a larger hop");
+  }
 }
 inline close_policy to_close_policy(const tumbling_options& o, boundary b = boundary::event_time) {
   return {o.allowed_lateness.value_or(default_allowed_lateness), o.idle_timeout, b};

@@ -4,6 +4,7 @@
 // windows, dead-lettered with exactly the missed window starts), offsets, hop == interval.
 #include <catch2/catch.hpp>
 
+#include "error_of.hpp"
 #include "support/events.hpp"
 
 using namespace reel_test;
@@ -178,4 +179,27 @@ TEST_CASE("hopping: hop that does not divide the interval (panes of gcd)", "[win
   CHECK(out[2] == sum_count_result{secs(4), secs(14), 1, {5, 2}});
   CHECK(out[3] == sum_count_result{secs(8), secs(18), 1, {5, 2}});
   CHECK(out[4] == sum_count_result{secs(12), secs(22), 1, {4, 1}});
+}
+
+TEST_CASE("hopping: more windows per event than the limit is a definition error",
+          "[window][hopping][errors]") {
+  auto group = reel::group_all(reel::count());
+  // A day of windows every 5 seconds: 17,280 windows per event, over the default 10,000.
+  CHECK(error_of([&] { reel::hopping_window({.interval = 24h, .hop = 5s}, group); }) ==
+        "[reel.window.invalid_option] interval / hop puts each event in 17280 windows, more than "
+        "max_windows_per_event (10000): use a larger hop");
+  CHECK(error_of([&] {
+          reel::hopping_window(reel::processing_time, {.interval = 24h, .hop = 5s}, group);
+        }).rfind("[reel.window.invalid_option] interval / hop puts each event in 17280", 0) == 0);
+  // At the limit, above it when raised, and without one.
+  CHECK_NOTHROW(reel::hopping_window({.interval = 10000s, .hop = 1s}, group));
+  CHECK_NOTHROW(
+      reel::hopping_window({.interval = 24h, .hop = 5s, .max_windows_per_event = 20'000}, group));
+  CHECK_NOTHROW(
+      reel::hopping_window({.interval = 24h, .hop = 1ms, .max_windows_per_event = 0}, group));
+  // A gap between windows (hop > interval): one window at most.
+  CHECK(reel::to_sliced(reel::hopping_options{.interval = 1s, .hop = 1min}).windows_per_event() ==
+        1);
+  CHECK(reel::to_sliced(reel::hopping_options{.interval = 25s, .hop = 10s}).windows_per_event() ==
+        3);
 }
