@@ -10,7 +10,10 @@
 # BUILD_DIR (default <repo>/build-json-ingest) and TICKETS (default /tmp/reel-tickets-1m.ndjson)
 # may be set; the ticket file is generated once and reused. BASELINE=<another reel binary> (say,
 # this script's build of an older commit) runs it before each run of this build, for a ratio
-# measured in one sitting.
+# measured in one sitting. Each run also times the two baselines the issue names, built from
+# this directory: the same job written by hand on simdjson (simdjson_job.cpp; its line count must
+# equal reel's) and simdjson's parser alone (simdjson_parse.cpp), and prints reel's rate as a
+# fraction of the hand-written job's in that run.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -24,23 +27,37 @@ if [[ ! -s "$tickets" ]]; then
   mv "$tickets.tmp" "$tickets"
 fi
 cmake -S "$root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DREEL_BUILD_TESTS=OFF \
-  -DREEL_BUILD_EXAMPLES=OFF -DREEL_BUILD_BENCHMARKS=OFF ${REEL_CMAKE_ARGS:-} >/dev/null
-cmake --build "$build_dir" -j"${JOBS:-2}" --target reel >/dev/null
+  -DREEL_BUILD_EXAMPLES=OFF -DREEL_BUILD_BENCHMARKS=ON ${REEL_CMAKE_ARGS:-} >/dev/null
+cmake --build "$build_dir" -j"${JOBS:-2}" --target reel bench_json_ingest_simdjson_job \
+  bench_json_ingest_simdjson_parse >/dev/null
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 printf '{"tickets": {"type": "file", "path": "%s"}}\n' "$tickets" >"$work/connections.json"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) CPUs; $events events"
-run() {  # label binary
-  /usr/bin/time -f '%U %S %M' -o "$work/time" "$2" process \
-    "$here/pipeline.json" --connections "$work/connections.json" >"$work/out" 2>"$work/err"
+# time LABEL COMMAND...: runs it with stdout in $work/out; sets rate (M events per CPU-second).
+time_it() {
+  local label=$1
+  shift
+  /usr/bin/time -f '%U %S %M' -o "$work/time" "$@" >"$work/out" 2>"$work/err"
   read -r user sys rss_kb <"$work/time"
+  rate=$(awk -v u="$user" -v s="$sys" -v n="$events" 'BEGIN { printf "%.3f", n / (u + s) / 1e6 }')
   sum=$(sha256sum <"$work/out" | cut -c1-16)
   lines=$(wc -l <"$work/out")
-  awk -v u="$user" -v s="$sys" -v m="$rss_kb" -v n="$events" -v r="$1" -v c="$sum" -v l="$lines" \
-    'BEGIN { printf "%s: %.3f M events per CPU-second (user %.2f + sys %.2f s), peak RSS %.0f MB, %d output lines, sha256 %s\n", r, n / (u + s) / 1e6, u, s, m / 1024, l, c }'
+  printf '%s: %s M events per CPU-second (user %s + sys %s s), peak RSS %d MB, %d output lines, sha256 %s\n' \
+    "$label" "$rate" "$user" "$sys" $((rss_kb / 1024)) "$lines" "$sum"
 }
+reel_run() {  # label binary
+  time_it "$1" "$2" process "$here/pipeline.json" --connections "$work/connections.json"
+}
+bench=$build_dir/benchmarks
 for ((i = 1; i <= runs; i++)); do
-  if [[ -n "${BASELINE:-}" ]]; then run "run $i, baseline" "$BASELINE"; fi
-  run "run $i" "$build_dir/tools/reel/reel"
+  time_it "run $i, simdjson parse only" "$bench/bench_json_ingest_simdjson_parse" "$tickets"
+  time_it "run $i, simdjson job" "$bench/bench_json_ingest_simdjson_job" "$tickets"
+  job_rate=$rate job_lines=$lines
+  if [[ -n "${BASELINE:-}" ]]; then reel_run "run $i, baseline" "$BASELINE"; fi
+  reel_run "run $i" "$build_dir/tools/reel/reel"
+  awk -v r="$rate" -v j="$job_rate" -v i="$i" \
+    'BEGIN { printf "run %d: reel / simdjson job = %.3f\n", i, r / j }'
+  [[ "$lines" == "$job_lines" ]] || echo "run $i: reel wrote $lines results, the simdjson job $job_lines"
 done
