@@ -38,17 +38,7 @@ for connector in "$@"; do
 done
 
 "$root/scripts/setup.sh"
-missing=()
-for p in "${packages[@]}"; do
-  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  echo "build-reel: installing ${missing[*]}" >&2
-  sudo_cmd=()
-  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
-  "${sudo_cmd[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+"$root/scripts/apt-install.sh" build-reel "${packages[@]}"
 
 # The same configuration as scripts/run.sh's, plus the connectors.
 BUILD_DIR="$build_dir" BUILD_TYPE=Release \

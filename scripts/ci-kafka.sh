@@ -14,13 +14,7 @@ cd "$root"
 build_dir=${BUILD_DIR:-$root/build-kafka}
 
 "$root/scripts/setup.sh"
-if ! dpkg -s librdkafka-dev >/dev/null 2>&1; then
-  echo "ci-kafka: installing librdkafka-dev" >&2
-  sudo_cmd=()
-  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
-  "${sudo_cmd[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq librdkafka-dev >/dev/null
-fi
+"$root/scripts/apt-install.sh" ci-kafka librdkafka-dev
 
 trap '"$root/scripts/services/kafka.sh" down' EXIT
 "$root/scripts/services/kafka.sh" up

@@ -14,16 +14,9 @@ cd "$root"
 build_dir=${BUILD_DIR:-$root/build-mongo}
 
 "$root/scripts/setup.sh"
-missing=()
-dpkg -s libmongoc-dev >/dev/null 2>&1 || missing+=(libmongoc-dev)
-command -v go >/dev/null 2>&1 || missing+=(golang-go)
-if ((${#missing[@]})); then
-  echo "ci-mongo: installing ${missing[*]}" >&2
-  sudo_cmd=()
-  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
-  "${sudo_cmd[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+packages=(libmongoc-dev)
+command -v go >/dev/null 2>&1 || packages+=(golang-go)
+"$root/scripts/apt-install.sh" ci-mongo "${packages[@]}"
 
 trap '"$root/scripts/services/mongo.sh" down' EXIT
 "$root/scripts/services/mongo.sh" up

@@ -11,17 +11,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 packages=(libcurl4-openssl-dev libssl-dev zlib1g-dev libmongoc-dev librdkafka-dev
           openjdk-17-jre-headless maven kcat python3-venv curl)
 command -v go >/dev/null || packages+=(golang-go)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  echo "ci-prefetch: installing ${missing[*]}" >&2
-  sudo_cmd=()
-  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
-  "${sudo_cmd[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+"$root/scripts/apt-install.sh" ci-prefetch "${packages[@]}"
 for service in s3 mongo kafka; do
   start=$SECONDS
   "$root/scripts/services/$service.sh" install

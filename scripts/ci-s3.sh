@@ -12,17 +12,7 @@ build_dir=${BUILD_DIR:-$root/build-s3}
 packages=(cmake ninja-build g++ pkg-config libfmt-dev nlohmann-json3-dev catch2
           libcurl4-openssl-dev libssl-dev zlib1g-dev)
 command -v go >/dev/null || packages+=(golang-go)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  echo "ci-s3: installing ${missing[*]}" >&2
-  sudo_cmd=()
-  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
-  "${sudo_cmd[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+"$root/scripts/apt-install.sh" ci-s3 "${packages[@]}"
 
 echo "== S3 service"
 scripts/services/s3.sh up
