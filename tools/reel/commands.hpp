@@ -3,6 +3,8 @@
 // failure, 2 bad usage or definition error.
 #pragma once
 
+#include <reel/connector/registry.hpp>
+
 #include "command_line.hpp"
 
 namespace reel::cli {
@@ -11,5 +13,9 @@ int run_command(const command_line& cl);
 int process_command(const command_line& cl);
 int check_command(const command_line& cl);
 int explain_command(const command_line& cl);
+
+/// The built-in connections and the connection types of the connectors this program was built
+/// with.
+[[nodiscard]] connection_registry builtin_connections();
 
 }  // namespace reel::cli

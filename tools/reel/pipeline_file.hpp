@@ -75,14 +75,22 @@ inline void load_checkpoint_options(const document& c, const std::string& at, pi
 
 /// Reads and checks the shape of a pipeline file; throws `reel::error` (`reel.io.open_failed`,
 /// `reel.syntax.error`, `reel.pipeline_file.invalid`).
+inline pipeline_file parse_pipeline_file(const std::string& text, const std::string& path);
+
 inline pipeline_file load_pipeline_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw_error("reel.io.open_failed", path, "cannot read the pipeline file");
   std::ostringstream text;
   text << in.rdbuf();
+  return parse_pipeline_file(text.str(), path);
+}
+
+/// The pipeline file whose contents are `text`; `path` names it in locations (`path:/1/$match`).
+/// Throws `reel::error` (`reel.syntax.error`, `reel.pipeline_file.invalid`).
+inline pipeline_file parse_pipeline_file(const std::string& text, const std::string& path) {
   pipeline_file f;
   f.path = path;
-  document d = json::parse_pipeline_text(text.str(), path);
+  document d = json::parse_pipeline_text(text, path);
   const std::string at = path + ":";
   if (d.is_array()) {
     f.pipeline = std::move(d);
