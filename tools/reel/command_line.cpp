@@ -15,6 +15,8 @@ namespace reel::cli {
 namespace {
 
 constexpr std::string_view usage = R"(Usage: reel <command> PIPELINE_FILE [options]
+       reel serve --state DIR [--listen 127.0.0.1:9710] [--connections FILE]
+       reel sp <list|create|start|stop|drop|modify|stats|sample|explain|connections> [NAME [FILE]]
 
 Runs MongoDB Atlas Stream Processing pipelines with Reel.
 
@@ -33,6 +35,16 @@ Commands:
                          $source, $emit, $merge and the windows is checked: a typo says "did
                          you mean", an Atlas option or connection type Reel lacks says "not
                          supported by Reel"
+  serve                  host named stream processors, managed over an HTTP JSON API like
+                         Atlas's sp.* (see the README, "Running as a service"): definitions
+                         and checkpoints in --state DIR (required), connections from
+                         --connections FILE; processors that were running resume from their
+                         checkpoints; SIGTERM/Ctrl-C stops them with a final checkpoint;
+                         Prometheus metrics at /metrics
+  sp SUBCOMMAND          the client of 'reel serve', as mongosh's sp.*: list, connections,
+                         create NAME FILE, start NAME, stop NAME, drop NAME, modify NAME FILE
+                         (--fresh: start over when the stages changed), stats NAME
+                         (--verbose), sample NAME (--limit N, default 10), explain NAME
   explain PIPELINE_FILE  check the pipeline as 'check' does, then print its plan as JSON
                          (pretty; --compact for one line): the processor's name, the $source
                          (connection, timeField, tsFieldName, partitionIdleTimeout), the
@@ -83,6 +95,14 @@ Options:
                          a document that would exceed it goes to the DLQ with
                          [reel.window.state_limit] and counts in stateLimitMessageCount
   --compact              (explain) print the plan on one line
+  --listen HOST:PORT     (serve) the address of the API (default 127.0.0.1:9710); another
+                         address than the loopback requires a token
+  --token-file FILE      (serve) require 'Authorization: Bearer TOKEN' (the file's first
+                         line) on every call; (sp) send it. Default: the REEL_SERVE_TOKEN
+                         environment variable
+  --max-body-bytes SIZE  (serve) the largest request body (default 1MiB; larger: 413)
+  --server URL           (sp) the server (default $REEL_SERVER, else http://127.0.0.1:9710)
+  --verbose              (sp stats) per-partition watermarks, DLQ reasons, checkpoint time
   -q, --quiet            no progress display and no final summary
   -h, --help             show this text
   --version              show the version
@@ -128,14 +148,20 @@ const std::vector<std::string>& option_names() {
                                                  "--fresh",
                                                  "--compact",
                                                  "--max-state-bytes",
-                                                 "--max-message-bytes"};
+                                                 "--max-message-bytes",
+                                                 "--listen",
+                                                 "--token-file",
+                                                 "--server",
+                                                 "--max-body-bytes",
+                                                 "--verbose"};
   return names;
 }
 
 bool takes_value(std::string_view opt) {
   return opt == "--connections" || opt == "--name" || opt == "--dlq" || opt == "--limit" ||
          opt == "--stats-interval" || opt == "--stats-format" || opt == "--state" ||
-         opt == "--max-state-bytes" || opt == "--max-message-bytes";
+         opt == "--max-state-bytes" || opt == "--max-message-bytes" || opt == "--listen" ||
+         opt == "--token-file" || opt == "--server" || opt == "--max-body-bytes";
 }
 
 }  // namespace
@@ -171,6 +197,10 @@ bool parse_command_line(const std::vector<std::string>& args, command_line& out,
     }
     if (arg == "--compact") {
       out.compact = true;
+      continue;
+    }
+    if (arg == "--verbose") {
+      out.verbose = true;
       continue;
     }
     if (arg.size() > 1 && arg[0] == '-' && arg != "-") {
@@ -227,6 +257,17 @@ bool parse_command_line(const std::vector<std::string>& args, command_line& out,
                       value + "'");
         }
         out.max_state_bytes = bytes;
+      } else if (arg == "--listen") {
+        out.listen = value;
+      } else if (arg == "--token-file") {
+        out.token_file = value;
+      } else if (arg == "--server") {
+        out.server = value;
+      } else if (arg == "--max-body-bytes") {
+        const std::optional<std::uint64_t> bytes = parse_byte_size(value);
+        if (!bytes || *bytes == 0)
+          return fail("--max-body-bytes needs a size like 1MiB, not '" + value + "'");
+        out.max_body_bytes = bytes;
       } else if (arg == "--stats-format") {
         if (value == "text") {
           out.stats_output = stats_format::text;
@@ -256,13 +297,30 @@ bool parse_command_line(const std::vector<std::string>& args, command_line& out,
   } else if (name == "help") {
     out.cmd = command::help;
     return true;
+  } else if (name == "serve") {
+    out.cmd = command::serve;
+    if (positional.size() > 1) return fail("unexpected argument '" + positional[1] + "'");
+    if (!out.state_dir) return fail("serve needs --state DIR (definitions and checkpoints)");
+    return true;
+  } else if (name == "sp") {
+    out.cmd = command::sp;
+    out.sp_args.assign(positional.begin() + 1, positional.end());
+    if (out.sp_args.empty()) return fail("sp needs a subcommand: list, create, start, stop, ...");
+    if (out.limit && out.sp_args[0] != "sample")
+      return fail("--limit is an option of 'reel process' and 'reel sp sample'");
+    return true;
   } else {
-    static const std::vector<std::string> commands = {"run", "process", "check", "explain", "help"};
+    static const std::vector<std::string> commands = {"run",   "process", "check", "explain",
+                                                      "serve", "sp",      "help"};
     return fail("unknown command '" + name + "'" + reel::detail::did_you_mean(name, commands));
   }
   if (positional.size() < 2) return fail(name + " needs a PIPELINE_FILE");
   if (positional.size() > 2) return fail("unexpected argument '" + positional[2] + "'");
   out.pipeline_file = positional[1];
+  if (out.listen || out.token_file || out.server || out.max_body_bytes || out.verbose)
+    return fail(
+        "--listen, --token-file, --server, --max-body-bytes and --verbose are options of "
+        "'reel serve' and 'reel sp'");
   if (out.limit && out.cmd != command::process)
     return fail("--limit is an option of 'reel process'");
   if (out.state_dir && out.cmd != command::run) return fail("--state is an option of 'reel run'");

@@ -10,7 +10,7 @@
 
 namespace reel::cli {
 
-enum class command { none, help, version, run, process, check, explain };
+enum class command { none, help, version, run, process, check, explain, serve, sp };
 
 /// How `run` and `process` report stats on stderr.
 enum class stats_format { text, json };
@@ -31,6 +31,13 @@ struct command_line {
   bool fresh = false;                            ///< --fresh: ignore the checkpoints in --state
   bool compact = false;                          ///< --compact: explain's JSON on one line
   std::optional<std::uint64_t> max_state_bytes;  ///< --max-state-bytes SIZE (0: no limit)
+  // reel serve, reel sp
+  std::optional<std::string> listen;            ///< --listen HOST:PORT (serve)
+  std::optional<std::string> token_file;        ///< --token-file FILE (serve, sp)
+  std::optional<std::string> server;            ///< --server URL (sp)
+  std::optional<std::uint64_t> max_body_bytes;  ///< --max-body-bytes SIZE (serve)
+  bool verbose = false;                         ///< --verbose (sp stats)
+  std::vector<std::string> sp_args;             ///< sp SUBCOMMAND [NAME [FILE]]
 };
 
 /// A usage error: the message, without the `reel: ` prefix.

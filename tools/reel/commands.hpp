@@ -13,6 +13,10 @@ int run_command(const command_line& cl);
 int process_command(const command_line& cl);
 int check_command(const command_line& cl);
 int explain_command(const command_line& cl);
+/// `reel serve`: the processor host and its HTTP API (serve_commands.cpp).
+int serve_command(const command_line& cl);
+/// `reel sp ...`: the client of `reel serve` (serve_commands.cpp).
+int sp_command(const command_line& cl);
 
 /// The built-in connections and the connection types of the connectors this program was built
 /// with.

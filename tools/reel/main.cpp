@@ -34,6 +34,10 @@ int main(int argc, char** argv) {
       return check_command(cl);
     case command::explain:
       return explain_command(cl);
+    case command::serve:
+      return serve_command(cl);
+    case command::sp:
+      return sp_command(cl);
     case command::none:
       break;
   }
