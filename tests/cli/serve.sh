@@ -47,6 +47,8 @@ wait_for_outputs() {
 
 "$reel" serve >/dev/null 2>&1
 [ $? -eq 2 ] || fail "serve without --state must be a usage error"
+"$reel" serve --state s3://lake/bucket >/dev/null 2>&1
+[ $? -eq 2 ] || fail "serve keeps its state in a directory"
 
 start_server serve1.log --listen 127.0.0.1:0
 cd "$data"

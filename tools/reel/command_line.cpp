@@ -301,6 +301,9 @@ bool parse_command_line(const std::vector<std::string>& args, command_line& out,
     out.cmd = command::serve;
     if (positional.size() > 1) return fail("unexpected argument '" + positional[1] + "'");
     if (!out.state_dir) return fail("serve needs --state DIR (definitions and checkpoints)");
+    if (out.state_dir->find("://") != std::string::npos)
+      return fail("serve keeps its state in a directory: --state DIR, not '" + *out.state_dir +
+                  "'");
     return true;
   } else if (name == "sp") {
     out.cmd = command::sp;

@@ -186,6 +186,21 @@ TEST_CASE("http api: listening beyond the loopback needs a token", "[serve][http
   }
 }
 
+TEST_CASE("http api: a stop that comes before the server listens is not lost", "[serve][http]") {
+  fixture fx;
+  processor_host host(fx.options());
+  for (int i = 0; i < 20; ++i) {
+    http_server server(host, running_server::with_any_port({}));
+    std::thread thread([&] { server.listen(); });
+    server.stop();  // before, while or after listen() begins: listen() returns
+    thread.join();
+    http_server stopped_first(host, running_server::with_any_port({}));
+    stopped_first.stop();
+    stopped_first.listen();  // returns at once
+  }
+  SUCCEED("every listen() returned");
+}
+
 TEST_CASE("http api: a body over the limit is a 413", "[serve][http]") {
   fixture fx;
   server_options o;

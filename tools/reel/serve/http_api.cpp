@@ -5,9 +5,11 @@
 
 #include <arpa/inet.h>
 
+#include <atomic>
 #include <charconv>
 #include <exception>
 #include <functional>
+#include <thread>
 
 #include "serve/metrics.hpp"
 
@@ -104,6 +106,8 @@ struct http_server::impl {
   server_options options;
   httplib::Server server;
   int port = 0;
+  std::atomic<bool> listening{false};
+  std::atomic<bool> stop_requested{false};
 
   impl(processor_host& h, server_options o) : host(h), options(std::move(o)) {}
 
@@ -257,10 +261,17 @@ int http_server::port() const noexcept {
 }
 
 void http_server::listen() {
-  impl_->server.listen_after_bind();
+  impl_->listening = true;
+  if (!impl_->stop_requested) impl_->server.listen_after_bind();
+  impl_->listening = false;
 }
 
 void http_server::stop() {
+  // httplib forgets a stop that comes before its loop runs: wait for the loop of a listen()
+  // that has begun (one that has not yet begun sees stop_requested and returns).
+  impl_->stop_requested = true;
+  while (impl_->listening && !impl_->server.is_running())
+    std::this_thread::yield();
   impl_->server.stop();
 }
 
