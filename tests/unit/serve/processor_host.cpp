@@ -194,6 +194,23 @@ TEST_CASE("processor host: modify with other stages needs resumeFromCheckpoint f
   CHECK(count_of(host.stats("solar"), "inputMessageCount") == 50);
 }
 
+TEST_CASE("processor host: DLQ records are sampled and counted by reason", "[serve][host]") {
+  fixture fx;
+  processor_host host(fx.options());
+  host.create("invalid",
+              R"([{"$source": {"connectionName": "sample_stream_solar", "config": {"count": 40}}},
+                  {"$validate": {"validator": {"obs.watts": {"$lt": 0}}, "validationAction": "dlq"}}])");
+  host.start("invalid");
+  REQUIRE(eventually([&] { return host.describe("invalid")["state"] == "STOPPED"; }));
+  const document stats = host.stats("invalid", true);
+  CHECK(count_of(stats, "dlqMessageCount") == 40);
+  CHECK(stats["dlqMessageCountByReason"] ==
+        document{{"Input document found to be invalid in $validate stage", 40}});
+  const document sample = host.sample("invalid", 2);
+  REQUIRE(sample.size() == 2);
+  CHECK(sample[1]["_dlqMessage"]["operatorName"] == "ValidateOperator");
+}
+
 TEST_CASE("processor host: connections are listed with their secrets masked", "[serve][host]") {
   fixture fx;
   processor_host host(fx.options());
