@@ -34,6 +34,10 @@ void check_name(const std::string& name) {
   }
 }
 
+[[noreturn]] void not_found(const std::string& name) {
+  throw_error("reel.serve.not_found", name, "there is no stream processor named '" + name + "'");
+}
+
 /// A checkpoint store that remembers when it was last written (for the checkpoint age).
 class timed_store final : public checkpoint_store {
  public:
@@ -214,9 +218,7 @@ const reel::clock& processor_host::clock() const noexcept {
 std::shared_ptr<processor_host::entry> processor_host::find(const std::string& name) {
   std::lock_guard lock(mutex_);
   auto it = entries_.find(name);
-  if (it == entries_.end()) {
-    throw_error("reel.serve.not_found", name, "there is no stream processor named '" + name + "'");
-  }
+  if (it == entries_.end()) not_found(name);
   return it->second;
 }
 
@@ -329,6 +331,7 @@ void processor_host::build_and_start(entry& e, bool fresh) {
 void processor_host::start(const std::string& name) {
   auto e = find(name);
   std::lock_guard lock(e->mutex);
+  if (e->dropped) not_found(name);  // dropped while this call waited for the lock
   refresh(*e);
   if (e->sp && e->sp->running()) {
     throw_error("reel.serve.conflict", name, "stream processor '" + name + "' is already running");
@@ -352,6 +355,7 @@ void processor_host::stop_processor(entry& e) {
 void processor_host::stop(const std::string& name) {
   auto e = find(name);
   std::lock_guard lock(e->mutex);
+  if (e->dropped) not_found(name);  // dropped while this call waited for the lock
   refresh(*e);
   if (e->state != "STARTED") {
     throw_error("reel.serve.conflict", name,
@@ -370,6 +374,7 @@ void processor_host::drop(const std::string& name) {
   auto e = find(name);
   {
     std::lock_guard lock(e->mutex);
+    if (e->dropped) not_found(name);
     stop_processor(*e);
     e->sp.reset();
     e->store.reset();
@@ -389,6 +394,7 @@ document processor_host::modify(const std::string& name, const std::string& file
                                 const std::string& file_label, bool resume_from_checkpoint) {
   auto e = find(name);
   std::lock_guard lock(e->mutex);
+  if (e->dropped) not_found(name);  // dropped while this call waited for the lock
   cli::definition def = parse_definition(name, file_text, file_label);
   std::optional<json::compiled_pipeline> compiled;
   std::vector<diagnostic> problems = cli::definition_problems(def, shared_->loaded, compiled);
@@ -488,12 +494,14 @@ document processor_host::list() {
 document processor_host::describe(const std::string& name) {
   auto e = find(name);
   std::lock_guard lock(e->mutex);
+  if (e->dropped) not_found(name);  // dropped while this call waited for the lock
   return describe(*e);
 }
 
 document processor_host::stats(const std::string& name, bool verbose) {
   auto e = find(name);
   std::lock_guard lock(e->mutex);
+  if (e->dropped) not_found(name);  // dropped while this call waited for the lock
   refresh(*e);
   document s = document::object();
   if (e->sp) {
@@ -539,6 +547,7 @@ document processor_host::sample(const std::string& name, std::size_t limit) {
 document processor_host::explain(const std::string& name, const std::optional<timestamp>& t) {
   auto e = find(name);
   std::lock_guard lock(e->mutex);
+  if (e->dropped) not_found(name);  // dropped while this call waited for the lock
   std::optional<json::compiled_pipeline> compiled;
   std::vector<diagnostic> problems = cli::definition_problems(e->def, shared_->loaded, compiled);
   if (!problems.empty()) throw_located(e->def, std::move(problems));
