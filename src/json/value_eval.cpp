@@ -133,6 +133,7 @@ bson::value value_let(const node& n, const value_scope& s) {
 /// An operator not moved yet: its nlohmann body, on the root and the bound variables converted
 /// to nlohmann (the root once per evaluation), its result converted back into the arena.
 bson::value value_bridge(const node& n, const value_scope& s) {
+  ++bridged_calls()[n.op];
   bridge_cache& cache = *s.bridge;
   if (!cache.root) cache.root = bson::to_nlohmann(*s.root);
   std::size_t depth = 0;
@@ -187,6 +188,11 @@ void fold_value_constant(const node& n, node& folded) {
   }
   folded.value_data = std::make_shared<const bson::owned_value>(v);
   folded.value_fn = &value_constant;
+}
+
+std::unordered_map<std::string_view, std::size_t>& bridged_calls() {
+  thread_local std::unordered_map<std::string_view, std::size_t> calls;
+  return calls;
 }
 
 bool value_truthy(const bson::value& v) noexcept {

@@ -76,6 +76,10 @@ void attach_value_field_path(node& n);
 /// is attached to `folded` as its value constant.
 void fold_value_constant(const node& n, node& folded);
 
+/// Test hook: how many times each operator ran through `value_bridge` on this thread (the
+/// differential test reads it to show which operators are still bridged).
+std::unordered_map<std::string_view, std::size_t>& bridged_calls();
+
 /// MongoDB truthiness on values: false, null, undefined, missing and numeric zero are false.
 bool value_truthy(const bson::value& v) noexcept;
 /// `$type`'s name of a value's type ("missing" for missing).
