@@ -236,4 +236,31 @@ TEST_CASE("value evaluation binds variables natively and bridges the operators n
   CHECK(e.evaluate_value(root, ctx, memory).as_bool());
 }
 
+TEST_CASE("value evaluation holds built strings to the 16 MiB limit as the nlohmann one does",
+          "[json][expression][value]") {
+  // 9 MiB twice is over 16 MiB: both evaluations fail with reel.expression.too_large.
+  const std::string big(9u << 20, 'x');
+  const document doc{{"s", big}};
+  const reel::json::expression e =
+      reel::json::compile_expression(document::parse(R"({"$concat": ["$s", "$s"]})"), "/x");
+  std::string old_error;
+  try {
+    (void)e.evaluate(doc);
+  } catch (const reel::error& err) {
+    old_error = err.what();
+  }
+  reel::bson::arena memory;
+  const reel::bson::value root = reel::bson::from_nlohmann(doc, memory);
+  try {
+    (void)e.evaluate_value(root, {}, memory);
+    FAIL("expected reel.expression.too_large");
+  } catch (const reel::error& err) {
+    CHECK(err.id() == "reel.expression.too_large");
+    CHECK(std::string(err.what()) == old_error);
+  }
+  // Under the limit it is one string of the two.
+  const document half{{"s", std::string(4u << 20, 'y')}};
+  CHECK(e.evaluate_value(reel::bson::from_nlohmann(half, memory), {}, memory).size() == 8u << 20);
+}
+
 #endif  // REEL_JSON_VALUE_EVAL
