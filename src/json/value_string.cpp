@@ -9,7 +9,9 @@
 /// `$strcasecmp`); a Decimal128 coerced to a string keeps its digits. A string built here is one
 /// arena block; a
 /// `$concat` result over 16 MiB fails as the nlohmann one does (value_limits.hpp).
-/// `$regexMatch`/`$regexFind`/`$regexFindAll` and `$replaceOne`/`$replaceAll` are still bridged.
+/// `$regexMatch`/`$regexFind`/`$regexFindAll` run the project's PCRE2 wrapper (detail/regex.hpp)
+/// with its limits: a constant pattern compiled once with the tree, one from the input through
+/// the per-thread cache; `$replaceOne`/`$replaceAll` size their result before building it.
 
 #include <algorithm>
 #include <cstring>
@@ -19,6 +21,7 @@
 #include "reel/bson/decimal.hpp"
 #include "reel/bson/numeric.hpp"
 #include "reel/json/detail/ops_string.hpp"
+#include "reel/json/detail/regex.hpp"
 #include "reel/json/detail/value_eval.hpp"
 #include "reel/json/detail/value_limits.hpp"
 #include "reel/time.hpp"
@@ -346,6 +349,186 @@ bson::value index_of_op(const node& n, const value_scope& s) {
       static_cast<std::int32_t>(CodePoints ? code_point_index(str, pos) : pos));
 }
 
+/// A match document `{match, idx, captures}` (`regex_match_doc` of ops_string.hpp): `idx`
+/// counts code points; `cp_byte`/`cp_before` carry the count forward between matches.
+bson::value match_document(std::string_view input, const std::vector<regex_span>& groups,
+                           std::size_t& cp_byte, std::size_t& cp_before, bson::arena& memory) {
+  static constexpr std::string_view names[] = {"match", "idx", "captures"};
+  const regex_span whole = groups[0];
+  cp_before += utf8_length(input.substr(cp_byte, whole.begin - cp_byte));
+  cp_byte = whole.begin;
+  bson::value* caps = memory.allocate_array<bson::value>(groups.size() - 1);
+  for (std::size_t i = 1; i < groups.size(); ++i) {
+    caps[i - 1] =
+        groups[i].unset()
+            ? bson::value::null()
+            : bson::value::string(input.substr(groups[i].begin, groups[i].end - groups[i].begin));
+  }
+  bson::field* fields = memory.allocate_array<bson::field>(3);
+  const bson::value values[] = {
+      bson::value::string(input.substr(whole.begin, whole.end - whole.begin)),
+      bson::value::int32(static_cast<std::int32_t>(cp_before)),
+      bson::value::array({caps, groups.size() - 1})};
+  for (std::size_t i = 0; i < 3; ++i) {
+    fields[i] =
+        bson::field{names[i].data(), static_cast<std::uint32_t>(names[i].size()), values[i]};
+  }
+  return bson::value::document({fields, 3});
+}
+
+/// The program of a regex operator: compiled with the tree for a constant pattern, else from
+/// the evaluated `regex` and `options` (`regex_operands` of ops_string.hpp) through the cache.
+/// Null when the pattern is null or missing.
+std::shared_ptr<const regex_program> regex_of_operands(const node& n, const value_scope& s) {
+  const bson::value re = vev(n.args[1], s);
+  if (re.is_nullish()) return nullptr;
+  const bson::value opts = present(n.args[2]) ? vev(n.args[2], s) : bson::value{};
+  std::string_view pattern, options;
+  if (re.type() == bson::type::regex) {
+    pattern = re.regex_pattern();
+    options = re.regex_options();
+    if (opts.is_string() && !options.empty()) {
+      eval_fail(n, std::string(n.op) +
+                       ": found regex options specified in both 'regex' and "
+                       "'options' fields");
+    }
+  } else if (re.is_string()) {
+    pattern = re.as_string();
+  } else {
+    eval_fail(n, std::string(n.op) + " needs 'regex' to be of type string or regex, found " +
+                     value_type_name(re));
+  }
+  if (!opts.is_nullish()) {
+    if (!opts.is_string()) {
+      eval_fail(n, std::string(n.op) + " needs 'options' to be of type string, found " +
+                       value_type_name(opts));
+    }
+    if (options.empty()) options = opts.as_string();
+  }
+  return naming_operator(
+      n, [&] { return cached_regex(pattern, options, n.where, "reel.expression.invalid_regex"); });
+}
+
+template <int Kind>  // 0 match, 1 find, 2 findAll
+bson::value regex_op(const node& n, const value_scope& s) {
+  const bson::value input = vev(n.args[0], s);
+  auto none = [] {
+    if (Kind == 0) return bson::value::boolean(false);
+    if (Kind == 1) return bson::value::null();
+    return bson::value::array({});
+  };
+  if (input.is_nullish()) return none();
+  if (!input.is_string()) {
+    eval_fail(n, std::string(n.op) + " needs 'input' to be of type string, found " +
+                     value_type_name(input));
+  }
+  const auto* prog = static_cast<const regex_program*>(n.data.get());
+  std::shared_ptr<const regex_program> dynamic;
+  if (!prog) {
+    dynamic = regex_of_operands(n, s);
+    if (!dynamic) return none();
+    prog = dynamic.get();
+  }
+  const std::string_view str = input.as_string();
+  if (Kind == 0)
+    return bson::value::boolean(naming_operator(n, [&] { return prog->search(str, n.where); }));
+  thread_local std::vector<regex_span> groups;
+  std::size_t cp_byte = 0, cp_before = 0;
+  if (Kind == 1) {
+    if (naming_operator(n, [&] { return prog->find(str, 0, groups, false, n.where); })) {
+      return match_document(str, groups, cp_byte, cp_before, *s.memory);
+    }
+    return bson::value::null();
+  }
+  thread_local std::vector<bson::value> all;
+  all.clear();
+  std::size_t cur = 0;
+  bool checked = false;
+  auto next = [&] { return prog->find(str, cur, groups, checked, n.where); };
+  while (cur <= str.size() && naming_operator(n, next)) {
+    checked = true;  // PCRE2 checked the input's UTF-8 once; later calls skip it
+    const regex_span whole = groups[0];
+    all.push_back(match_document(str, groups, cp_byte, cp_before, *s.memory));
+    if (whole.begin == whole.end) {
+      // An empty match: the next search starts one code point further.
+      if (whole.end >= str.size()) break;
+      cur = whole.end + 1;
+      while (cur < str.size() && is_continuation(static_cast<unsigned char>(str[cur])))
+        ++cur;
+    } else {
+      cur = whole.end;
+    }
+  }
+  bson::value* out = s.memory->allocate_array<bson::value>(all.size());
+  std::copy(all.begin(), all.end(), out);
+  return bson::value::array({out, all.size()});
+}
+
+template <bool All>
+bson::value replace_op(const node& n, const value_scope& s) {
+  static constexpr const char* names[] = {"input", "find", "replacement"};
+  bson::value v[3];
+  for (std::size_t i = 0; i < 3; ++i) {
+    v[i] = vev(n.args[i], s);
+    if (!v[i].is_nullish() && !v[i].is_string()) {
+      eval_fail(n, std::string(n.op) + " requires that '" + names[i] +
+                       "' be a string, found: " + value_type_name(v[i]));
+    }
+  }
+  for (const bson::value& x : v) {
+    if (x.is_nullish()) return bson::value::null();
+  }
+  const std::string_view input = v[0].as_string();
+  const std::string_view find = v[1].as_string();
+  const std::string_view repl = v[2].as_string();
+  // Where the replacements go: an empty `find` matches before every code point (and at the end
+  // for $replaceAll), as the server does.
+  std::size_t count = 0;
+  if (find.empty()) {
+    count = All ? utf8_length(input) + 1 : 1;
+  } else {
+    for (std::size_t pos = input.find(find); pos != std::string_view::npos;
+         pos = input.find(find, pos + find.size())) {
+      ++count;
+      if (!All) break;
+    }
+  }
+  if (count == 0) return v[0];
+  const std::size_t size =
+      input.size() + count * repl.size() - (find.empty() ? 0 : count * find.size());
+  if (size > max_document_bytes) value_too_large(n, "a string");
+  char* out = s.memory->allocate_array<char>(size ? size : 1);
+  std::size_t at = 0;
+  auto put = [&](std::string_view piece) {
+    if (!piece.empty()) std::memcpy(out + at, piece.data(), piece.size());
+    at += piece.size();
+  };
+  if (find.empty()) {
+    if (!All) {
+      put(repl);
+      put(input);
+    } else {
+      for (std::size_t i = 0; i < input.size();) {
+        const std::string_view c = code_point_at(input, i);
+        put(repl);
+        put(c);
+        i += c.size();
+      }
+      put(repl);
+    }
+  } else {
+    std::size_t start = 0;
+    for (std::size_t done = 0; done < count; ++done) {
+      const std::size_t pos = input.find(find, start);
+      put(input.substr(start, pos - start));
+      put(repl);
+      start = pos + find.size();
+    }
+    put(input.substr(start));
+  }
+  return bson::value::string({out, size});
+}
+
 }  // namespace
 
 void register_value_string_ops(value_op_table& t) {
@@ -364,6 +547,11 @@ void register_value_string_ops(value_op_table& t) {
   t.emplace("$rtrim", &trim_op<2>);
   t.emplace("$indexOfBytes", &index_of_op<false>);
   t.emplace("$indexOfCP", &index_of_op<true>);
+  t.emplace("$regexMatch", &regex_op<0>);
+  t.emplace("$regexFind", &regex_op<1>);
+  t.emplace("$regexFindAll", &regex_op<2>);
+  t.emplace("$replaceOne", &replace_op<false>);
+  t.emplace("$replaceAll", &replace_op<true>);
 }
 
 }  // namespace reel::json::detail
