@@ -212,7 +212,7 @@ TEST_CASE("value evaluation binds variables natively and bridges the operators n
             R"({"n": {"$numberLong": "5"}})") == R"("5!")");
   CHECK(eval_text(R"({"$let": {"vars": {"x": "$n"}, "in": {"$type": "$$x"}}})",
                   R"({"n": {"$numberLong": "5"}})") == R"("long")");
-  // A bridged $map whose body uses native operators.
+  // $map binds $$this natively; its body uses native operators.
   CHECK(eval_text(R"({"$map": {"input": "$xs", "in": {"$multiply": ["$$this", 2]}}})",
                   R"({"xs": [1, 2.5]})") == R"([{"$numberInt":"2"},{"$numberDouble":"5.0"}])");
   // Field paths traverse arrays as aggregation does; variables too.
