@@ -263,4 +263,34 @@ TEST_CASE("value evaluation holds built strings to the 16 MiB limit as the nlohm
   CHECK(e.evaluate_value(reel::bson::from_nlohmann(half, memory), {}, memory).size() == 8u << 20);
 }
 
+TEST_CASE(
+    "value evaluation holds built arrays to the size and depth limits as the nlohmann one does",
+    "[json][expression][value]") {
+  for (const char* spec :
+       {R"({"$range": [0, 2000000000]})",
+        R"({"$reduce": {"input": {"$range": [0, 250]}, "initialValue": [], "in": ["$$value"]}})",
+        R"({"$map": {"input": {"$range": [0, 3]}, "in": {"$range": [0, 1000000]}}})",
+        R"({"$concatArrays": [{"$range": [0, 1000000]}, {"$range": [0, 1000000]}]})"}) {
+    INFO(spec);
+    const reel::json::expression e = reel::json::compile_expression(document::parse(spec), "/x");
+    std::string old_id, old_error;
+    try {
+      (void)e.evaluate(document::object());
+    } catch (const reel::error& err) {
+      old_id = err.id();
+      old_error = err.what();
+    }
+    REQUIRE(!old_id.empty());
+    reel::bson::arena memory;
+    const reel::bson::value root = reel::bson::value::document({});
+    try {
+      (void)e.evaluate_value(root, {}, memory);
+      FAIL("expected " << old_id);
+    } catch (const reel::error& err) {
+      CHECK(err.id() == old_id);
+      CHECK(std::string(err.what()) == old_error);
+    }
+  }
+}
+
 #endif  // REEL_JSON_VALUE_EVAL
