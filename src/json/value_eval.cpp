@@ -229,6 +229,7 @@ value_eval_fn native_value_op(std::string_view name) {
     register_value_string_ops(t);
     register_value_array_ops(t);
     register_value_set_ops(t);
+    register_value_object_ops(t);
     return t;
   }();
   auto it = table.find(name);

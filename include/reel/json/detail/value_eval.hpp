@@ -58,6 +58,7 @@ void register_value_convert_ops(value_op_table& t);
 void register_value_string_ops(value_op_table& t);
 void register_value_array_ops(value_op_table& t);
 void register_value_set_ops(value_op_table& t);
+void register_value_object_ops(value_op_table& t);
 /// The native evaluation of operator `name` when `n.fn` is the operator's generic one, or null.
 value_eval_fn native_value_op(std::string_view name);
 
