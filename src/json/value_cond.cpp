@@ -2,8 +2,8 @@
 /// \file
 /// The boolean and conditional operators moved so far to the value model
 /// (detail/value_eval.hpp): `$and $or $not $cond $ifNull`, with MongoDB's truthiness (false,
-/// null, undefined, missing and numeric zero, Decimal128 zero included, are false). `$switch`
-/// is still bridged.
+/// null, undefined, missing and numeric zero, Decimal128 zero included, are false), and
+/// `$switch`.
 
 #include "reel/json/detail/value_eval.hpp"
 
@@ -41,6 +41,22 @@ bson::value if_null_op(const node& n, const value_scope& s) {
   return vev(n.args.back(), s);
 }
 
+/// `$switch` (compile_switch in ops_logic.hpp): args are case, then, case, then, ..., then the
+/// default when `n.value` is true.
+bson::value switch_op(const node& n, const value_scope& s) {
+  const bool has_default = n.value.get<bool>();
+  const std::size_t branches = (n.args.size() - (has_default ? 1 : 0)) / 2;
+  for (std::size_t i = 0; i < branches; ++i) {
+    if (value_truthy(vev(n.args[2 * i], s))) return vev(n.args[2 * i + 1], s);
+  }
+  if (!has_default) {
+    eval_fail(n,
+              "$switch could not find a matching branch for an input, and no default was "
+              "specified");
+  }
+  return vev(n.args.back(), s);
+}
+
 }  // namespace
 
 void register_value_cond_ops(value_op_table& t) {
@@ -49,6 +65,7 @@ void register_value_cond_ops(value_op_table& t) {
   t.emplace("$not", &not_op);
   t.emplace("$cond", &cond_op);
   t.emplace("$ifNull", &if_null_op);
+  t.emplace("$switch", &switch_op);
 }
 
 }  // namespace reel::json::detail

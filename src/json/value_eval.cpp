@@ -133,6 +133,7 @@ bson::value value_let(const node& n, const value_scope& s) {
 /// An operator not moved yet: its nlohmann body, on the root and the bound variables converted
 /// to nlohmann (the root once per evaluation), its result converted back into the arena.
 bson::value value_bridge(const node& n, const value_scope& s) {
+  ++bridged_calls()[n.op];
   bridge_cache& cache = *s.bridge;
   if (!cache.root) cache.root = bson::to_nlohmann(*s.root);
   std::size_t depth = 0;
@@ -189,6 +190,11 @@ void fold_value_constant(const node& n, node& folded) {
   folded.value_fn = &value_constant;
 }
 
+std::unordered_map<std::string_view, std::size_t>& bridged_calls() {
+  thread_local std::unordered_map<std::string_view, std::size_t> calls;
+  return calls;
+}
+
 bool value_truthy(const bson::value& v) noexcept {
   switch (v.type()) {
     case bson::type::boolean:
@@ -220,6 +226,10 @@ value_eval_fn native_value_op(std::string_view name) {
     register_value_compare_ops(t);
     register_value_cond_ops(t);
     register_value_convert_ops(t);
+    register_value_string_ops(t);
+    register_value_array_ops(t);
+    register_value_set_ops(t);
+    register_value_object_ops(t);
     return t;
   }();
   auto it = table.find(name);

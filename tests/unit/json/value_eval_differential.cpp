@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -19,6 +20,7 @@
 #include "reel/bson/ejson.hpp"
 #include "reel/bson/nlohmann.hpp"
 #include "reel/error.hpp"
+#include "reel/json/detail/value_eval.hpp"
 #include "reel/json/expression.hpp"
 #include "reel/time.hpp"
 
@@ -162,6 +164,8 @@ TEST_CASE("value evaluation agrees with the nlohmann one on every conformance ex
           "[json][expression][value]") {
   using namespace value_eval_differential;
   std::size_t expressions = 0, evaluations = 0, typed = 0, by_value = 0, errors = 0;
+  // Operators that still ran through the nlohmann bridge (detail::bridged_calls), by name.
+  std::map<std::string, std::size_t> bridged;
   for (const fs::path& file : case_files()) {
     const document cases = load(file);
     REQUIRE(cases.is_array());
@@ -198,6 +202,7 @@ TEST_CASE("value evaluation agrees with the nlohmann one on every conformance ex
             old_way.failed = true;
             old_way.error = err.what();
           }
+          reel::json::detail::bridged_calls().clear();
           try {
             value_way.result =
                 e.evaluate_value(reel::bson::from_nlohmann(input, memory), ctx, memory);
@@ -205,6 +210,8 @@ TEST_CASE("value evaluation agrees with the nlohmann one on every conformance ex
             value_way.failed = true;
             value_way.error = err.what();
           }
+          for (const auto& [op, calls] : reel::json::detail::bridged_calls())
+            bridged[std::string(op)] += calls;
           REQUIRE(old_way.failed == value_way.failed);
           if (old_way.failed) {
             CHECK(old_way.error == value_way.error);
@@ -226,9 +233,17 @@ TEST_CASE("value evaluation agrees with the nlohmann one on every conformance ex
   // The conformance files hold a few hundred expressions; all are compared.
   CHECK(expressions > 100);
   CHECK(typed > 100);
+  std::size_t bridged_calls = 0;
+  std::string bridged_names;
+  for (const auto& [op, calls] : bridged) {
+    bridged_calls += calls;
+    bridged_names += " " + op + "(" + std::to_string(calls) + ")";
+  }
   WARN("value-path differential: " << expressions << " expressions, " << evaluations
                                    << " evaluations (" << typed << " with equal types, " << by_value
-                                   << " by value, " << errors << " equal errors)");
+                                   << " by value, " << errors << " equal errors); bridged: "
+                                   << bridged.size() << " operators, " << bridged_calls
+                                   << " calls:" << bridged_names);
 }
 
 #endif  // REEL_JSON_VALUE_EVAL

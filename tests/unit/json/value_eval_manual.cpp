@@ -6,10 +6,13 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "reel/bson/arena.hpp"
 #include "reel/bson/compare.hpp"
@@ -86,47 +89,57 @@ std::string eval_text(const std::string& spec, const std::string& doc = "{}") {
 TEST_CASE("value evaluation gives the MongoDB manual's results for the operators moved to it",
           "[json][expression][value][manual]") {
   using namespace value_eval_manual;
-  std::ifstream in(std::string(REEL_TEST_DATA_DIR) +
-                   "/expressions/manual_arith_compare_convert.json");
-  REQUIRE(in);
-  std::stringstream text;
-  text << in.rdbuf();
-  const document file = document::parse(text.str());
   std::size_t examples = 0;
-  for (const document& c : file.at("cases")) {
-    const std::string label = c.at("operator").get<std::string>() + ": " +
-                              c.at("name").get<std::string>() + " (" +
-                              c.at("source").get<std::string>() + ")";
-    INFO(label);
-    const reel::json::expression e =
-        reel::json::compile_expression(as_mongosh(c.at("expression")), "/x");
-    const document documents = c.contains("documents") ? c["documents"] : document::array({{}});
-    const document results = c.contains("results") ? c["results"] : document::array({c["result"]});
-    REQUIRE(documents.size() == results.size());
-    for (std::size_t i = 0; i < documents.size(); ++i) {
-      reel::bson::arena memory;
-      const reel::bson::value root = reel::bson::from_nlohmann(
-          as_mongosh(documents[i].is_null() ? document::object() : documents[i]), memory);
-      const document& expected = results[i];
-      INFO("document " << documents[i].dump());
-      ++examples;
-      if (expected.is_object() && expected.contains("$error")) {
-        try {
-          const reel::bson::value got = e.evaluate_value(root, {}, memory);
-          FAIL("expected an error, got " << show(got));
-        } catch (const reel::error& err) {
-          CHECK(err.id() == "reel.expression.evaluation_failed");
-          CHECK_THAT(err.what(), Catch::Contains(expected["$error"].get<std::string>()));
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(std::string(REEL_TEST_DATA_DIR) + "/expressions")) {
+    if (entry.path().extension() == ".json") files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  REQUIRE(files.size() >= 2);
+  for (const auto& path : files) {
+    INFO(path.filename().string());
+    std::ifstream in(path);
+    REQUIRE(in);
+    std::stringstream text;
+    text << in.rdbuf();
+    const document file = document::parse(text.str());
+    for (const document& c : file.at("cases")) {
+      const std::string label = c.at("operator").get<std::string>() + ": " +
+                                c.at("name").get<std::string>() + " (" +
+                                c.at("source").get<std::string>() + ")";
+      INFO(label);
+      const reel::json::expression e =
+          reel::json::compile_expression(as_mongosh(c.at("expression")), "/x");
+      const document documents = c.contains("documents") ? c["documents"] : document::array({{}});
+      const document results =
+          c.contains("results") ? c["results"] : document::array({c["result"]});
+      REQUIRE(documents.size() == results.size());
+      for (std::size_t i = 0; i < documents.size(); ++i) {
+        reel::bson::arena memory;
+        const reel::bson::value root = reel::bson::from_nlohmann(
+            as_mongosh(documents[i].is_null() ? document::object() : documents[i]), memory);
+        const document& expected = results[i];
+        INFO("document " << documents[i].dump());
+        ++examples;
+        if (expected.is_object() && expected.contains("$error")) {
+          try {
+            const reel::bson::value got = e.evaluate_value(root, {}, memory);
+            FAIL("expected an error, got " << show(got));
+          } catch (const reel::error& err) {
+            CHECK(err.id() == "reel.expression.evaluation_failed");
+            CHECK_THAT(err.what(), Catch::Contains(expected["$error"].get<std::string>()));
+          }
+          continue;
         }
-        continue;
+        const reel::bson::value want = reel::bson::from_nlohmann(as_mongosh(expected), memory);
+        const reel::bson::value got = e.evaluate_value(root, {}, memory);
+        INFO("expected " << show(want) << ", got " << show(got));
+        CHECK(same_typed(want, got));
       }
-      const reel::bson::value want = reel::bson::from_nlohmann(as_mongosh(expected), memory);
-      const reel::bson::value got = e.evaluate_value(root, {}, memory);
-      INFO("expected " << show(want) << ", got " << show(got));
-      CHECK(same_typed(want, got));
     }
   }
-  CHECK(examples > 200);
+  CHECK(examples > 600);
 }
 
 TEST_CASE("value evaluation fixes the wrong results listed in issue 12",
@@ -147,7 +160,13 @@ TEST_CASE("value evaluation fixes the wrong results listed in issue 12",
         R"({"$numberDecimal":"0.300000000000000"})");
   CHECK(eval_text(R"({"$toDecimal": "1.50"})") == R"({"$numberDecimal":"1.50"})");
   CHECK(eval_text(R"({"$convert": {"input": "1.50", "to": "decimal"}})") ==
-        R"({"$numberDouble":"1.5"})");  // $convert is still bridged: a double, as before
+        R"({"$numberDecimal":"1.50"})");
+  // The $convert page's date string with an offset after a space; $toDate refuses an int32.
+  CHECK(eval_text(R"({"$convert": {"input": "2018-03-20 11:00:06 +0500", "to": "date"}})") ==
+        R"({"$date":{"$numberLong":"1521525606000"}})");
+  CHECK(eval_text(R"({"$toDate": {"$numberInt": "5"}})") ==
+        "[reel.expression.evaluation_failed] at /x: $toDate: Unsupported conversion from int to "
+        "date in $convert with no onError value");
   // int64 stays a long: in the input, in a literal, through arithmetic.
   CHECK(eval_text(R"({"$type": "$n"})", R"({"n": {"$numberLong": "42"}})") == R"("long")");
   CHECK(eval_text(R"({"$type": {"$numberLong": "42"}})") == R"("long")");
@@ -193,7 +212,7 @@ TEST_CASE("value evaluation binds variables natively and bridges the operators n
             R"({"n": {"$numberLong": "5"}})") == R"("5!")");
   CHECK(eval_text(R"({"$let": {"vars": {"x": "$n"}, "in": {"$type": "$$x"}}})",
                   R"({"n": {"$numberLong": "5"}})") == R"("long")");
-  // A bridged $map whose body uses native operators.
+  // $map binds $$this natively; its body uses native operators.
   CHECK(eval_text(R"({"$map": {"input": "$xs", "in": {"$multiply": ["$$this", 2]}}})",
                   R"({"xs": [1, 2.5]})") == R"([{"$numberInt":"2"},{"$numberDouble":"5.0"}])");
   // Field paths traverse arrays as aggregation does; variables too.
@@ -215,6 +234,63 @@ TEST_CASE("value evaluation binds variables natively and bridges the operators n
   reel::bson::arena memory;
   const reel::bson::value root = reel::bson::parse_ejson(R"({"n": 3})", memory);
   CHECK(e.evaluate_value(root, ctx, memory).as_bool());
+}
+
+TEST_CASE("value evaluation holds built strings to the 16 MiB limit as the nlohmann one does",
+          "[json][expression][value]") {
+  // 9 MiB twice is over 16 MiB: both evaluations fail with reel.expression.too_large.
+  const std::string big(9u << 20, 'x');
+  const document doc{{"s", big}};
+  const reel::json::expression e =
+      reel::json::compile_expression(document::parse(R"({"$concat": ["$s", "$s"]})"), "/x");
+  std::string old_error;
+  try {
+    (void)e.evaluate(doc);
+  } catch (const reel::error& err) {
+    old_error = err.what();
+  }
+  reel::bson::arena memory;
+  const reel::bson::value root = reel::bson::from_nlohmann(doc, memory);
+  try {
+    (void)e.evaluate_value(root, {}, memory);
+    FAIL("expected reel.expression.too_large");
+  } catch (const reel::error& err) {
+    CHECK(err.id() == "reel.expression.too_large");
+    CHECK(std::string(err.what()) == old_error);
+  }
+  // Under the limit it is one string of the two.
+  const document half{{"s", std::string(4u << 20, 'y')}};
+  CHECK(e.evaluate_value(reel::bson::from_nlohmann(half, memory), {}, memory).size() == 8u << 20);
+}
+
+TEST_CASE(
+    "value evaluation holds built arrays to the size and depth limits as the nlohmann one does",
+    "[json][expression][value]") {
+  for (const char* spec :
+       {R"({"$range": [0, 2000000000]})",
+        R"({"$reduce": {"input": {"$range": [0, 250]}, "initialValue": [], "in": ["$$value"]}})",
+        R"({"$map": {"input": {"$range": [0, 3]}, "in": {"$range": [0, 1000000]}}})",
+        R"({"$concatArrays": [{"$range": [0, 1000000]}, {"$range": [0, 1000000]}]})"}) {
+    INFO(spec);
+    const reel::json::expression e = reel::json::compile_expression(document::parse(spec), "/x");
+    std::string old_id, old_error;
+    try {
+      (void)e.evaluate(document::object());
+    } catch (const reel::error& err) {
+      old_id = err.id();
+      old_error = err.what();
+    }
+    REQUIRE(!old_id.empty());
+    reel::bson::arena memory;
+    const reel::bson::value root = reel::bson::value::document({});
+    try {
+      (void)e.evaluate_value(root, {}, memory);
+      FAIL("expected " << old_id);
+    } catch (const reel::error& err) {
+      CHECK(err.id() == old_id);
+      CHECK(std::string(err.what()) == old_error);
+    }
+  }
 }
 
 #endif  // REEL_JSON_VALUE_EVAL

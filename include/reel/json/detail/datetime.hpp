@@ -677,19 +677,28 @@ inline std::optional<std::int64_t> parse_date_format(std::string_view s, std::st
   return tz.to_utc(local);
 }
 
-/// `$dateFromString` without a format: ISO-8601 (`reel::parse_iso8601`); `tz` applies when the
-/// string has no offset of its own.
+/// `$dateFromString` without a format (and `$convert` of a string to a date): ISO-8601
+/// (`reel::parse_iso8601`), the offset also after one space as the server's parser reads it
+/// (`"2018-03-20 11:00:06 +0500"`, the `$convert` page's example); `tz` applies when the string
+/// has no offset of its own.
 inline std::optional<std::int64_t> parse_date_default(std::string_view s, const time_zone& tz,
                                                       bool tz_given, std::string& error) {
-  const auto t = parse_iso8601(s);
+  std::string joined;
+  if (const auto space = s.rfind(' ');
+      space != std::string_view::npos && space >= 10 && space + 1 < s.size() &&
+      (s[space + 1] == '+' || s[space + 1] == '-' || s[space + 1] == 'Z' || s[space + 1] == 'z')) {
+    joined = std::string(s.substr(0, space)) + std::string(s.substr(space + 1));
+  }
+  const std::string_view text = joined.empty() ? s : std::string_view(joined);
+  const auto t = parse_iso8601(text);
   if (!t) {
     error = "error parsing date string '" + std::string(s) + "'";
     return std::nullopt;
   }
   bool has_zone = false;
-  if (!s.empty() && (s.back() == 'Z' || s.back() == 'z')) has_zone = true;
-  for (std::size_t i = 10; i < s.size() && !has_zone; ++i) {
-    if (s[i] == '+' || s[i] == '-') has_zone = true;
+  if (!text.empty() && (text.back() == 'Z' || text.back() == 'z')) has_zone = true;
+  for (std::size_t i = 10; i < text.size() && !has_zone; ++i) {
+    if (text[i] == '+' || text[i] == '-') has_zone = true;
   }
   if (has_zone) {
     if (tz_given) {

@@ -55,6 +55,10 @@ void register_value_arith_ops(value_op_table& t);
 void register_value_compare_ops(value_op_table& t);
 void register_value_cond_ops(value_op_table& t);
 void register_value_convert_ops(value_op_table& t);
+void register_value_string_ops(value_op_table& t);
+void register_value_array_ops(value_op_table& t);
+void register_value_set_ops(value_op_table& t);
+void register_value_object_ops(value_op_table& t);
 /// The native evaluation of operator `name` when `n.fn` is the operator's generic one, or null.
 value_eval_fn native_value_op(std::string_view name);
 
@@ -75,6 +79,10 @@ void attach_value_field_path(node& n);
 /// Evaluates `n` on the value path against an empty document, for constant folding; the result
 /// is attached to `folded` as its value constant.
 void fold_value_constant(const node& n, node& folded);
+
+/// Test hook: how many times each operator ran through `value_bridge` on this thread (the
+/// differential test reads it to show which operators are still bridged).
+std::unordered_map<std::string_view, std::size_t>& bridged_calls();
 
 /// MongoDB truthiness on values: false, null, undefined, missing and numeric zero are false.
 bool value_truthy(const bson::value& v) noexcept;
