@@ -5,10 +5,13 @@
 // that never pass a document in flight. Calls are completed by the test itself, in a shuffled
 // order from a fixed seed, between the processor's steps: no threads, no sleeping.
 #include <algorithm>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <random>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -441,4 +444,64 @@ TEST_CASE("stage factories may take the compile context", "[json][stages][enrich
   (void)registry.find("$probe")->make(document::object(), "/0/$probe", {&connections, false});
   CHECK(seen == &connections);
   CHECK(registry.find("$plain")->make(document::object(), "/0/$plain") == nullptr);
+}
+
+TEST_CASE("calls answered on another thread: push waits for room, checkpoints wait for every call",
+          "[json][processor][enrichment]") {
+  // The worker answers whatever is pending, in a shuffled order (fixed seed); the timing varies
+  // from run to run, the results must not.
+  struct worker_state {
+    std::mutex mutex;
+    std::condition_variable cv;
+    std::vector<std::pair<document, reel::function_completion>> pending;
+    bool stop = false;
+  } w;
+  reel::connection_registry connections;
+  connections.register_function("fns", "price",
+                                [&](const document& argument, reel::function_completion done) {
+                                  {
+                                    std::lock_guard lock(w.mutex);
+                                    w.pending.emplace_back(argument, std::move(done));
+                                  }
+                                  w.cv.notify_all();
+                                });
+  std::thread worker([&] {
+    std::mt19937 random(5);
+    std::unique_lock lock(w.mutex);
+    while (true) {
+      w.cv.wait(lock, [&] { return w.stop || !w.pending.empty(); });
+      if (w.stop) return;
+      auto calls = std::move(w.pending);
+      w.pending.clear();
+      lock.unlock();
+      std::shuffle(calls.begin(), calls.end(), random);
+      for (auto& [argument, done] : calls)
+        done(deferred_function::answer(argument));
+      lock.lock();
+    }
+  });
+  {
+    reel::json::stream_processor sp(document::parse(R"([{"$externalFunction": {
+        "connectionName": "fns", "functionName": "price", "as": "price", "parallelism": 8}}])"),
+                                    connections, {.name = "t", .stream_meta = false});
+    std::vector<document> out;
+    sp.on_output([&](const document& d) { out.push_back(d); });
+    for (int i = 0; i < 200; ++i) {
+      sp.push(document{{"i", i}, {"seats", i % 4}});
+      CHECK(sp.stats()["enrichment"][0]["inFlight"].get<int>() < 8);  // push waited for room
+    }
+    (void)sp.checkpoint();  // waits for the calls still in flight
+    CHECK(sp.stats()["enrichment"][0]["inFlight"] == 0);
+    REQUIRE(out.size() == 200);
+    for (int i = 0; i < 200; ++i) {
+      CHECK(out[static_cast<std::size_t>(i)]["i"] == i);
+      CHECK(out[static_cast<std::size_t>(i)]["price"]["amount"] == (i % 4) * 3);
+    }
+  }
+  {
+    std::lock_guard lock(w.mutex);
+    w.stop = true;
+  }
+  w.cv.notify_all();
+  worker.join();
 }
