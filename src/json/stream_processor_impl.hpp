@@ -1276,6 +1276,9 @@ class stream_processor::impl {
     std::lock_guard lock(mutex_);
     publish_source_state();
     if (!changes.empty()) {
+      // Documents read before the rebalance go through first, as they would have without calls
+      // in flight (a revoked partition's window must not come back for them).
+      drain_enrichment();
       const timestamp now = clock_->now();
       for (partition_id id : changes.revoked) {
         if (window_) window_->tracker().remove_partition(id);

@@ -134,6 +134,9 @@ run_result run(const document& pipeline, const std::vector<document>& docs, std:
   } else {
     connections.register_function("fns", "price", f.function());
   }
+  connections.register_function("fns", "label", [](const document& d) {  // for window results
+    return document(d["_id"].get<std::string>() + ": " + std::to_string(d["total"].get<int>()));
+  });
   connections.add_source("in", [&](const auto&) { return std::make_unique<feed_source>(docs); });
   reel::json::stream_processor sp(pipeline, connections,
                                   {.name = "t", .stream_meta = false, .clock = &clock});
@@ -504,4 +507,27 @@ TEST_CASE("calls answered on another thread: push waits for room, checkpoints wa
   }
   w.cv.notify_all();
   worker.join();
+}
+
+TEST_CASE("$externalFunction inside a window and after it", "[json][processor][enrichment]") {
+  const std::vector<document> docs = tickets();
+  // In the window's per-event stages, before $group: asynchronous like the main pipeline's.
+  document inside = tickets_pipeline(1, true);
+  inside[2]["$tumblingWindow"]["pipeline"].insert(inside[2]["$tumblingWindow"]["pipeline"].begin(),
+                                                  inside[1]);
+  inside.erase(1);
+  inside[1]["$tumblingWindow"]["pipeline"][0]["$externalFunction"]["parallelism"] = 16;
+  const run_result reference = run(tickets_pipeline(1, true), docs, 1, 0);
+  const run_result r = run(inside, docs, 16, 3);
+  CHECK(r.outputs == reference.outputs);
+  CHECK(r.most_in_flight == 16);
+  // After the window: one awaited call per result.
+  document after = tickets_pipeline(1, true);
+  after.push_back(document::parse(
+      R"({"$externalFunction": {"connectionName": "fns", "functionName": "label", "as": "label"}})"));
+  const run_result labelled = run(after, docs, 1, 0);
+  REQUIRE(labelled.outputs.size() == reference.outputs.size());
+  CHECK(labelled.outputs[0]["label"] ==
+        reference.outputs[0]["_id"].get<std::string>() + ": " +
+            std::to_string(reference.outputs[0]["total"].get<int>()));
 }
