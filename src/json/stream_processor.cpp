@@ -15,6 +15,10 @@ stream_processor_options with_fingerprint(stream_processor_options o, const docu
   }
   return o;
 }
+pipeline_options with_connections(pipeline_options o, const connection_registry& connections) {
+  if (o.connections == nullptr) o.connections = &connections;
+  return o;
+}
 }  // namespace
 
 std::string stream_processor::fingerprint_of(const document& pipeline) {
@@ -29,8 +33,8 @@ void stream_processor::save_checkpoint() {
 
 stream_processor::stream_processor(const document& pipeline, const connection_registry& connections,
                                    stream_processor_options options)
-    : stream_processor(compile_pipeline(pipeline, options.compile), connections,
-                       with_fingerprint(std::move(options), pipeline)) {}
+    : stream_processor(compile_pipeline(pipeline, with_connections(options.compile, connections)),
+                       connections, with_fingerprint(std::move(options), pipeline)) {}
 
 stream_processor::stream_processor(compiled_pipeline pipeline,
                                    const connection_registry& connections,

@@ -14,6 +14,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -32,11 +33,13 @@
 #include "reel/json/compile.hpp"
 #include "reel/json/detail/projected_input.hpp"
 #include "reel/json/ejson.hpp"
+#include "reel/json/enrichment.hpp"
 #include "reel/json/stream_processor.hpp"
 #include "reel/json/value.hpp"
 #include "reel/json/window_stage.hpp"
 #include "reel/time.hpp"
 #include "reel/window/window_result.hpp"
+#include "stream_processor_enrichment.hpp"
 
 namespace reel::json {
 
@@ -80,6 +83,7 @@ class stream_processor::impl {
   impl(compiled_pipeline pipeline, const connection_registry& connections,
        stream_processor_options options)
       : pipeline_(std::move(pipeline)), options_(std::move(options)), clock_(options_.clock) {
+    set_up_enrichment();
     if (pipeline_.source.documents) {
       source_ =
           std::make_unique<memory_source>(pipeline_.source.documents->get<std::vector<document>>());
@@ -179,6 +183,8 @@ class stream_processor::impl {
     m.partition = partition;
     m.record_time = record_time;
     ingest(std::move(m));
+    release_ready();
+    wait_for_room();
   }
   /// Pushes one message (payload bytes are decoded as relaxed or canonical Extended JSON;
   /// undecodable ones become DLQ records that keep the bytes and the position). When the pipeline
@@ -187,12 +193,18 @@ class stream_processor::impl {
   void push(source_message message) {
     std::lock_guard lock(mutex_);
     ingest(std::move(message));
+    release_ready();
+    wait_for_room();
   }
 
   /// Processing time moved to `now`: partition idleness, idle timeouts, processing-time windows.
   void advance(timestamp now) {
     std::lock_guard lock(mutex_);
-    for_each_window([&](window_runtime& w) { guarded_window([&] { w.advance(now); }); });
+    release_ready();
+    // Documents in flight would have reached the windows already had their calls been made one
+    // at a time: processing time waits for them (the source is not idle while they are).
+    if (!enrichment_busy())
+      for_each_window([&](window_runtime& w) { guarded_window([&] { w.advance(now); }); });
     if (sink_) sink_->on_time_passed();
     if (dlq_) dlq_->on_time_passed();
   }
@@ -201,6 +213,7 @@ class stream_processor::impl {
   /// End of input: every open window closes; the sink is flushed.
   void flush() {
     std::lock_guard lock(mutex_);
+    drain_enrichment();
     for_each_window([&](window_runtime& w) { guarded_window([&] { w.flush(); }); });
     if (sink_) sink_->flush();
     if (dlq_) dlq_->flush();
@@ -216,11 +229,13 @@ class stream_processor::impl {
     std::vector<source_message> batch;
     while (outputs_count_ - before < limit) {
       batch.clear();
+      wait_for_room();
       // Messages polled but not pushed when a previous call reached its limit come first.
-      const poll_status status = pending_.empty() ? poll_source(batch) : poll_status::ready;
+      const poll_status status =
+          pending_.empty() ? poll_source(batch, poll_room()) : poll_status::ready;
       if (!pending_.empty()) batch.swap(pending_);
       for (std::size_t i = 0; i < batch.size(); ++i) {
-        push(std::move(batch[i]));
+        push_polled(std::move(batch[i]));
         if (outputs_count_ - before >= limit) {
           pending_.assign(
               std::make_move_iterator(batch.begin() + static_cast<std::ptrdiff_t>(i) + 1),
@@ -249,10 +264,19 @@ class stream_processor::impl {
       throw_error("reel.processor.no_source", "", "the pipeline has no $source to read from");
     std::vector<source_message>& batch = step_batch_;
     batch.clear();
-    poll_status status = pending_.empty() ? poll_source(batch) : poll_status::ready;
+    {
+      std::lock_guard lock(mutex_);
+      release_ready();
+    }
+    // Backpressure: while an enrichment stage has its fill of documents in flight, the source
+    // is not read.
+    const std::size_t room = poll_room();
+    poll_status status = !pending_.empty() ? poll_status::ready
+                         : room == 0       ? poll_status::idle
+                                           : poll_source(batch, room);
     if (!pending_.empty()) batch.swap(pending_);
     for (auto& m : batch)
-      push(std::move(m));
+      push_polled(std::move(m));
     advance();
     maybe_commit();
     if (status == poll_status::end_of_input) {
@@ -398,6 +422,7 @@ class stream_processor::impl {
     if (sink_) {
       if (document m = sink_->metrics(); !m.is_null()) s["sinkMetrics"] = std::move(m);
     }
+    if (!queues_.empty()) s["enrichment"] = enrichment_stats();
     if (!last_dlq_failure_.empty()) s["lastDlqWriteFailure"] = last_dlq_failure_;
     if (options_.checkpoint.store) {
       s["checkpointCount"] = checkpoint_count_;
@@ -468,6 +493,7 @@ class stream_processor::impl {
   /// the store throws (`reel.checkpoint.write_failed`): processing must stop then.
   void save_checkpoint() {
     std::lock_guard lock(mutex_);
+    drain_enrichment();  // a checkpoint never holds a call in flight
     if (!options_.checkpoint.store) {
       throw_error("reel.processor.no_checkpoint_store", "",
                   "the processor has no checkpoint store");
@@ -497,8 +523,9 @@ class stream_processor::impl {
   }
 
   /// Window state, watermarks, counters and source positions as versioned bytes.
-  [[nodiscard]] std::string checkpoint() const {
+  [[nodiscard]] std::string checkpoint() {
     std::lock_guard lock(mutex_);
+    drain_enrichment();  // a checkpoint never holds a call in flight
     const auto bytes = nlohmann::json::to_msgpack(state_json());
     return std::string(bytes.begin(), bytes.end());
   }
@@ -678,10 +705,13 @@ class stream_processor::impl {
           std::lock_guard lock(wake_mutex_);
           if (stop_requested_) break;
         }
+        const std::uint64_t completions = signal_->count();
         const poll_status status = step();
         refresh_snapshot();
         if (status == poll_status::end_of_input) break;
-        if (status == poll_status::idle) {
+        if (status == poll_status::idle && enrichment_busy()) {
+          signal_->wait_past(completions, std::chrono::milliseconds(20));
+        } else if (status == poll_status::idle) {
           std::unique_lock lock(wake_mutex_);
           wake_.wait_for(lock, std::chrono::milliseconds(20), [this] { return stop_requested_; });
         }
@@ -805,16 +835,28 @@ class stream_processor::impl {
       return;
     }
 
+    if (!queues_.empty()) {
+      detail::pending_event e{std::move(m), t, now, {}, {}};
+      e.docs.push_back(std::move(doc));
+      continue_event(std::move(e), 0);
+      return;
+    }
     std::vector<document>& docs = batch_;
     docs.clear();
     docs.push_back(std::move(doc));
     if (!run_stages(pipeline_.before_window, docs, m)) return;
+    if (pipeline_.window && !run_stages(pipeline_.window->per_event, docs, m)) return;
+    place(docs, m, t, now);
+  }
+
+  /// The documents of an event that passed every per-event stage: delivered, or given to the
+  /// window (late ones to the DLQ).
+  void place(std::vector<document>& docs, const source_message& m, timestamp t, timestamp now) {
     if (!pipeline_.window) {
       for (auto& d : docs)
         deliver(std::move(d), nullptr, m);
       return;
     }
-    if (!run_stages(pipeline_.window->per_event, docs, m)) return;
     window_runtime& window = window_of(m.partition, now);
     // With per-partition windows, the partition is the only one of its window's tracker.
     const partition_id local = options_.partitioned_windows ? 0 : m.partition;
@@ -841,6 +883,177 @@ class stream_processor::impl {
         dead_letter(std::move(record));
       }
     }
+  }
+
+  // ---- Enrichment stages: calls in flight, released in input order (reel/json/enrichment.hpp)
+
+  /// The per-event stages in order, and a queue for each asynchronous one.
+  void set_up_enrichment() {
+    per_event_stages_ = pipeline_.before_window;
+    if (pipeline_.window) {
+      per_event_stages_.insert(per_event_stages_.end(), pipeline_.window->per_event.begin(),
+                               pipeline_.window->per_event.end());
+    }
+    for (std::size_t i = 0; i < per_event_stages_.size(); ++i) {
+      if (auto* e = dynamic_cast<const enrichment_stage*>(per_event_stages_[i].get())) {
+        detail::enrichment_queue q;
+        q.stage = e;
+        q.index = i;
+        queues_.push_back(std::move(q));
+      }
+    }
+  }
+
+  /// Runs the per-event stages of `e` from `from` up to the next asynchronous one, whose queue
+  /// it joins; past the last, its documents are placed.
+  void continue_event(detail::pending_event&& e, std::size_t from) {
+    detail::enrichment_queue* queue = nullptr;
+    for (auto& q : queues_) {
+      if (q.index >= from) {
+        queue = &q;
+        break;
+      }
+    }
+    const std::size_t to = queue ? queue->index : per_event_stages_.size();
+    const std::span<const std::shared_ptr<const document_stage>> stages(per_event_stages_);
+    if (!run_stages(stages.subspan(from, to - from), e.docs, e.message)) return;
+    if (!queue) {
+      place(e.docs, e.message, e.time, e.now);
+      return;
+    }
+    queue->documents += e.docs.size();
+    queue->events.push_back(std::move(e));
+    start_calls(*queue);
+  }
+
+  /// Starts calls for the documents of `q`, oldest first, while it has room.
+  void start_calls(detail::enrichment_queue& q) {
+    const std::size_t max = q.stage->max_in_flight();
+    for (detail::pending_event& e : q.events) {
+      if (q.in_flight >= max) return;
+      if (e.calls.size() == e.docs.size()) continue;
+      set_source_meta(e.message);  // what `$meta: "stream.source"` shows to the payload
+      const eval_context ctx{&event_meta_, nullptr, clock_};
+      while (e.calls.size() < e.docs.size() && q.in_flight < max) {
+        auto slot = std::make_shared<detail::call_slot>();
+        e.calls.push_back(slot);
+        ++q.in_flight;
+        ++q.calls;
+        q.stage->start_call(e.docs[e.calls.size() - 1], ctx,
+                            [slot, signal = signal_](call_outcome outcome) {
+                              {
+                                std::lock_guard lock(slot->mutex);
+                                slot->outcome = std::move(outcome);
+                                slot->finished = std::chrono::steady_clock::now();
+                                slot->done = true;
+                              }
+                              signal->notify();
+                            });
+      }
+    }
+  }
+
+  /// Releases, queue by queue, the events at the front whose calls have all completed: their
+  /// documents get their answers (or the DLQ) and go on through the pipeline, in input order.
+  /// Throws `reel.enrichment.failed` for `onError: "fail"`.
+  void release_ready() {
+    for (detail::enrichment_queue& q : queues_) {
+      bool released = false;
+      while (q.front_ready()) {
+        detail::pending_event e = std::move(q.events.front());
+        q.events.pop_front();
+        q.documents -= e.docs.size();
+        q.in_flight -= e.calls.size();
+        released = true;
+        set_source_meta(e.message);
+        projected_event_ = false;
+        event_time_ = e.time;
+        std::vector<document> out;
+        for (std::size_t i = 0; i < e.docs.size(); ++i) {
+          detail::call_slot& call = *e.calls[i];
+          const auto latency = call.finished - call.started;
+          q.latency_total += latency;
+          q.latency_max = std::max(q.latency_max, latency);
+          ++q.completed;
+          if (call.outcome.result != call_outcome::kind::ok) ++q.errors;
+          try {
+            q.stage->finish(e.docs[i], std::move(call.outcome), out);
+          } catch (const reel::error& err) {
+            if (err.id() == enrichment_failed_id) throw;
+            dead_letter(dlq_record(std::string(q.stage->operator_name()), err.message(), &e.docs[i],
+                                   e.message));
+          }
+        }
+        if (out.empty()) continue;
+        e.docs = std::move(out);
+        e.calls.clear();
+        continue_event(std::move(e), q.index + 1);
+      }
+      if (released) start_calls(q);
+    }
+  }
+
+  [[nodiscard]] bool enrichment_busy() const noexcept {
+    return std::any_of(queues_.begin(), queues_.end(),
+                       [](const detail::enrichment_queue& q) { return !q.events.empty(); });
+  }
+  /// How many messages may be read now: the least room of the queues (512 without any).
+  [[nodiscard]] std::size_t poll_room() {
+    std::lock_guard lock(mutex_);
+    std::size_t room = 512;
+    for (const auto& q : queues_)
+      room = std::min(room, q.room());
+    return room;
+  }
+  /// Waits until every queue has room (a slow service holds the caller back).
+  void wait_for_room() {
+    const auto full = [this] {
+      return std::any_of(queues_.begin(), queues_.end(),
+                         [](const detail::enrichment_queue& q) { return q.full(); });
+    };
+    while (true) {
+      const std::uint64_t seen = signal_->count();
+      {
+        std::lock_guard lock(mutex_);
+        release_ready();
+        if (!full()) return;
+      }
+      signal_->wait_past(seen, std::chrono::milliseconds(100));
+    }
+  }
+  /// Waits for every call in flight and releases its document.
+  void drain_enrichment() {
+    while (enrichment_busy()) {
+      const std::uint64_t seen = signal_->count();
+      release_ready();
+      if (!enrichment_busy()) return;
+      signal_->wait_past(seen, std::chrono::milliseconds(100));
+    }
+  }
+  /// A message the processor polled itself: ingested without waiting for room (the caller
+  /// polled no more than there was).
+  void push_polled(source_message&& m) {
+    std::lock_guard lock(mutex_);
+    ingest(std::move(m));
+    release_ready();
+  }
+
+  [[nodiscard]] document enrichment_stats() const {
+    document out = document::array();
+    for (const auto& q : queues_) {
+      using ms = std::chrono::duration<double, std::milli>;
+      const double mean =
+          q.completed == 0 ? 0.0 : ms(q.latency_total).count() / static_cast<double>(q.completed);
+      out.push_back({{"operatorName", q.stage->operator_name()},
+                     {"stage", q.stage->where()},
+                     {"calls", q.calls},
+                     {"inFlight", q.in_flight},
+                     {"errors", q.errors},
+                     {"maxInFlight", q.stage->max_in_flight()},
+                     {"meanLatencyMs", mean},
+                     {"maxLatencyMs", ms(q.latency_max).count()}});
+    }
+    return out;
   }
 
   /// The DLQ reason of an evaluation error: MongoDB's message, led by the id for a limit
@@ -879,7 +1092,7 @@ class stream_processor::impl {
   }
 
   /// Runs stateless stages; a failing document becomes a DLQ record. False when nothing is left.
-  bool run_stages(const std::vector<std::shared_ptr<const document_stage>>& stages,
+  bool run_stages(std::span<const std::shared_ptr<const document_stage>> stages,
                   std::vector<document>& docs, const source_message& m) {
     const eval_context ctx{&event_meta_, nullptr, clock_};
     for (const auto& stage : stages) {
@@ -890,6 +1103,7 @@ class stream_processor::impl {
         try {
           stage->apply(std::move(d), ctx, out);
         } catch (const reel::error& e) {
+          if (e.id() == enrichment_failed_id) throw;  // onError: "fail" stops the processor
           // `d` may have been moved from: the record keeps what the stage received when it can.
           out.resize(before);
           dead_letter(dlq_record(std::string(stage->operator_name()), dlq_reason(e),
@@ -1056,12 +1270,15 @@ class stream_processor::impl {
 
   /// Polls the source and applies its partition changes (rebalances) to the watermarks and to
   /// the positions to commit.
-  poll_status poll_source(std::vector<source_message>& batch) {
-    const poll_status status = source_->poll(batch, 512);
+  poll_status poll_source(std::vector<source_message>& batch, std::size_t max = 512) {
+    const poll_status status = source_->poll(batch, std::min<std::size_t>(max, 512));
     partition_changes changes = source_->take_partition_changes();
     std::lock_guard lock(mutex_);
     publish_source_state();
     if (!changes.empty()) {
+      // Documents read before the rebalance go through first, as they would have without calls
+      // in flight (a revoked partition's window must not come back for them).
+      drain_enrichment();
       const timestamp now = clock_->now();
       for (partition_id id : changes.revoked) {
         if (window_) window_->tracker().remove_partition(id);
@@ -1099,13 +1316,27 @@ class stream_processor::impl {
   void commit_released(std::optional<timestamp> retained_from = std::nullopt) {
     last_commit_ = clock_->now();
     if (!source_ || !pending_.empty()) return;
-    source_->commit(released_.release([&](partition_id p) {
+    std::vector<partition_release> releases = released_.release([&](partition_id p) {
       if (retained_from) return *retained_from;
       if (window_) return window_->retained_from();
       if (p < partition_windows_.size() && partition_windows_[p])
         return partition_windows_[p]->retained_from();
       return max_timestamp;  // no window state: nothing held
-    }));
+    });
+    // A document in flight is needed as long as the window's oldest: the later queues hold the
+    // older events, and each queue's front its oldest.
+    for (partition_release& r : releases) {
+      if (!r.first_needed.is_null()) continue;
+      for (auto q = queues_.rbegin(); q != queues_.rend() && r.first_needed.is_null(); ++q) {
+        for (const detail::pending_event& e : q->events) {
+          if (e.message.partition == r.partition && e.message.has_position()) {
+            r.first_needed = e.message.position_document();
+            break;
+          }
+        }
+      }
+    }
+    source_->commit(releases);
   }
 
   template <class F>
@@ -1166,6 +1397,12 @@ class stream_processor::impl {
   std::vector<source_message> pending_;  // polled by process() but not pushed yet
   std::vector<source_message> step_batch_;
   std::vector<document> stage_out_;  // scratch for run_stages
+  // Enrichment: the per-event stages (before the window and the window's own), and a queue of
+  // calls in flight for each asynchronous one among them, in pipeline order.
+  std::vector<std::shared_ptr<const document_stage>> per_event_stages_;
+  std::vector<detail::enrichment_queue> queues_;
+  std::shared_ptr<detail::completion_signal> signal_ =
+      std::make_shared<detail::completion_signal>();
   std::vector<callback> outputs_;
   std::vector<callback> dead_letters_;
   bool needs_now_ = false;

@@ -73,6 +73,7 @@
 
 #include "reel/checkpoint/store.hpp"
 #include "reel/connector/detail/redacting.hpp"
+#include "reel/connector/function.hpp"
 #include "reel/connector/sink.hpp"
 #include "reel/connector/source.hpp"
 #include "reel/detail/suggest.hpp"
@@ -300,6 +301,45 @@ class connection_registry {
     sinks_[std::move(name)] = std::move(snk);
   }
 
+  /// Registers (or replaces) the in-process function `function` of connection `connection`, for
+  /// `{$externalFunction: {connectionName: connection, functionName: function}}`
+  /// (`reel/connector/function.hpp`). A connection may hold several functions.
+  void register_function(const std::string& connection, const std::string& function,
+                         async_function f) {
+    functions_[connection][function] = std::move(f);
+  }
+  /// The same for a function that answers by returning.
+  void register_function(const std::string& connection, const std::string& function,
+                         sync_function f) {
+    register_function(connection, function,
+                      async_function([f = std::move(f)](const nlohmann::ordered_json& argument,
+                                                        const function_completion& done) {
+                        std::optional<nlohmann::ordered_json> result;
+                        try {
+                          result = f(argument);
+                        } catch (const std::exception& e) {
+                          done.fail(e.what());
+                          return;
+                        }
+                        done(std::move(*result));
+                      }));
+  }
+  /// The function `function` of connection `connection`, or null.
+  [[nodiscard]] const async_function* find_function(const std::string& connection,
+                                                    const std::string& function) const {
+    auto c = functions_.find(connection);
+    if (c == functions_.end()) return nullptr;
+    auto f = c->second.find(function);
+    return f == c->second.end() ? nullptr : &f->second;
+  }
+  /// The names of the functions of connection `connection` (empty when it has none), sorted.
+  [[nodiscard]] std::vector<std::string> function_names(const std::string& connection) const {
+    auto c = functions_.find(connection);
+    return c == functions_.end() ? std::vector<std::string>() : keys(c->second);
+  }
+  /// The connections that hold in-process functions, sorted.
+  [[nodiscard]] std::vector<std::string> function_connections() const { return keys(functions_); }
+
   /// Registers (or replaces) a connection type; `name` is matched without regard to case.
   void register_type(std::string name, connection_type type) {
     types_[detail::lower(name)] = std::move(type);
@@ -429,6 +469,8 @@ class connection_registry {
       out.push_back(n);
     for (const auto& n : keys(connections_))
       out.push_back(n);
+    for (const auto& n : keys(functions_))
+      out.push_back(n);
     std::sort(out.begin(), out.end());
     out.erase(std::unique(out.begin(), out.end()), out.end());
     return out;
@@ -450,6 +492,7 @@ class connection_registry {
         nlohmann::ordered_json roles = nlohmann::ordered_json::array();
         if (sources_.count(n)) roles.push_back("source");
         if (sinks_.count(n)) roles.push_back("sink");
+        if (functions_.count(n)) roles.push_back("functions");
         c["roles"] = std::move(roles);
       }
       out.push_back(std::move(c));
@@ -827,6 +870,7 @@ class connection_registry {
   std::map<std::string, sink_factory> sinks_;
   std::map<std::string, connection_type> types_;
   std::map<std::string, entry> connections_;
+  std::map<std::string, std::map<std::string, async_function>> functions_;
   environment env_;
 };
 

@@ -304,7 +304,7 @@ class pipeline_compiler {
       fail("reel.pipeline.misplaced_stage", at,
            name + " is allowed only inside a window's pipeline");
     }
-    return e->make(spec, at);
+    return e->make(spec, at, stage_context{options_.connections, in_window});
   }
 
   std::shared_ptr<const window_definition> compile_window(const std::string& name,

@@ -32,6 +32,10 @@
 #include "reel/limits.hpp"
 #include "reel/time.hpp"
 
+namespace reel {
+class connection_registry;  // reel/connector/registry.hpp
+}
+
 namespace reel::json {
 
 class document_stage;      // reel/json/stage.hpp
@@ -70,6 +74,10 @@ struct pipeline_options {
   /// Hard limits (docs/semantics.md §17): the compiler checks `max_windows_per_event`, a
   /// processor applies `max_message_bytes` to its input.
   reel::limits limits;
+  /// The connections stages such as `$externalFunction` resolve their `connectionName` in, at
+  /// compile time (`stage_context::connections`); must outlive the compile call only. A
+  /// `stream_processor` built from a pipeline document passes its own registry.
+  const reel::connection_registry* connections = nullptr;
 };
 
 /// Every problem of a pipeline, or the compiled pipeline.

@@ -22,6 +22,16 @@
 /// reel::json::stage_registry::global().add("$requireId", reel::json::stage_placement::anywhere,
 ///     [](const document&, const std::string&) { return std::make_shared<require_id>(); });
 /// ```
+///
+/// A stage that needs more than its specification at compile time (the connection registry, to
+/// find the `connectionName` of `$externalFunction` or `$https`) registers a factory that also
+/// takes a `stage_context`:
+/// ```cpp
+/// registry.add("$lookupLike", reel::json::stage_placement::anywhere,
+///     [](const document& spec, const std::string& where, const reel::json::stage_context& ctx) {
+///       return std::make_shared<lookup_like>(spec, where, ctx.connections);
+///     });
+/// ```
 #pragma once
 
 #include <functional>
@@ -33,57 +43,37 @@
 #include <string_view>
 #include <vector>
 
-#include "reel/json/eval_context.hpp"
-#include "reel/json/field_usage.hpp"
+#include "reel/json/document_stage.hpp"
 #include "reel/json/value.hpp"
 
 namespace reel::json {
-
-class document_stage {
- public:
-  virtual ~document_stage() = default;
-  /// Name used in DLQ records (`operatorName`) and stats, Atlas style: `"MatchOperator"`.
-  [[nodiscard]] virtual std::string_view operator_name() const = 0;
-  /// Appends the results for `doc` to `out`. Throws `reel::error` when `doc` cannot be processed,
-  /// and then leaves `doc` as it received it (the DLQ record carries it).
-  virtual void apply(document&& doc, const eval_context& ctx, std::vector<document>& out) const = 0;
-  /// Runs on a whole window batch. The default applies `apply` to each document in order.
-  virtual void apply_batch(std::vector<document>& docs, const eval_context& ctx) const {
-    std::vector<document> out;
-    out.reserve(docs.size());
-    for (document& d : docs)
-      apply(std::move(d), ctx, out);
-    docs = std::move(out);
-  }
-  /// True for stages that need the whole batch (`$sort`, `$limit`, `$count`, `$group`): they are
-  /// allowed only inside a window.
-  [[nodiscard]] virtual bool is_batch_only() const { return false; }
-  /// For a filter, a stage whose `apply` passes its document on unchanged or drops it: the
-  /// top-level fields it reads. The stream processor then may give it a document that holds
-  /// only the fields the pipeline reads. Empty (the default) for any other stage.
-  [[nodiscard]] virtual std::optional<field_usage> filter_fields() const { return std::nullopt; }
-};
-
-/// Where a stage may appear (DESIGN.md §4, stage placement).
-enum class stage_placement {
-  anywhere,     ///< main pipeline and inside windows
-  window_only,  ///< only inside a window's pipeline
-  main_only,    ///< only in the main pipeline, not inside a window
-};
 
 class stage_registry {
  public:
   using factory = std::function<std::shared_ptr<const document_stage>(const document& spec,
                                                                       const std::string& where)>;
+  /// A factory that also gets the compile context.
+  using contextual_factory = std::function<std::shared_ptr<const document_stage>(
+      const document& spec, const std::string& where, const stage_context& context)>;
   struct entry {
     stage_placement placement;
-    factory make;
+    contextual_factory build;
+    /// Compiles the stage `spec` found at `where`.
+    [[nodiscard]] std::shared_ptr<const document_stage> make(
+        const document& spec, const std::string& where, const stage_context& context = {}) const {
+      return build(spec, where, context);
+    }
   };
 
   /// The registry the pipeline compiler uses, with every built-in stage.
   static stage_registry& global();
 
   void add(std::string name, stage_placement placement, factory f) {
+    add(std::move(name), placement,
+        contextual_factory([f = std::move(f)](const document& spec, const std::string& where,
+                                              const stage_context&) { return f(spec, where); }));
+  }
+  void add(std::string name, stage_placement placement, contextual_factory f) {
     std::lock_guard lock(mutex_);
     entries_[std::move(name)] = entry{placement, std::move(f)};
   }

@@ -18,6 +18,7 @@
 /// | `$limit`       | `stages::limit`          | `LimitOperator`       | window only |
 /// | `$count`       | `stages::count`          | `CountOperator`       | window only |
 /// | `$setStreamMeta` | `stages::set_stream_meta` | `SetStreamMetaOperator` | main only |
+/// | `$externalFunction` | `stages::external_function` | `ExternalFunctionOperator` | anywhere |
 ///
 /// The registry calls the `make_*` factories, which each stage header defines; they are declared
 /// here first so that any one stage header can be included on its own (it includes `stage.hpp`,
@@ -37,6 +38,11 @@ using factory_signature = std::shared_ptr<const document_stage>(const document&,
 inline factory_signature make_match, make_validate, make_project, make_add_fields, make_set,
     make_unset, make_replace_root, make_replace_with, make_unwind, make_redact, make_sort,
     make_limit, make_count, make_set_stream_meta;
+/// Factories that need the compile context (`stage_context`: the connection registry).
+using contextual_factory_signature = std::shared_ptr<const document_stage>(const document&,
+                                                                           const std::string&,
+                                                                           const stage_context&);
+inline contextual_factory_signature make_external_function;
 }  // namespace stages
 
 inline stage_registry& stage_registry::global() {
@@ -58,6 +64,8 @@ inline stage_registry& stage_registry::global() {
     r->add("$limit", window_only, &stages::make_limit);
     r->add("$count", window_only, &stages::make_count);
     r->add("$setStreamMeta", stage_placement::main_only, &stages::make_set_stream_meta);
+    r->add("$externalFunction", anywhere,
+           stage_registry::contextual_factory(&stages::make_external_function));
     return r;
   }();
   return *registry;
@@ -67,6 +75,7 @@ inline stage_registry& stage_registry::global() {
 
 #include "reel/json/stages/add_fields.hpp"
 #include "reel/json/stages/count.hpp"
+#include "reel/json/stages/external_function.hpp"
 #include "reel/json/stages/limit.hpp"
 #include "reel/json/stages/match.hpp"
 #include "reel/json/stages/project.hpp"
