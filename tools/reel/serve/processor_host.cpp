@@ -222,6 +222,15 @@ std::shared_ptr<processor_host::entry> processor_host::find(const std::string& n
   return it->second;
 }
 
+std::vector<std::shared_ptr<processor_host::entry>> processor_host::entries() {
+  std::lock_guard lock(mutex_);
+  std::vector<std::shared_ptr<entry>> all;
+  all.reserve(entries_.size());
+  for (auto& [name, e] : entries_)
+    all.push_back(e);
+  return all;
+}
+
 void processor_host::persist(const entry& e) {
   const document kept = {{"name", e.name},
                          {"file", e.file_text},
@@ -234,12 +243,7 @@ void processor_host::persist(const entry& e) {
 }
 
 void processor_host::resume() {
-  std::vector<std::shared_ptr<entry>> all;
-  {
-    std::lock_guard lock(mutex_);
-    for (auto& [name, e] : entries_)
-      all.push_back(e);
-  }
+  const std::vector<std::shared_ptr<entry>> all = entries();
   for (auto& e : all) {
     std::lock_guard lock(e->mutex);
     if (e->state != "STARTED" || e->sp) continue;
@@ -477,12 +481,7 @@ document processor_host::describe(entry& e) {
 }
 
 document processor_host::list() {
-  std::vector<std::shared_ptr<entry>> all;
-  {
-    std::lock_guard lock(mutex_);
-    for (auto& [name, e] : entries_)
-      all.push_back(e);
-  }
+  const std::vector<std::shared_ptr<entry>> all = entries();
   document out = document::array();
   for (auto& e : all) {
     std::lock_guard lock(e->mutex);
@@ -572,12 +571,7 @@ document processor_host::connections() const {
 }
 
 std::vector<document> processor_host::metrics_snapshot() {
-  std::vector<std::shared_ptr<entry>> all;
-  {
-    std::lock_guard lock(mutex_);
-    for (auto& [name, e] : entries_)
-      all.push_back(e);
-  }
+  const std::vector<std::shared_ptr<entry>> all = entries();
   std::vector<document> out;
   for (auto& e : all) {
     document s;
@@ -594,12 +588,7 @@ std::vector<document> processor_host::metrics_snapshot() {
 
 void processor_host::shutdown() {
   shared_->shutting_down = true;
-  std::vector<std::shared_ptr<entry>> all;
-  {
-    std::lock_guard lock(mutex_);
-    for (auto& [name, e] : entries_)
-      all.push_back(e);
-  }
+  const std::vector<std::shared_ptr<entry>> all = entries();
   for (auto& e : all) {
     std::lock_guard lock(e->mutex);
     if (e->sp && e->sp->running()) stop_processor(*e);  // the kept state stays STARTED

@@ -113,6 +113,8 @@ class processor_host {
  private:
   struct entry;
   std::shared_ptr<entry> find(const std::string& name);
+  /// Every entry, taken under the map's lock (each is then locked on its own).
+  std::vector<std::shared_ptr<entry>> entries();
   void persist(const entry& e);
   void build_and_start(entry& e, bool fresh);
   void stop_processor(entry& e);
