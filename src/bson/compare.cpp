@@ -106,7 +106,9 @@ int three_way(const T& a, const T& b) noexcept {
 }
 
 int compare_bytes(std::string_view a, std::string_view b) noexcept {
-  const int c = std::memcmp(a.data(), b.data(), std::min(a.size(), b.size()));
+  const std::size_t common = std::min(a.size(), b.size());
+  // An empty view may hold a null pointer, which memcmp must not be given.
+  const int c = common == 0 ? 0 : std::memcmp(a.data(), b.data(), common);
   if (c != 0) return c < 0 ? -1 : 1;
   return three_way(a.size(), b.size());
 }
