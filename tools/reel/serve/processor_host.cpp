@@ -222,6 +222,13 @@ std::shared_ptr<processor_host::entry> processor_host::find(const std::string& n
   return it->second;
 }
 
+void processor_host::record_failure(entry& e, const reel::error& err) {
+  e.state = "FAILED";
+  e.error = err.what();
+  e.last_state_change = clock().now();
+  persist(e);
+}
+
 std::vector<std::shared_ptr<processor_host::entry>> processor_host::entries() {
   std::lock_guard lock(mutex_);
   std::vector<std::shared_ptr<entry>> all;
@@ -250,10 +257,7 @@ void processor_host::resume() {
     try {
       build_and_start(*e, false);
     } catch (const reel::error& err) {
-      e->state = "FAILED";
-      e->error = err.what();
-      e->last_state_change = clock().now();
-      persist(*e);
+      record_failure(*e, err);
     }
   }
 }
@@ -343,10 +347,7 @@ void processor_host::start(const std::string& name) {
   try {
     build_and_start(*e, false);
   } catch (const reel::error& err) {
-    e->state = "FAILED";
-    e->error = err.what();
-    e->last_state_change = clock().now();
-    persist(*e);
+    record_failure(*e, err);
     throw;
   }
 }
@@ -436,10 +437,7 @@ document processor_host::modify(const std::string& name, const std::string& file
     try {
       build_and_start(*e, fresh);
     } catch (const reel::error& err) {
-      e->state = "FAILED";
-      e->error = err.what();
-      e->last_state_change = clock().now();
-      persist(*e);
+      record_failure(*e, err);
       throw;
     }
   } else {

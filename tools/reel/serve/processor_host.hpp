@@ -117,6 +117,8 @@ class processor_host {
   std::vector<std::shared_ptr<entry>> entries();
   void persist(const entry& e);
   void build_and_start(entry& e, bool fresh);
+  /// Keeps `err` as the entry's error, its state FAILED.
+  void record_failure(entry& e, const reel::error& err);
   void stop_processor(entry& e);
   void refresh(entry& e);
   document describe(entry& e);
