@@ -65,6 +65,29 @@ class error : public std::runtime_error {
   std::vector<diagnostic> diagnostics_;
 };
 
+/// `key` as one JSON pointer reference token (RFC 6901: `~` → `~0`, `/` → `~1`), for locations.
+[[nodiscard]] inline std::string json_pointer_token(std::string_view key) {
+  std::string out;
+  out.reserve(key.size());
+  for (char c : key) {
+    if (c == '~') {
+      out += "~0";
+    } else if (c == '/') {
+      out += "~1";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+/// `where` + `/` + the token of `key`: the location of a member of the value at `where`.
+[[nodiscard]] inline std::string json_pointer_append(std::string_view where, std::string_view key) {
+  std::string out(where);
+  out += '/';
+  out += json_pointer_token(key);
+  return out;
+}
+
 /// The single throw funnel of the library.
 [[noreturn]] inline void throw_error(std::string id, std::string where, std::string message) {
   throw error(std::move(id), std::move(where), std::move(message));

@@ -33,7 +33,7 @@ void only_keys(const connection_args& args, const nlohmann::ordered_json& obj,
   for (const auto& [key, value] : obj.items()) {
     if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
       args.definition_error(
-          at + "/" + reel::detail::pointer_token(key),
+          json_pointer_append(at, key),
           "unknown field '" + key + "'" + reel::detail::did_you_mean(key, allowed));
     }
   }
@@ -83,7 +83,7 @@ properties config_map(const nlohmann::ordered_json& config, const std::string& w
     } else if (value.is_number()) {
       out[key] = value.dump();
     } else {
-      throw_error("reel.connection.invalid", where + "/" + reel::detail::pointer_token(key),
+      throw_error("reel.connection.invalid", json_pointer_append(where, key),
                   "config values must be strings, numbers or booleans");
     }
   }

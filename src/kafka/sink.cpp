@@ -108,9 +108,8 @@ emit_options parse_emit_stage(const json& stage, const std::string& where) {
                                                 "schemaRegistry"};
   for (const auto& [key, value] : stage.items()) {
     if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
-      invalid(
-          where + "/" + reel::detail::pointer_token(key),
-          "unknown option '" + key + "' of $emit to Kafka" + reel::detail::did_you_mean(key, keys));
+      invalid(json_pointer_append(where, key), "unknown option '" + key + "' of $emit to Kafka" +
+                                                   reel::detail::did_you_mean(key, keys));
     }
   }
   if (stage.contains("schemaRegistry")) {
@@ -153,9 +152,8 @@ emit_options parse_emit_stage(const json& stage, const std::string& where) {
                                                        "transactionalId"};
   for (const auto& [key, value] : config->items()) {
     if (std::find(config_keys.begin(), config_keys.end(), key) == config_keys.end()) {
-      invalid(at + "/" + reel::detail::pointer_token(key),
-              "unknown option '" + key + "' of $emit.config" +
-                  reel::detail::did_you_mean(key, config_keys));
+      invalid(json_pointer_append(at, key), "unknown option '" + key + "' of $emit.config" +
+                                                reel::detail::did_you_mean(key, config_keys));
     }
   }
 

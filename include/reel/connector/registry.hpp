@@ -182,21 +182,6 @@ inline std::string lower(std::string_view s) {
   return out;
 }
 
-/// JSON pointer escaping of one key.
-inline std::string pointer_token(std::string_view key) {
-  std::string out;
-  for (char c : key) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 /// `definition` with the values that are credentials written in it (keys such as `password`,
 /// `secretAccessKey`, `sessionToken`; URIs with user information) masked, for `describe()`.
 inline nlohmann::ordered_json masked_definition(nlohmann::ordered_json definition) {
@@ -273,7 +258,7 @@ inline void check_definition_keys(const connection_args& args, std::string_view 
     names.emplace_back(a);
   for (const auto& [key, value] : args.definition.items()) {
     if (std::find(names.begin(), names.end(), key) == names.end()) {
-      args.definition_error("/" + detail::pointer_token(key),
+      args.definition_error(json_pointer_append("", key),
                             "unknown field '" + key + "' of a " + std::string(type) +
                                 " connection" + reel::detail::did_you_mean(key, names));
     }
@@ -404,7 +389,7 @@ class connection_registry {
         // Not a structured binding: clang before 16 cannot capture one in the lambda below.
         const std::string& name = item.key();
         const auto& def = item.value();
-        const std::string where = at + "/" + detail::pointer_token(name);
+        const std::string where = json_pointer_append(at, name);
         add([&] { add_connection(name, def, where, base_directory); });
       }
     } else if (definitions.is_array()) {
@@ -855,7 +840,7 @@ class connection_registry {
         return;
       }
       for (auto& [key, child] : v.items()) {
-        const std::string token = "/" + detail::pointer_token(key);
+        const std::string token = json_pointer_append("", key);
         resolve_env(child, connection, where + token, pointer + token, secrets, settings, unset);
       }
     } else if (v.is_array()) {

@@ -209,7 +209,7 @@ inline void read_sample_options(const nlohmann::ordered_json& obj, const connect
   }
   for (const auto& [key, v] : obj.items()) {
     if (std::find(known.begin(), known.end(), key) == known.end()) {
-      fail(pointer_token(key),
+      fail(json_pointer_token(key),
            "unknown option '" + key + "' of " + type + reel::detail::did_you_mean(key, known));
     }
     if (key == "seed" || key == "count") {

@@ -63,7 +63,7 @@ class pipeline_compiler {
       const document& stage = pipeline[i];
       std::string name;
       if (!stage_name(stage, where, name)) continue;
-      const std::string at = where + "/" + escape(name);
+      const std::string at = json_pointer_append(where, name);
       const document& spec = stage.begin().value();
       guard([&] {
         if (name == "$source") {
@@ -119,19 +119,6 @@ class pipeline_compiler {
         diagnostics_.push_back(d);
     }
   }
-  /// JSON pointer escaping of a key.
-  static std::string escape(const std::string& key) {
-    std::string out;
-    for (char c : key) {
-      if (c == '~')
-        out += "~0";
-      else if (c == '/')
-        out += "~1";
-      else
-        out += c;
-    }
-    return out;
-  }
 
   bool stage_name(const document& stage, const std::string& where, std::string& name) {
     if (!stage.is_object() || stage.size() != 1) {
@@ -150,11 +137,11 @@ class pipeline_compiler {
       known.emplace_back(n);
     }
     if (is_listed(mongodb_stages(), name)) {
-      report("reel.pipeline.unsupported_stage", where + "/" + escape(name),
+      report("reel.pipeline.unsupported_stage", json_pointer_append(where, name),
              "stage '" + name + "' is not supported by Reel");
       return false;
     }
-    report("reel.pipeline.unknown_stage", where + "/" + escape(name),
+    report("reel.pipeline.unknown_stage", json_pointer_append(where, name),
            "unknown stage '" + name + "'" + reel::detail::did_you_mean(name, known));
     return false;
   }
@@ -169,7 +156,7 @@ class pipeline_compiler {
     for (const auto& [key, value] : spec.items()) {
       if (std::find(names.begin(), names.end(), key) == names.end()) {
         unknown.push_back(
-            {"reel.pipeline.unknown_option", where + "/" + escape(key),
+            {"reel.pipeline.unknown_option", json_pointer_append(where, key),
              "unknown option '" + key + "' of " + stage + reel::detail::did_you_mean(key, names)});
       }
     }
@@ -376,7 +363,7 @@ class pipeline_compiler {
       const std::string where = at + "/pipeline/" + std::to_string(i);
       std::string stage;
       if (!stage_name(inner[i], where, stage)) continue;
-      const std::string stage_at = where + "/" + escape(stage);
+      const std::string stage_at = json_pointer_append(where, stage);
       const document& stage_spec = inner[i].begin().value();
       guard([&] {
         if (stage == "$group" && !grouped && def->at_close.empty() &&

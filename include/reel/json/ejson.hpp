@@ -438,15 +438,7 @@ class basic_ejson_builder {
         for (auto it = parent.begin(); it != parent.end(); ++it) {
           if (&*it == child) {
             out += '/';
-            for (const char c : it.key()) {
-              if (c == '~') {
-                out += "~0";
-              } else if (c == '/') {
-                out += "~1";
-              } else {
-                out += c;
-              }
-            }
+            out += json_pointer_token(it.key());
             break;
           }
         }

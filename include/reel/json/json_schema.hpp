@@ -213,21 +213,6 @@ inline bool schema_node::matches(const document& v) const {
   throw_error("reel.query.json_schema", where, std::move(message));
 }
 
-inline std::string schema_pointer(const std::string& where, std::string_view key) {
-  std::string out = where;
-  out += '/';
-  for (char c : key) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 inline std::uint32_t schema_types(const document& spec, const std::string& where, bool json_types) {
   const char* keyword = json_types ? "type" : "bsonType";
   std::vector<const document*> names;
@@ -352,7 +337,7 @@ inline std::shared_ptr<const schema_node> compile_schema_node(const document& sp
   for (auto it = spec.begin(); it != spec.end(); ++it) {
     const std::string& k = it.key();
     const document& v = *it;
-    const std::string w = schema_pointer(where, k);
+    const std::string w = json_pointer_append(where, k);
     if (k == "bsonType" || k == "type") {
       out->types = schema_types(v, w, k == "type");
     } else if (k == "required") {
@@ -373,14 +358,15 @@ inline std::shared_ptr<const schema_node> compile_schema_node(const document& sp
     } else if (k == "properties") {
       if (!v.is_object()) schema_error(w, "$jsonSchema keyword 'properties' must be an object");
       for (auto p = v.begin(); p != v.end(); ++p) {
-        out->properties.emplace_back(p.key(), compile_schema_node(*p, schema_pointer(w, p.key())));
+        out->properties.emplace_back(p.key(),
+                                     compile_schema_node(*p, json_pointer_append(w, p.key())));
       }
     } else if (k == "patternProperties") {
       if (!v.is_object()) {
         schema_error(w, "$jsonSchema keyword 'patternProperties' must be an object");
       }
       for (auto p = v.begin(); p != v.end(); ++p) {
-        const std::string pw = schema_pointer(w, p.key());
+        const std::string pw = json_pointer_append(w, p.key());
         out->pattern_properties.emplace_back(
             compile_regex(p.key(), "", pw, "reel.query.json_schema"), compile_schema_node(*p, pw));
       }
@@ -459,7 +445,7 @@ inline std::shared_ptr<const schema_node> compile_schema_node(const document& sp
     } else if (k == "dependencies") {
       if (!v.is_object()) schema_error(w, "$jsonSchema keyword 'dependencies' must be an object");
       for (auto d = v.begin(); d != v.end(); ++d) {
-        const std::string dw = schema_pointer(w, d.key());
+        const std::string dw = json_pointer_append(w, d.key());
         if (d->is_object()) {
           out->schema_dependencies.emplace_back(d.key(), compile_schema_node(*d, dw));
         } else if (d->is_array() && !d->empty()) {

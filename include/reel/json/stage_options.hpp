@@ -168,21 +168,6 @@ inline const stage_option* find_stage_option(std::string_view stage, std::string
 
 namespace detail {
 
-/// JSON pointer token of one key.
-inline std::string option_token(std::string_view key) {
-  std::string out;
-  for (char c : key) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 /// The last part of a dotted path: `config.group_id` → `group_id`.
 inline std::string_view leaf(std::string_view path) {
   const auto dot = path.rfind('.');
@@ -238,7 +223,7 @@ void options_at(const Range& paths, std::string_view prefix, std::vector<std::st
                          const std::string& at) {
     for (auto it = obj.begin(); it != obj.end(); ++it) {
       const std::string path = prefix + it.key();
-      const std::string pointer = at + "/" + detail::option_token(it.key());
+      const std::string pointer = json_pointer_append(at, it.key());
       const std::string name = std::string(stage) + (prefix.empty() ? "" : ".") +
                                prefix.substr(0, prefix.empty() ? 0 : prefix.size() - 1);
       if (declared(path)) continue;
@@ -321,7 +306,7 @@ inline void check_stage_options(std::string_view stage, const nlohmann::ordered_
   for (auto it = spec.begin(); it != spec.end(); ++it) {
     const std::string& key = it.key();
     if (is_common_stage_option(stage, key)) continue;
-    const std::string pointer = where + "/" + detail::option_token(key);
+    const std::string pointer = json_pointer_append(where, key);
     if (const stage_option* o = find_stage_option(stage, key)) {
       if (o->in_reel) continue;
       problems.push_back({"reel.pipeline.unsupported_option", pointer,
@@ -343,7 +328,7 @@ inline void check_stage_options(std::string_view stage, const nlohmann::ordered_
   for (auto it = into->begin(); it != into->end(); ++it) {
     if (std::find(into_keys.begin(), into_keys.end(), it.key()) != into_keys.end()) continue;
     problems.push_back({"reel.pipeline.unknown_option",
-                        where + "/into/" + detail::option_token(it.key()),
+                        where + "/into/" + json_pointer_token(it.key()),
                         "unknown option '" + it.key() + "' of $merge.into" +
                             reel::detail::did_you_mean(it.key(), into_keys)});
   }

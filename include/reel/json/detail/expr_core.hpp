@@ -123,18 +123,7 @@ inline const document& keep(const document& r, document& out) {
 
 /// `where` + "/" + `key` as a JSON pointer (escaping '~' and '/').
 inline std::string pointer_append(const std::string& where, std::string_view key) {
-  std::string out = where;
-  out += '/';
-  for (char c : key) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out += c;
-    }
-  }
-  return out;
+  return json_pointer_append(where, key);
 }
 inline std::string pointer_append(const std::string& where, std::size_t index) {
   return where + "/" + std::to_string(index);
