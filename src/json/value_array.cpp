@@ -59,29 +59,16 @@ std::size_t add_weight(const node& n, const bson::value& v, std::size_t bytes, s
   return bytes;
 }
 
-std::string dump(const bson::value& v) {
-  return bson::to_nlohmann(v).dump();
-}
-
-/// An integral operand (`integral_of`): an int, a long, or a double or decimal without fraction.
-std::optional<std::int64_t> integral(const bson::value& v) {
-  if (v.type() == bson::type::int32 || v.type() == bson::type::int64) return v.as_int64();
-  if (!v.is_number()) return std::nullopt;
-  const double d = *bson::to_double(v);
-  if (!std::isfinite(d) || d != std::trunc(d) || d >= 9.2e18 || d <= -9.2e18) return std::nullopt;
-  return static_cast<std::int64_t>(d);
-}
-
 /// `index_operand` of ops_array.hpp.
 std::int64_t index_operand(const node& n, const bson::value& v, const std::string& what) {
   if (!v.is_number()) {
     eval_fail(n, std::string(n.op) + "'s " + what + " must be a numeric value, but is " +
                      value_type_name(v));
   }
-  const auto i = integral(v);
+  const auto i = value_integral(v);
   if (!i) {
-    eval_fail(
-        n, std::string(n.op) + "'s " + what + " must be representable as an integer: " + dump(v));
+    eval_fail(n, std::string(n.op) + "'s " + what +
+                     " must be representable as an integer: " + value_dump(v));
   }
   return *i;
 }
@@ -252,10 +239,11 @@ bson::value range_op(const node& n, const value_scope& s) {
       eval_fail(n, std::string("$range requires a numeric ") + names[i] +
                        ", found value of type: " + value_type_name(x));
     }
-    const auto xi = integral(x);
+    const auto xi = value_integral(x);
     if (!xi || *xi < INT32_MIN || *xi > INT32_MAX) {
-      eval_fail(n, std::string("$range requires a ") + names[i] +
-                       " that can be represented as a 32-bit integer, found value: " + dump(x));
+      eval_fail(n,
+                std::string("$range requires a ") + names[i] +
+                    " that can be represented as a 32-bit integer, found value: " + value_dump(x));
     }
     v[i] = *xi;
   }
@@ -279,9 +267,9 @@ bson::value filter_op(const node& n, const value_scope& s) {
   if (present(n.args[1])) {
     const bson::value l = vev(n.args[1], s);
     if (!l.is_nullish()) {
-      const auto li = integral(l);
+      const auto li = value_integral(l);
       if (!li || *li < 1) {
-        eval_fail(n, "$filter: limit must be a positive integral value, found " + dump(l));
+        eval_fail(n, "$filter: limit must be a positive integral value, found " + value_dump(l));
       }
       limit = *li;
     }

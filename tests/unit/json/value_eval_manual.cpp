@@ -293,4 +293,36 @@ TEST_CASE(
   }
 }
 
+TEST_CASE("value evaluation gives the server's types where the nlohmann path cannot",
+          "[json][expression][value]") {
+  using value_eval_manual::eval_text;
+  // The server's dateDiff and isoYear are long longs.
+  CHECK(
+      eval_text(
+          R"({"$dateDiff": {"startDate": "$a", "endDate": "$b", "unit": "day"}})",
+          R"({"a": {"$date": "2024-01-01T00:00:00Z"}, "b": {"$date": "2024-03-01T00:00:00Z"}})") ==
+      R"({"$numberLong":"60"})");
+  CHECK(eval_text(R"({"$isoWeekYear": "$a"})", R"({"a": {"$date": "2021-01-01T00:00:00Z"}})") ==
+        R"({"$numberLong":"2020"})");
+  CHECK(eval_text(R"({"$year": "$a"})", R"({"a": {"$date": "2021-01-01T00:00:00Z"}})") ==
+        R"({"$numberInt":"2021"})");
+  // %Z is the offset in minutes, signed only when negative (the manual's "270").
+  CHECK(eval_text(R"({"$dateToString": {"date": "$a", "format": "%Z", "timezone": "+04:30"}})",
+                  R"({"a": {"$date": "2021-01-01T00:00:00Z"}})") == R"("270")");
+  // A date from an ObjectId's time and a Timestamp's seconds.
+  CHECK(eval_text(R"({"$dateToString": {"date": "$o"}})",
+                  R"({"o": {"$oid": "5ab9c3da31c2ab715d421285"}})") ==
+        R"("2018-03-27T04:08:58.000Z")");
+  CHECK(eval_text(R"({"$year": "$t"})", R"({"t": {"$timestamp": {"t": 1700000000, "i": 1}}})") ==
+        R"({"$numberInt":"2023"})");
+  // Errors are the nlohmann operators'.
+  CHECK(eval_text(R"({"$month": "$s"})", R"({"s": "2021-01-01"})") ==
+        "[reel.expression.evaluation_failed] at /x: $month: can't convert from BSON type string to "
+        "Date");
+  CHECK(
+      eval_text(R"({"$dateAdd": {"startDate": "$a", "unit": "day", "amount": 1.5}})",
+                R"({"a": {"$date": "2021-01-01T00:00:00Z"}})") ==
+      "[reel.expression.evaluation_failed] at /x: $dateAdd expects an integer 'amount', found 1.5");
+}
+
 #endif  // REEL_JSON_VALUE_EVAL

@@ -59,6 +59,7 @@ void register_value_string_ops(value_op_table& t);
 void register_value_array_ops(value_op_table& t);
 void register_value_set_ops(value_op_table& t);
 void register_value_object_ops(value_op_table& t);
+void register_value_date_ops(value_op_table& t);
 /// The native evaluation of operator `name` when `n.fn` is the operator's generic one, or null.
 value_eval_fn native_value_op(std::string_view name);
 
@@ -88,5 +89,10 @@ std::unordered_map<std::string_view, std::size_t>& bridged_calls();
 bool value_truthy(const bson::value& v) noexcept;
 /// `$type`'s name of a value's type ("missing" for missing).
 std::string value_type_name(const bson::value& v);
+/// An integral operand, as `integral_of`: an int, a long, or a double or decimal without
+/// fraction (within ±9.2e18); else empty.
+std::optional<std::int64_t> value_integral(const bson::value& v);
+/// `v` as the nlohmann operators' messages show it (`document::dump` of its nlohmann form).
+std::string value_dump(const bson::value& v);
 
 }  // namespace reel::json::detail
