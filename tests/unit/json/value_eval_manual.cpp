@@ -270,7 +270,11 @@ TEST_CASE(
        {R"({"$range": [0, 2000000000]})",
         R"({"$reduce": {"input": {"$range": [0, 250]}, "initialValue": [], "in": ["$$value"]}})",
         R"({"$map": {"input": {"$range": [0, 3]}, "in": {"$range": [0, 1000000]}}})",
-        R"({"$concatArrays": [{"$range": [0, 1000000]}, {"$range": [0, 1000000]}]})"}) {
+        R"({"$concatArrays": [{"$range": [0, 1000000]}, {"$range": [0, 1000000]}]})",
+        // $zip repeats its defaults: 17,000 rows of a 1,000-character string.
+        R"({"$zip": {"inputs": [{"$range": [0, 17000]}, []], "useLongestLength": true,
+                     "defaults": [0, {"$reduce": {"input": {"$range": [0, 100]}, "initialValue": "",
+                                                  "in": {"$concat": ["$$value", "0123456789"]}}}]}})"}) {
     INFO(spec);
     const reel::json::expression e = reel::json::compile_expression(document::parse(spec), "/x");
     std::string old_id, old_error;
