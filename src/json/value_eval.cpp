@@ -247,6 +247,7 @@ value_eval_fn native_value_op(std::string_view name) {
     register_value_date_ops(t);
     register_value_reorder_ops(t);
     register_value_stats_ops(t);
+    register_value_meta_ops(t);
     return t;
   }();
   auto it = table.find(name);

@@ -20,7 +20,9 @@
 #include "reel/bson/ejson.hpp"
 #include "reel/bson/nlohmann.hpp"
 #include "reel/error.hpp"
+#include "reel/json/detail/value_eval.hpp"
 #include "reel/json/expression.hpp"
+#include "reel/time.hpp"
 
 namespace value_eval_manual {
 
@@ -295,6 +297,37 @@ TEST_CASE(
       CHECK(std::string(err.what()) == old_error);
     }
   }
+}
+
+TEST_CASE("value evaluation reads $meta and $currentDate from the context without the bridge",
+          "[json][expression][value]") {
+  const document meta = document::parse(
+      R"({"source": {"topic": "t", "partition": 3},
+          "window": {"start": {"$date": "2024-01-01T00:00:00Z"}, "end": {"$date": "2024-01-01T00:01:00Z"}}})");
+  const reel::manual_clock clock(*reel::parse_iso8601("2024-05-06T07:08:09.010Z"));
+  reel::json::eval_context ctx;
+  ctx.meta = &meta;
+  ctx.clock = &clock;
+  reel::bson::arena memory;
+  const reel::bson::value root = reel::bson::parse_ejson(
+      R"({"_stream_meta": {"source": {"topic": "own", "key": "k"}}, "n": 1})", memory);
+  auto run = [&](const char* spec) {
+    const reel::json::expression e = reel::json::compile_expression(document::parse(spec), "/x");
+    reel::json::detail::bridged_calls().clear();
+    const reel::bson::value v = e.evaluate_value(root, ctx, memory);
+    CHECK(reel::json::detail::bridged_calls().empty());
+    return value_eval_manual::show(v);
+  };
+  CHECK(run(R"({"$meta": "stream.source.partition"})") == R"({"$numberInt":"3"})");
+  CHECK(run(R"({"$meta": "stream.window.start"})") ==
+        R"({"$date":{"$numberLong":"1704067200000"}})");
+  // A path the context lacks is read from the document's own _stream_meta.
+  CHECK(run(R"({"$meta": "stream.source.key"})") == R"("k")");
+  CHECK(run(R"({"$meta": "stream.source.nothing"})") == "missing");
+  CHECK(run(R"({"$meta": "stream"})").find(R"("topic":"t")") != std::string::npos);
+  CHECK(run(R"({"$currentDate": {}})") == R"({"$date":{"$numberLong":"1714979289010"}})");
+  CHECK(run(R"({"$dateToString": {"date": {"$currentDate": {}}, "format": "%H:%M"}})") ==
+        R"("07:08")");
 }
 
 TEST_CASE("value evaluation gives the server's types where the nlohmann path cannot",

@@ -80,6 +80,7 @@ void register_value_object_ops(value_op_table& t);
 void register_value_date_ops(value_op_table& t);
 void register_value_reorder_ops(value_op_table& t);
 void register_value_stats_ops(value_op_table& t);
+void register_value_meta_ops(value_op_table& t);
 /// The native evaluation of operator `name` when `n.fn` is the operator's generic one, or null.
 value_eval_fn native_value_op(std::string_view name);
 
