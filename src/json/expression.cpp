@@ -192,6 +192,8 @@ inline void attach_value_eval([[maybe_unused]] node& n, [[maybe_unused]] value_e
   for (node& a : n.args)
     attach_value_eval(a, nullptr);
   if (native) {
+    // An operator with a field path of its own (`$meta`) reads it as field path nodes do.
+    if (!n.path.empty()) attach_value_field_path(n);
     n.value_fn = native;
   } else if (n.fn == &eval_constant) {
     attach_value_constant(n);

@@ -358,33 +358,15 @@ value pow_op(const node& n, const value_scope& s) {
   return value::double_(std::pow(static_cast<double>(b.i), static_cast<double>(e.i)));
 }
 
-/// Calls `f(value)` for the operands of the expression forms of `$sum $avg $min $max`: the
-/// elements of a single array operand, or else each operand.
-template <class F>
-void for_each_operand(const node& n, const value_scope& s, F&& f) {
-  if (n.args.size() == 1) {
-    const value v = vev(n.args[0], s);
-    if (v.is_array()) {
-      for (const value& e : v.elements())
-        f(e);
-    } else {
-      f(v);
-    }
-    return;
-  }
-  for (const node& a : n.args)
-    f(vev(a, s));
-}
-
 value sum_op(const node& n, const value_scope& s) {
   bson::sum_accumulator total;
-  for_each_operand(n, s, [&](const value& v) { total.add(v); });
+  for_each_value_operand(n, s, [&](const value& v) { total.add(v); });
   return put(total.sum(), s);
 }
 
 value avg_op(const node& n, const value_scope& s) {
   bson::sum_accumulator total;
-  for_each_operand(n, s, [&](const value& v) { total.add(v); });
+  for_each_value_operand(n, s, [&](const value& v) { total.add(v); });
   const auto average = total.average();
   return average ? put(*average, s) : value::null();
 }
@@ -393,7 +375,7 @@ template <int Sign>
 value min_max_op(const node& n, const value_scope& s) {
   value best = value::null();
   bool have = false;
-  for_each_operand(n, s, [&](const value& v) {
+  for_each_value_operand(n, s, [&](const value& v) {
     if (v.is_nullish()) return;
     if (!have || Sign * bson::compare(v, best) > 0) {
       best = v;

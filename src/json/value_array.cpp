@@ -27,69 +27,18 @@ namespace reel::json::detail {
 
 namespace {
 
-/// The weight of `v` added to `bytes` (value_limits.hpp's measure on a value): fails with
-/// `too_large`/`too_deep` as `add_value_bytes` does.
-std::size_t add_weight(const node& n, const bson::value& v, std::size_t bytes, std::size_t level) {
-  switch (v.type()) {
-    case bson::type::document:
-    case bson::type::array:
-      break;
-    case bson::type::string:
-    case bson::type::symbol:
-    case bson::type::code:
-    case bson::type::binary:
-      bytes += v.size() + 5;
-      if (bytes > max_document_bytes) value_too_large(n, "a value");
-      return bytes;
-    default:
-      bytes += 8;
-      if (bytes > max_document_bytes) value_too_large(n, "a value");
-      return bytes;
-  }
-  if (level + 1 > max_document_depth) value_too_deep(n);
-  bytes += 5;
-  if (v.is_document()) {
-    for (const bson::field& f : v.fields())
-      bytes = add_weight(n, f.val, bytes + f.name().size() + 2, level + 1);
-  } else {
-    for (const bson::value& e : v.elements())
-      bytes = add_weight(n, e, bytes + 1, level + 1);
-  }
-  if (bytes > max_document_bytes) value_too_large(n, "a value");
-  return bytes;
-}
-
-std::string dump(const bson::value& v) {
-  return bson::to_nlohmann(v).dump();
-}
-
-/// An integral operand (`integral_of`): an int, a long, or a double or decimal without fraction.
-std::optional<std::int64_t> integral(const bson::value& v) {
-  if (v.type() == bson::type::int32 || v.type() == bson::type::int64) return v.as_int64();
-  if (!v.is_number()) return std::nullopt;
-  const double d = *bson::to_double(v);
-  if (!std::isfinite(d) || d != std::trunc(d) || d >= 9.2e18 || d <= -9.2e18) return std::nullopt;
-  return static_cast<std::int64_t>(d);
-}
-
 /// `index_operand` of ops_array.hpp.
 std::int64_t index_operand(const node& n, const bson::value& v, const std::string& what) {
   if (!v.is_number()) {
     eval_fail(n, std::string(n.op) + "'s " + what + " must be a numeric value, but is " +
                      value_type_name(v));
   }
-  const auto i = integral(v);
+  const auto i = value_integral(v);
   if (!i) {
-    eval_fail(
-        n, std::string(n.op) + "'s " + what + " must be representable as an integer: " + dump(v));
+    eval_fail(n, std::string(n.op) + "'s " + what +
+                     " must be representable as an integer: " + value_dump(v));
   }
   return *i;
-}
-
-bson::value array_of(std::span<const bson::value> elements, bson::arena& memory) {
-  bson::value* out = memory.allocate_array<bson::value>(elements.size());
-  std::copy(elements.begin(), elements.end(), out);
-  return bson::value::array({out, elements.size()});
 }
 
 bson::value size_op(const node& n, const value_scope& s) {
@@ -185,7 +134,7 @@ bson::value concat_arrays_op(const node& n, const value_scope& s) {
       eval_fail(n, "$concatArrays only supports arrays, not " + value_type_name(inputs[i]));
     }
     for (const bson::value& e : inputs[i].elements())
-      bytes = add_weight(n, e, bytes + 1, 1);
+      bytes = add_value_weight(n, e, bytes + 1, 1);
     total += inputs[i].size();
   }
   bson::value* out = s.memory->allocate_array<bson::value>(total);
@@ -252,10 +201,11 @@ bson::value range_op(const node& n, const value_scope& s) {
       eval_fail(n, std::string("$range requires a numeric ") + names[i] +
                        ", found value of type: " + value_type_name(x));
     }
-    const auto xi = integral(x);
+    const auto xi = value_integral(x);
     if (!xi || *xi < INT32_MIN || *xi > INT32_MAX) {
-      eval_fail(n, std::string("$range requires a ") + names[i] +
-                       " that can be represented as a 32-bit integer, found value: " + dump(x));
+      eval_fail(n,
+                std::string("$range requires a ") + names[i] +
+                    " that can be represented as a 32-bit integer, found value: " + value_dump(x));
     }
     v[i] = *xi;
   }
@@ -279,9 +229,9 @@ bson::value filter_op(const node& n, const value_scope& s) {
   if (present(n.args[1])) {
     const bson::value l = vev(n.args[1], s);
     if (!l.is_nullish()) {
-      const auto li = integral(l);
+      const auto li = value_integral(l);
       if (!li || *li < 1) {
-        eval_fail(n, "$filter: limit must be a positive integral value, found " + dump(l));
+        eval_fail(n, "$filter: limit must be a positive integral value, found " + value_dump(l));
       }
       limit = *li;
     }
@@ -309,7 +259,7 @@ bson::value map_op(const node& n, const value_scope& s) {
   for (std::size_t i = 0; i < a.size(); ++i) {
     b.value = a.elements()[i];
     const bson::value r = vev(n.args[2], inner);
-    bytes = add_weight(n, r, bytes + 1, 1);
+    bytes = add_value_weight(n, r, bytes + 1, 1);
     out[i] = r.is_missing() ? bson::value::null() : r;
   }
   return bson::value::array({out, a.size()});
@@ -328,7 +278,8 @@ bson::value reduce_op(const node& n, const value_scope& s) {
     self.value = e;
     value.value = vev(n.args[2], inner);
     // The value may grow with each element (`{a: "$$value"}`): checked every time.
-    if (value.value.is_document() || value.value.is_array()) (void)add_weight(n, value.value, 0, 0);
+    if (value.value.is_document() || value.value.is_array())
+      (void)add_value_weight(n, value.value, 0, 0);
   }
   return value.value;
 }
@@ -346,6 +297,37 @@ bson::value all_any_op(const node& n, const value_scope& s) {
 }
 
 }  // namespace
+
+std::size_t add_value_weight(const node& n, const bson::value& v, std::size_t bytes,
+                             std::size_t level) {
+  switch (v.type()) {
+    case bson::type::document:
+    case bson::type::array:
+      break;
+    case bson::type::string:
+    case bson::type::symbol:
+    case bson::type::code:
+    case bson::type::binary:
+      bytes += v.size() + 5;
+      if (bytes > max_document_bytes) value_too_large(n, "a value");
+      return bytes;
+    default:
+      bytes += 8;
+      if (bytes > max_document_bytes) value_too_large(n, "a value");
+      return bytes;
+  }
+  if (level + 1 > max_document_depth) value_too_deep(n);
+  bytes += 5;
+  if (v.is_document()) {
+    for (const bson::field& f : v.fields())
+      bytes = add_value_weight(n, f.val, bytes + f.name().size() + 2, level + 1);
+  } else {
+    for (const bson::value& e : v.elements())
+      bytes = add_value_weight(n, e, bytes + 1, level + 1);
+  }
+  if (bytes > max_document_bytes) value_too_large(n, "a value");
+  return bytes;
+}
 
 void register_value_array_ops(value_op_table& t) {
   t.emplace("$size", &size_op);

@@ -6,6 +6,7 @@
 
 #include "reel/json/detail/value_eval.hpp"
 
+#include <cmath>
 #include <memory>
 #include <string>
 #include <utility>
@@ -14,6 +15,7 @@
 #include "reel/bson/decimal.hpp"
 #include "reel/bson/field_path.hpp"
 #include "reel/bson/nlohmann.hpp"
+#include "reel/bson/numeric.hpp"
 #include "reel/bson/owned.hpp"
 #include "reel/json/expression.hpp"
 
@@ -219,6 +221,18 @@ std::string value_type_name(const bson::value& v) {
   return std::string(bson::type_name(v.type()));
 }
 
+std::optional<std::int64_t> value_integral(const bson::value& v) {
+  if (v.type() == bson::type::int32 || v.type() == bson::type::int64) return v.as_int64();
+  if (!v.is_number()) return std::nullopt;
+  const double d = *bson::to_double(v);
+  if (!std::isfinite(d) || d != std::trunc(d) || d >= 9.2e18 || d <= -9.2e18) return std::nullopt;
+  return static_cast<std::int64_t>(d);
+}
+
+std::string value_dump(const bson::value& v) {
+  return bson::to_nlohmann(v).dump();
+}
+
 value_eval_fn native_value_op(std::string_view name) {
   static const value_op_table table = [] {
     value_op_table t;
@@ -230,6 +244,10 @@ value_eval_fn native_value_op(std::string_view name) {
     register_value_array_ops(t);
     register_value_set_ops(t);
     register_value_object_ops(t);
+    register_value_date_ops(t);
+    register_value_reorder_ops(t);
+    register_value_stats_ops(t);
+    register_value_meta_ops(t);
     return t;
   }();
   auto it = table.find(name);

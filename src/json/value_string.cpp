@@ -104,16 +104,6 @@ std::int64_t index_operand(const node& n, const bson::value& v, std::string_view
   return static_cast<std::int64_t>(std::max(-9e18, std::min(9e18, d)));
 }
 
-/// An integral number (an int, a long, or a double or decimal without fraction), as
-/// `integral_of`.
-std::optional<std::int64_t> integral_operand(const bson::value& v) {
-  if (v.type() == bson::type::int32 || v.type() == bson::type::int64) return v.as_int64();
-  if (!v.is_number()) return std::nullopt;
-  const double d = *bson::to_double(v);
-  if (!std::isfinite(d) || d != std::trunc(d) || d >= 9.2e18 || d <= -9.2e18) return std::nullopt;
-  return static_cast<std::int64_t>(d);
-}
-
 bson::value substr_bytes_op(const node& n, const value_scope& s) {
   const std::string_view str = coerce(n, vev(n.args[0], s), s);
   const std::int64_t start = index_operand(n, vev(n.args[1], s), "starting index");
@@ -142,7 +132,7 @@ bson::value substr_cp_op(const node& n, const value_scope& s) {
   const std::string_view str = coerce(n, vev(n.args[0], s), s);
   const bson::value a1 = vev(n.args[1], s);
   const bson::value a2 = vev(n.args[2], s);
-  const auto i1 = integral_operand(a1), i2 = integral_operand(a2);
+  const auto i1 = value_integral(a1), i2 = value_integral(a2);
   if (!a1.is_number()) {
     eval_fail(n,
               "$substrCP: starting index must be a numeric type (is " + value_type_name(a1) + ")");
@@ -326,7 +316,7 @@ bson::value index_of_op(const node& n, const value_scope& s) {
   std::int64_t bounds[2] = {0, static_cast<std::int64_t>(units)};
   for (std::size_t k = 2; k < n.args.size(); ++k) {
     const bson::value v = vev(n.args[k], s);
-    const auto i = integral_operand(v);
+    const auto i = value_integral(v);
     const char* what = k == 2 ? "starting index" : "ending index";
     if (!v.is_number()) {
       eval_fail(n, std::string(n.op) + " requires an integral " + what +

@@ -20,7 +20,9 @@
 #include "reel/bson/ejson.hpp"
 #include "reel/bson/nlohmann.hpp"
 #include "reel/error.hpp"
+#include "reel/json/detail/value_eval.hpp"
 #include "reel/json/expression.hpp"
+#include "reel/time.hpp"
 
 namespace value_eval_manual {
 
@@ -270,7 +272,11 @@ TEST_CASE(
        {R"({"$range": [0, 2000000000]})",
         R"({"$reduce": {"input": {"$range": [0, 250]}, "initialValue": [], "in": ["$$value"]}})",
         R"({"$map": {"input": {"$range": [0, 3]}, "in": {"$range": [0, 1000000]}}})",
-        R"({"$concatArrays": [{"$range": [0, 1000000]}, {"$range": [0, 1000000]}]})"}) {
+        R"({"$concatArrays": [{"$range": [0, 1000000]}, {"$range": [0, 1000000]}]})",
+        // $zip repeats its defaults: 17,000 rows of a 1,000-character string.
+        R"({"$zip": {"inputs": [{"$range": [0, 17000]}, []], "useLongestLength": true,
+                     "defaults": [0, {"$reduce": {"input": {"$range": [0, 100]}, "initialValue": "",
+                                                  "in": {"$concat": ["$$value", "0123456789"]}}}]}})"}) {
     INFO(spec);
     const reel::json::expression e = reel::json::compile_expression(document::parse(spec), "/x");
     std::string old_id, old_error;
@@ -291,6 +297,69 @@ TEST_CASE(
       CHECK(std::string(err.what()) == old_error);
     }
   }
+}
+
+TEST_CASE("value evaluation reads $meta and $currentDate from the context without the bridge",
+          "[json][expression][value]") {
+  const document meta = document::parse(
+      R"({"source": {"topic": "t", "partition": 3},
+          "window": {"start": {"$date": "2024-01-01T00:00:00Z"}, "end": {"$date": "2024-01-01T00:01:00Z"}}})");
+  const reel::manual_clock clock(*reel::parse_iso8601("2024-05-06T07:08:09.010Z"));
+  reel::json::eval_context ctx;
+  ctx.meta = &meta;
+  ctx.clock = &clock;
+  reel::bson::arena memory;
+  const reel::bson::value root = reel::bson::parse_ejson(
+      R"({"_stream_meta": {"source": {"topic": "own", "key": "k"}}, "n": 1})", memory);
+  auto run = [&](const char* spec) {
+    const reel::json::expression e = reel::json::compile_expression(document::parse(spec), "/x");
+    reel::json::detail::bridged_calls().clear();
+    const reel::bson::value v = e.evaluate_value(root, ctx, memory);
+    CHECK(reel::json::detail::bridged_calls().empty());
+    return value_eval_manual::show(v);
+  };
+  CHECK(run(R"({"$meta": "stream.source.partition"})") == R"({"$numberInt":"3"})");
+  CHECK(run(R"({"$meta": "stream.window.start"})") ==
+        R"({"$date":{"$numberLong":"1704067200000"}})");
+  // A path the context lacks is read from the document's own _stream_meta.
+  CHECK(run(R"({"$meta": "stream.source.key"})") == R"("k")");
+  CHECK(run(R"({"$meta": "stream.source.nothing"})") == "missing");
+  CHECK(run(R"({"$meta": "stream"})").find(R"("topic":"t")") != std::string::npos);
+  CHECK(run(R"({"$currentDate": {}})") == R"({"$date":{"$numberLong":"1714979289010"}})");
+  CHECK(run(R"({"$dateToString": {"date": {"$currentDate": {}}, "format": "%H:%M"}})") ==
+        R"("07:08")");
+}
+
+TEST_CASE("value evaluation gives the server's types where the nlohmann path cannot",
+          "[json][expression][value]") {
+  using value_eval_manual::eval_text;
+  // The server's dateDiff and isoYear are long longs.
+  CHECK(
+      eval_text(
+          R"({"$dateDiff": {"startDate": "$a", "endDate": "$b", "unit": "day"}})",
+          R"({"a": {"$date": "2024-01-01T00:00:00Z"}, "b": {"$date": "2024-03-01T00:00:00Z"}})") ==
+      R"({"$numberLong":"60"})");
+  CHECK(eval_text(R"({"$isoWeekYear": "$a"})", R"({"a": {"$date": "2021-01-01T00:00:00Z"}})") ==
+        R"({"$numberLong":"2020"})");
+  CHECK(eval_text(R"({"$year": "$a"})", R"({"a": {"$date": "2021-01-01T00:00:00Z"}})") ==
+        R"({"$numberInt":"2021"})");
+  // %Z is the offset in minutes, signed only when negative (the manual's "270").
+  CHECK(eval_text(R"({"$dateToString": {"date": "$a", "format": "%Z", "timezone": "+04:30"}})",
+                  R"({"a": {"$date": "2021-01-01T00:00:00Z"}})") == R"("270")");
+  // A date from an ObjectId's time and a Timestamp's seconds.
+  CHECK(eval_text(R"({"$dateToString": {"date": "$o"}})",
+                  R"({"o": {"$oid": "5ab9c3da31c2ab715d421285"}})") ==
+        R"("2018-03-27T04:08:58.000Z")");
+  CHECK(eval_text(R"({"$year": "$t"})", R"({"t": {"$timestamp": {"t": 1700000000, "i": 1}}})") ==
+        R"({"$numberInt":"2023"})");
+  // Errors are the nlohmann operators'.
+  CHECK(eval_text(R"({"$month": "$s"})", R"({"s": "2021-01-01"})") ==
+        "[reel.expression.evaluation_failed] at /x: $month: can't convert from BSON type string to "
+        "Date");
+  CHECK(
+      eval_text(R"({"$dateAdd": {"startDate": "$a", "unit": "day", "amount": 1.5}})",
+                R"({"a": {"$date": "2021-01-01T00:00:00Z"}})") ==
+      "[reel.expression.evaluation_failed] at /x: $dateAdd expects an integer 'amount', found 1.5");
 }
 
 #endif  // REEL_JSON_VALUE_EVAL

@@ -519,12 +519,9 @@ inline std::optional<std::string> format_date(std::int64_t utc_ms, const time_zo
         append_padded(out, (minutes < 0 ? -minutes : minutes) % 60, 2);
         break;
       }
-      case 'Z': {
-        const std::int64_t minutes = offset / ms_per_minute;
-        out += minutes < 0 ? '-' : '+';
-        out += std::to_string(minutes < 0 ? -minutes : minutes);
+      case 'Z':  // the offset in minutes, signed only when negative (the server's `os << minutes`)
+        out += std::to_string(offset / ms_per_minute);
         break;
-      }
       case '%':
         out += '%';
         break;

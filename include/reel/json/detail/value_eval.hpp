@@ -49,6 +49,24 @@ inline bson::value vev(const node& n, const value_scope& s) {
   return n.value_fn(n, s);
 }
 
+/// Calls `f(value)` for the operands of the expression forms of the accumulators (`$sum`,
+/// `$stdDevPop`, ...): the elements of a single array operand, or else each operand.
+template <class F>
+void for_each_value_operand(const node& n, const value_scope& s, F&& f) {
+  if (n.args.size() == 1) {
+    const bson::value v = vev(n.args[0], s);
+    if (v.is_array()) {
+      for (const bson::value& e : v.elements())
+        f(e);
+    } else {
+      f(v);
+    }
+    return;
+  }
+  for (const node& a : n.args)
+    f(vev(a, s));
+}
+
 /// Operators with a native value evaluation, by name (filled by the family files).
 using value_op_table = std::unordered_map<std::string_view, value_eval_fn>;
 void register_value_arith_ops(value_op_table& t);
@@ -59,6 +77,10 @@ void register_value_string_ops(value_op_table& t);
 void register_value_array_ops(value_op_table& t);
 void register_value_set_ops(value_op_table& t);
 void register_value_object_ops(value_op_table& t);
+void register_value_date_ops(value_op_table& t);
+void register_value_reorder_ops(value_op_table& t);
+void register_value_stats_ops(value_op_table& t);
+void register_value_meta_ops(value_op_table& t);
 /// The native evaluation of operator `name` when `n.fn` is the operator's generic one, or null.
 value_eval_fn native_value_op(std::string_view name);
 
@@ -88,5 +110,15 @@ std::unordered_map<std::string_view, std::size_t>& bridged_calls();
 bool value_truthy(const bson::value& v) noexcept;
 /// `$type`'s name of a value's type ("missing" for missing).
 std::string value_type_name(const bson::value& v);
+/// An integral operand, as `integral_of`: an int, a long, or a double or decimal without
+/// fraction (within ±9.2e18); else empty.
+std::optional<std::int64_t> value_integral(const bson::value& v);
+/// The weight of `v` added to `bytes`, `v` being `level` levels deep in what an operator builds
+/// (value_limits.hpp's measure on a value): fails with `too_large`/`too_deep` as
+/// `add_value_bytes` does (value_array.cpp).
+std::size_t add_value_weight(const node& n, const bson::value& v, std::size_t bytes,
+                             std::size_t level);
+/// `v` as the nlohmann operators' messages show it (`document::dump` of its nlohmann form).
+std::string value_dump(const bson::value& v);
 
 }  // namespace reel::json::detail
