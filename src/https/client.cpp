@@ -63,6 +63,10 @@ struct client::impl {
   impl() {
     global_init();
     multi = curl_multi_init();
+    // Keep the connections of every call that may be in flight: libcurl's default cache follows
+    // the number of handles added, which falls as calls complete, and closed connections would
+    // be opened again for the next calls.
+    curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, 1100L);
     thread = std::thread([this] { loop(); });
   }
 
@@ -103,7 +107,6 @@ struct client::impl {
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
                      static_cast<long>(t->req.connect_timeout.count()));
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(t->req.request_timeout.count()));
-    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");  // any encoding libcurl can decode
     curl_multi_add_handle(multi, e);
     running.emplace(e, std::move(t));
   }
