@@ -30,6 +30,9 @@
 #ifdef REEL_HAVE_KAFKA
 #include <reel/kafka/connection_type.hpp>
 #endif
+#ifdef REEL_HAVE_HTTPS
+#include <reel/https/https.hpp>
+#endif
 
 #include "byte_size.hpp"
 #include "console.hpp"
@@ -552,6 +555,9 @@ connection_registry builtin_connections() {
 #endif
 #ifdef REEL_HAVE_KAFKA
   reel::kafka::register_connection_type(registry);
+#endif
+#ifdef REEL_HAVE_HTTPS
+  reel::https::register_connection_type(registry);
 #endif
   return registry;
 }

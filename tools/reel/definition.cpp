@@ -174,6 +174,9 @@ std::vector<diagnostic> definition_problems(const definition& def, const loaded_
   std::vector<diagnostic> problems = loaded.problems;
   json::pipeline_options options;
   options.require_source = true;
+  // Enrichment stages ($https) bind their connection when compiled; with no definitions read,
+  // the connections file's own problem is the one to report.
+  if (!loaded.file_unreadable) options.connections = &loaded.registry;
   json::compile_result r = json::try_compile_pipeline(def.file.pipeline, options);
   for (diagnostic& d : r.diagnostics)
     problems.push_back(std::move(d));

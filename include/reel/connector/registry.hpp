@@ -25,9 +25,10 @@
 /// - `reel.connection.unknown`: no connection of that name (with a suggestion);
 /// - `reel.connection.unknown_type`: a definition names an unregistered type (with a suggestion);
 /// - `reel.connection.unsupported_type`: a definition names a type Atlas has and Reel does not
-///   (`Https`, `AWSLambda`, `Kinesis`, `SchemaRegistry`): "not supported by Reel";
+///   (`AWSLambda`, `Kinesis`, `SchemaRegistry`): "not supported by Reel";
 /// - `reel.connection.not_built`: a definition names the type of a compiled connector this build
-///   of Reel does not have (`kafka`, `mongodb`, `s3`), with the CMake option that builds it;
+///   of Reel does not have (`kafka`, `mongodb`, `s3`, `https`), with the CMake option that builds
+///   it;
 /// - `reel.connection.invalid`: a definition that is not `{type, ...}` or that its type rejects;
 /// - `reel.connection.missing_env`: a `$env` variable that is not set, when its connection is used;
 /// - `reel.connection.unsupported`: a source-only connection used as a sink, or the reverse;
@@ -216,6 +217,7 @@ inline constexpr optional_connector optional_connectors[] = {
     {"kafka", "Kafka", "REEL_WITH_KAFKA"},
     {"mongodb", "MongoDB", "REEL_WITH_MONGO"},
     {"s3", "S3", "REEL_WITH_S3"},
+    {"https", "HTTPS", "REEL_WITH_HTTPS"},
 };
 
 /// A connection type Atlas has and Reel does not: its name (lower case) and what it is for.
@@ -224,7 +226,6 @@ struct atlas_only_connection_type {
 };
 
 inline constexpr atlas_only_connection_type atlas_only_connection_types[] = {
-    {"https", "HTTPS endpoints ($https)"},
     {"awslambda", "AWS Lambda functions ($externalFunction)"},
     {"kinesis", "AWS Kinesis data streams"},
     {"schemaregistry", "schema registries (Avro)"},
@@ -620,6 +621,22 @@ class connection_registry {
   [[nodiscard]] std::string type_of_connection(const std::string& name) const {
     auto it = connections_.find(name);
     return it == connections_.end() ? std::string() : type_name(it->second.definition);
+  }
+
+  /// Runs `f(args, type)` for a use of the defined connection `name` by a stage that calls a
+  /// service (`$https`): `args.definition` has its `$env` values resolved (an unset variable is
+  /// `reel.connection.missing_env` now), the type's check has run, and no error leaving `f`
+  /// shows a resolved value. Throws `reel.connection.unknown` at `where` when no connection of
+  /// that name was defined (connections built in code have no definition).
+  template <class F>
+  auto use_connection(const std::string& name, const nlohmann::ordered_json& stage,
+                      const std::string& where, F&& f) const {
+    if (connections_.count(name) == 0) {
+      throw_error("reel.connection.unknown", where,
+                  "no connection named '" + name + "'" +
+                      reel::detail::did_you_mean(name, keys(connections_)));
+    }
+    return use(name, stage, where, std::forward<F>(f));
   }
 
   /// Builds the checkpoint store of connection `name` for `spec` (`{connectionName, bucket,

@@ -212,9 +212,20 @@ TEST_CASE("connection types Atlas has and Reel lacks are not supported, not unkn
           "[connector][stage_options]") {
   reel::connection_registry r = reel::default_connections();
   CHECK(error_of([&] {
+          r.add_connection("fn", {{"type", "AWSLambda"}}, "connections.json:/fn");
+        }) ==
+        "[reel.connection.unsupported_type] at connections.json:/fn/type: connection type "
+        "'AWSLambda' (Atlas's, for "
+        "AWS Lambda functions ($externalFunction)) is not supported by Reel");
+}
+
+TEST_CASE("an https connection without the HTTPS part built names its CMake option",
+          "[connector][stage_options]") {
+  reel::connection_registry r = reel::default_connections();
+  CHECK(error_of([&] {
           r.add_connection("hook", {{"type", "Https"}}, "connections.json:/hook");
         }) ==
-        "[reel.connection.unsupported_type] at connections.json:/hook/type: connection type "
-        "'Https' (Atlas's, for "
-        "HTTPS endpoints ($https)) is not supported by Reel");
+        "[reel.connection.not_built] at connections.json:/hook/type: connection type 'Https' "
+        "needs the HTTPS connector, which this build of Reel does not have: configure it with "
+        "-DREEL_WITH_HTTPS=ON (see the README's \"Compiled connectors\")");
 }
