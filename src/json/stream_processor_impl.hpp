@@ -1044,14 +1044,16 @@ class stream_processor::impl {
       using ms = std::chrono::duration<double, std::milli>;
       const double mean =
           q.completed == 0 ? 0.0 : ms(q.latency_total).count() / static_cast<double>(q.completed);
-      out.push_back({{"operatorName", q.stage->operator_name()},
-                     {"stage", q.stage->where()},
-                     {"calls", q.calls},
-                     {"inFlight", q.in_flight},
-                     {"errors", q.errors},
-                     {"maxInFlight", q.stage->max_in_flight()},
-                     {"meanLatencyMs", mean},
-                     {"maxLatencyMs", ms(q.latency_max).count()}});
+      document entry = {{"operatorName", q.stage->operator_name()},
+                        {"stage", q.stage->where()},
+                        {"calls", q.calls},
+                        {"inFlight", q.in_flight},
+                        {"errors", q.errors},
+                        {"maxInFlight", q.stage->max_in_flight()},
+                        {"meanLatencyMs", mean},
+                        {"maxLatencyMs", ms(q.latency_max).count()}};
+      q.stage->add_stats(entry);
+      out.push_back(std::move(entry));
     }
     return out;
   }

@@ -24,7 +24,7 @@
 /// turned into a request (its `payload` pipeline fails) always goes to the DLQ.
 ///
 /// **Statistics**: `stats().enrichment` lists each stage: `calls`, `inFlight`, `errors`,
-/// `maxInFlight`, `meanLatencyMs`, `maxLatencyMs`.
+/// `maxInFlight`, `meanLatencyMs`, `maxLatencyMs`, and what the stage adds (`add_stats`).
 #pragma once
 
 #include <algorithm>
@@ -88,6 +88,9 @@ class enrichment_stage : public document_stage {
   [[nodiscard]] on_error_action on_error() const noexcept { return on_error_; }
   /// The JSON pointer of the stage (`/1/$externalFunction`), for errors.
   [[nodiscard]] const std::string& where() const noexcept { return where_; }
+  /// Adds the stage's own figures to its entry of `stats().enrichment` (`$lookup`: queries,
+  /// cache hits and misses). The default adds nothing. Called from any thread.
+  virtual void add_stats(document& /*entry*/) const {}
 
   /// Applies `outcome` to `doc`: on success `doc` (with `as` set when there is a value) is moved
   /// to `out`. On failure, per `onError`: `dlq` (and `rejected`) throws a `reel::error` whose
