@@ -56,6 +56,10 @@ for c in "${connectors[@]}"; do
         fail "$c" "no summary line of a finished run"
       grep -Eq '^reel: movies_to_mongodb: resumed from checkpoint [0-9]+ in mongodb://atlas/reel\.checkpoints ' "$log" ||
         fail "$c" "the run with --state mongodb://... did not resume from its checkpoint"
+      grep -Eq '^reel: load_movies: finished: input 6, output 6, ' "$log" ||
+        fail "$c" "load-movies.json did not load the six movies"
+      grep -Eq '"_id": ?"(Drama|Comedy|Animation|Musical|Science fiction)"' "$log" ||
+        fail "$c" "no genre total of enrich-tickets.json (\$cachedLookup) read back"
       ;;
     s3)
       grep -Eq '^solar/[^ ]+\.json\.gz [0-9]+$' "$log" || fail "$c" "no object listed under solar/"

@@ -265,6 +265,28 @@ void client::ping() const {
   command("admin", document{{"ping", 1}});
 }
 
+namespace {
+
+/// Every document of `cursor` (destroyed here); throws `reel.mongo.command_failed` naming
+/// `what` when it ends in an error.
+std::vector<document> drain_cursor(mongoc_cursor_t* cursor, const std::string& what) {
+  std::vector<document> out;
+  const bson_t* doc = nullptr;
+  while (mongoc_cursor_next(cursor, &doc))
+    out.push_back(detail::from_bson(doc));
+  bson_error_t e;
+  const bson_t* reply = nullptr;
+  if (mongoc_cursor_error_document(cursor, &e, &reply)) {
+    error err = detail::make_error("reel.mongo.command_failed", "", what + " failed", e, reply);
+    mongoc_cursor_destroy(cursor);
+    throw err;
+  }
+  mongoc_cursor_destroy(cursor);
+  return out;
+}
+
+}  // namespace
+
 std::vector<document> client::find(const std::string& db, const std::string& coll,
                                    const document& filter, const document& sort) const {
   return detail::with_retries(impl_->retry, "", [&] {
@@ -278,21 +300,24 @@ std::vector<document> client::find(const std::string& db, const std::string& col
     detail::pooled_client c(*impl_);
     detail::collection_ptr collection(
         mongoc_client_get_collection(c.get(), db.c_str(), coll.c_str()));
-    mongoc_cursor_t* cursor =
-        mongoc_collection_find_with_opts(collection.get(), f.get(), o.get(), nullptr);
-    std::vector<document> out;
-    const bson_t* doc = nullptr;
-    while (mongoc_cursor_next(cursor, &doc))
-      out.push_back(detail::from_bson(doc));
-    const bson_t* reply = nullptr;
-    if (mongoc_cursor_error_document(cursor, &e, &reply)) {
-      error err = detail::make_error("reel.mongo.command_failed", "",
-                                     "find on '" + db + "." + coll + "' failed", e, reply);
-      mongoc_cursor_destroy(cursor);
-      throw err;
-    }
-    mongoc_cursor_destroy(cursor);
-    return out;
+    return drain_cursor(
+        mongoc_collection_find_with_opts(collection.get(), f.get(), o.get(), nullptr),
+        "find on '" + db + "." + coll + "'");
+  });
+}
+
+std::vector<document> client::aggregate(const std::string& db, const std::string& coll,
+                                        const document& pipeline) const {
+  return detail::with_retries(impl_->retry, "", [&] {
+    bson_error_t e;
+    detail::bson_ptr p = detail::to_bson(document{{"pipeline", pipeline}}, &e);
+    if (!p) detail::raise("reel.mongo.invalid_document", "", "the pipeline is not valid BSON", e);
+    detail::pooled_client c(*impl_);
+    detail::collection_ptr collection(
+        mongoc_client_get_collection(c.get(), db.c_str(), coll.c_str()));
+    return drain_cursor(
+        mongoc_collection_aggregate(collection.get(), MONGOC_QUERY_NONE, p.get(), nullptr, nullptr),
+        "aggregate on '" + db + "." + coll + "'");
   });
 }
 

@@ -102,6 +102,25 @@ client client_of(shared_state& s, const connection_args& args) {
   }
 }
 
+/// What `$lookup` and `$cachedLookup` read a collection of a `mongodb` connection with.
+class client_reader final : public reel::collection_reader {
+ public:
+  client_reader(client c, std::string name) : client_(std::move(c)), name_(std::move(name)) {}
+  std::vector<document> find(const std::string& db, const std::string& coll,
+                             const document& filter) const override {
+    return client_.find(db, coll, filter);
+  }
+  std::vector<document> aggregate(const std::string& db, const std::string& coll,
+                                  const document& pipeline) const override {
+    return client_.aggregate(db, coll, pipeline);
+  }
+  std::string describe() const override { return "mongodb connection '" + name_ + "'"; }
+
+ private:
+  client client_;
+  std::string name_;
+};
+
 }  // namespace
 
 reel::connection_type make_connection_type(connection_type_options options) {
@@ -110,8 +129,8 @@ reel::connection_type make_connection_type(connection_type_options options) {
   if (!s->options.clock) s->options.clock = &reel::system_clock::instance();
   reel::connection_type t;
   t.summary =
-      "MongoDB (libmongoc): $merge, DLQ and $emit into collections, change-stream $source: "
-      "{uri, retry, batch}";
+      "MongoDB (libmongoc): $merge, DLQ and $emit into collections, change-stream $source, "
+      "$lookup and $cachedLookup: {uri, retry, batch}";
   t.stage_options = {
       .source = {"db", "coll", "config.fullDocument", "config.fullDocumentOnly",
                  "config.fullDocumentBeforeChange", "config.pipeline", "config.startAfter",
@@ -184,6 +203,11 @@ reel::connection_type make_connection_type(connection_type_options options) {
     }
     o.connection_name = args.name;
     return std::make_unique<checkpoint_store>(client_of(*s, args), std::move(o));
+  };
+  t.make_collection_reader =
+      [s](const connection_args& args) -> std::shared_ptr<reel::collection_reader> {
+    check_definition(args);
+    return std::make_shared<client_reader>(client_of(*s, args), args.name);
   };
   t.make_source = [s](const connection_args& args) -> std::unique_ptr<reel::source> {
     check_definition(args);

@@ -73,6 +73,7 @@
 #include <nlohmann/json.hpp>
 
 #include "reel/checkpoint/store.hpp"
+#include "reel/connector/collection_reader.hpp"
 #include "reel/connector/detail/redacting.hpp"
 #include "reel/connector/function.hpp"
 #include "reel/connector/sink.hpp"
@@ -146,6 +147,10 @@ struct connection_type {
   /// `{connectionName, bucket, prefix}` (passed as `connection_args::stage`). Optional: a type
   /// without it cannot keep checkpoints.
   std::function<std::unique_ptr<checkpoint_store>(const connection_args&)> make_checkpoint_store;
+  /// Builds the reader that `$lookup` and `$cachedLookup` join against
+  /// (`reel/connector/collection_reader.hpp`), for the stage (passed as `connection_args::stage`).
+  /// Optional: a type without it cannot be joined against.
+  std::function<std::shared_ptr<collection_reader>(const connection_args&)> make_collection_reader;
   /// Checks a definition when it is added (with `stage` null); throws `reel::error` through
   /// `args.definition_error`. Optional.
   std::function<void(const connection_args&)> check;
@@ -613,6 +618,33 @@ class connection_registry {
                  auto s = t.make_sink(args);
                  if (!s) unsupported(args, where, "a sink");
                  return s;
+               });
+  }
+
+  /// Builds the collection reader of connection `name` for the `$lookup`/`$cachedLookup` stage
+  /// `stage`; `where` locates the connection name (`/2/$lookup/from/connectionName`). Throws
+  /// `reel.connection.unknown` (with a suggestion) when there is no such connection,
+  /// `reel.connection.unsupported` when its type cannot be joined against.
+  [[nodiscard]] std::shared_ptr<collection_reader> make_collection_reader(
+      const std::string& name, const nlohmann::ordered_json& stage,
+      const std::string& where = "") const {
+    if (connections_.count(name) == 0) {
+      std::vector<std::string> known;
+      for (const auto& [n, e] : connections_) {
+        const connection_type* t = find_type(type_name(e.definition));
+        if (t && t->make_collection_reader) known.push_back(n);
+      }
+      throw_error("reel.connection.unknown", where,
+                  "no connection named '" + name + "' to join against" +
+                      reel::detail::did_you_mean(name, known));
+    }
+    return use(name, stage, where,
+               [&](const connection_args& args,
+                   const connection_type& t) -> std::shared_ptr<collection_reader> {
+                 if (!t.make_collection_reader) unsupported(args, where, "a $lookup collection");
+                 auto r = t.make_collection_reader(args);
+                 if (!r) unsupported(args, where, "a $lookup collection");
+                 return r;
                });
   }
 

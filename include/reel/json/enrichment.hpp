@@ -88,9 +88,9 @@ class enrichment_stage : public document_stage {
   [[nodiscard]] on_error_action on_error() const noexcept { return on_error_; }
   /// The JSON pointer of the stage (`/1/$externalFunction`), for errors.
   [[nodiscard]] const std::string& where() const noexcept { return where_; }
-  /// Adds the stage's own counters to its entry of `stats().enrichment` (`$https`: `retries`).
-  /// The default adds nothing.
-  virtual void add_stats(document& entry) const { (void)entry; }
+  /// Adds the stage's own counters to its entry of `stats().enrichment` (`$https`: `retries`;
+  /// `$lookup`: queries, cache hits and misses). The default adds nothing. Called from any thread.
+  virtual void add_stats(document& /*entry*/) const {}
 
   /// Applies `outcome` to `doc`: on success `doc` (with `as` set when there is a value) is moved
   /// to `out`. On failure, per `onError`: `dlq` (and `rejected`) throws a `reel::error` whose

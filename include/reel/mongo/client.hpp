@@ -90,6 +90,10 @@ class client {
   [[nodiscard]] std::vector<document> find(const std::string& db, const std::string& coll,
                                            const document& filter = document::object(),
                                            const document& sort = document::object()) const;
+  /// The results of the aggregation `pipeline` (an array of stages) on `db.coll`. Throws
+  /// `reel.mongo.command_failed` (a stage the server refuses) or `reel.mongo.unavailable`.
+  [[nodiscard]] std::vector<document> aggregate(const std::string& db, const std::string& coll,
+                                                const document& pipeline) const;
   [[nodiscard]] std::int64_t count(const std::string& db, const std::string& coll,
                                    const document& filter = document::object()) const;
   void insert_many(const std::string& db, const std::string& coll,

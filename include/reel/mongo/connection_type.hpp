@@ -10,9 +10,10 @@
 /// ```
 ///
 /// Used by `$merge` (a `merge_sink`), by `options.dlq: {connectionName, db, coll}` and by
-/// `$emit: {connectionName, db, coll}` (an `insert_sink`), and by `$source` (a
-/// `change_stream_source`). Every source and sink built from the connections of one registry
-/// with the same URI shares one libmongoc client pool. `retry` and `batch` are Reel's
+/// `$emit: {connectionName, db, coll}` (an `insert_sink`), by `$source` (a
+/// `change_stream_source`), and by `$lookup`/`$cachedLookup` (a `collection_reader`,
+/// `reel/connector/collection_reader.hpp`). Every source and sink built from the connections of one
+/// registry with the same URI shares one libmongoc client pool. `retry` and `batch` are Reel's
 /// (optional); the URI is checked when the definition is added, the server is contacted only when
 /// something is written or read.
 ///

@@ -19,6 +19,8 @@
 /// | `$count`       | `stages::count`          | `CountOperator`       | window only |
 /// | `$setStreamMeta` | `stages::set_stream_meta` | `SetStreamMetaOperator` | main only |
 /// | `$externalFunction` | `stages::external_function` | `ExternalFunctionOperator` | anywhere |
+/// | `$lookup`      | `stages::lookup`         | `LookupOperator`      | anywhere    |
+/// | `$cachedLookup` | `stages::lookup`        | `CachedLookupOperator` | main only  |
 ///
 /// The registry calls the `make_*` factories, which each stage header defines; they are declared
 /// here first so that any one stage header can be included on its own (it includes `stage.hpp`,
@@ -42,7 +44,7 @@ inline factory_signature make_match, make_validate, make_project, make_add_field
 using contextual_factory_signature = std::shared_ptr<const document_stage>(const document&,
                                                                            const std::string&,
                                                                            const stage_context&);
-inline contextual_factory_signature make_external_function;
+inline contextual_factory_signature make_external_function, make_lookup, make_cached_lookup;
 }  // namespace stages
 
 inline stage_registry& stage_registry::global() {
@@ -66,6 +68,9 @@ inline stage_registry& stage_registry::global() {
     r->add("$setStreamMeta", stage_placement::main_only, &stages::make_set_stream_meta);
     r->add("$externalFunction", anywhere,
            stage_registry::contextual_factory(&stages::make_external_function));
+    r->add("$lookup", anywhere, stage_registry::contextual_factory(&stages::make_lookup));
+    r->add("$cachedLookup", stage_placement::main_only,
+           stage_registry::contextual_factory(&stages::make_cached_lookup));
     return r;
   }();
   return *registry;
@@ -74,9 +79,11 @@ inline stage_registry& stage_registry::global() {
 }  // namespace reel::json
 
 #include "reel/json/stages/add_fields.hpp"
+#include "reel/json/stages/cached_lookup.hpp"
 #include "reel/json/stages/count.hpp"
 #include "reel/json/stages/external_function.hpp"
 #include "reel/json/stages/limit.hpp"
+#include "reel/json/stages/lookup.hpp"
 #include "reel/json/stages/match.hpp"
 #include "reel/json/stages/project.hpp"
 #include "reel/json/stages/redact.hpp"
