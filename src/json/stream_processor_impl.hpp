@@ -489,7 +489,8 @@ class stream_processor::impl {
 
   /// `operatorStats` (Atlas's verbose stats), in the order documents go through them: the
   /// source, each per-event stage (the window's own included), the window (its `$group`,
-  /// `$sort`, ... run in it), the stages after it, the sink.
+  /// `$sort`, ... run in it), the stages after it, the sink. Counted since the processor was
+  /// built: a processor resumed from a checkpoint starts them over.
   [[nodiscard]] document operator_stats(const document& totals) const {
     using ms = std::chrono::duration<double, std::milli>;
     const auto dlq_of = [this](const std::string& op) -> std::uint64_t {
@@ -505,7 +506,7 @@ class stream_processor::impl {
     };
     document out = document::array();
     out.push_back({{"name", "SourceOperator"},
-                   {"inputMessageCount", input_count_},
+                   {"inputMessageCount", source_read_},
                    {"outputMessageCount", source_passed_},
                    {"dlqMessageCount", dlq_of("SourceOperator")},
                    {"executionTimeMillis", ms(source_poll_time_).count()}});
@@ -842,7 +843,8 @@ class stream_processor::impl {
 
   void ingest(source_message&& m) {
     ++input_count_;
-    timing_ = (input_count_ & (detail::timing_sample - 1)) == 1;
+    ++source_read_;
+    timing_ = (source_read_ & (detail::timing_sample - 1)) == 1;
     projected_event_ = false;
     event_time_.reset();
     if (source_) released_.delivered(m.partition);
@@ -1561,6 +1563,8 @@ class stream_processor::impl {
   std::uint64_t state_limit_count_ = 0;  // documents refused by max_state_bytes
   // operatorStats: per per-event stage (per_event_stages_'s order), the window, its later
   // stages, the sink; DLQ records by operatorName.
+  // Counted since the processor was built (not kept in checkpoints, unlike input_count_).
+  std::uint64_t source_read_ = 0;
   std::uint64_t source_passed_ = 0;  // decoded, with an event time
   std::chrono::nanoseconds source_poll_time_{0};
   std::vector<detail::operator_counters> stage_counters_;

@@ -149,8 +149,8 @@ class stream_processor {
   /// `dlqMessageCount`, `executionTimeMillis` estimated from one event in 32 timed; the window's
   /// with `stateSize`, `maxMemoryUsage`, `openWindowCount`) and `latency` (`{p50, p90, p99, max,
   /// unit: "microseconds", count, sum}`: from the read of a batch from the `$source` to the
-  /// return of its outputs' sink writes, once per output, since the processor was built;
-  /// documents given to `push()` are not measured).
+  /// return of its outputs' sink writes, once per output; documents given to `push()` are not
+  /// measured). Both count since the processor was built, not from a restored checkpoint.
   [[nodiscard]] document stats(bool verbose = false) const;
   /// Why the window containing `t` (for sessions: of `partition`) has or has not closed.
   [[nodiscard]] document explain(timestamp t, const document& partition = nullptr) const;
