@@ -92,8 +92,8 @@ bool stream_processor::running() const noexcept {
 std::optional<std::string> stream_processor::failure() const {
   return impl_->failure();
 }
-document stream_processor::stats() const {
-  return impl_->stats();
+document stream_processor::stats(bool verbose) const {
+  return impl_->stats(verbose);
 }
 document stream_processor::explain(timestamp t, const document& partition) const {
   return impl_->explain(t, partition);

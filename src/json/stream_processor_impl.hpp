@@ -29,6 +29,7 @@
 #include "reel/connector/detail/release_log.hpp"
 #include "reel/connector/memory.hpp"
 #include "reel/connector/registry.hpp"
+#include "reel/detail/latency_histogram.hpp"
 #include "reel/error.hpp"
 #include "reel/json/compile.hpp"
 #include "reel/json/detail/projected_input.hpp"
@@ -76,6 +77,42 @@ inline std::size_t serialized_size(const document& d) {
       return 0;
   }
 }
+
+/// What `stats()`'s `operatorStats` shows of one operator. Time is measured on one event in
+/// `timing_sample` (a clock read per stage of that event), and scaled to all of them.
+struct operator_counters {
+  std::string name;
+  std::uint64_t input = 0, output = 0;
+  std::chrono::nanoseconds sampled_time{0};
+  std::uint64_t sampled_input = 0;  ///< documents of the timed events
+  [[nodiscard]] double execution_millis() const {
+    if (sampled_input == 0) return 0.0;
+    return std::chrono::duration<double, std::milli>(sampled_time).count() *
+           static_cast<double>(input) / static_cast<double>(sampled_input);
+  }
+};
+/// One event in this many has its stages timed (a power of two).
+inline constexpr std::uint64_t timing_sample = 32;
+
+/// Measures the time of a block when `on` (one event in `timing_sample`).
+class sampled_timer {
+ public:
+  sampled_timer(bool on, operator_counters& c, std::size_t documents) : c_(on ? &c : nullptr) {
+    if (c_) {
+      c_->sampled_input += documents;
+      start_ = std::chrono::steady_clock::now();
+    }
+  }
+  ~sampled_timer() {
+    if (c_) c_->sampled_time += std::chrono::steady_clock::now() - start_;
+  }
+  sampled_timer(const sampled_timer&) = delete;
+  sampled_timer& operator=(const sampled_timer&) = delete;
+
+ private:
+  operator_counters* c_;
+  std::chrono::steady_clock::time_point start_{};
+};
 }  // namespace detail
 
 class stream_processor::impl {
@@ -234,6 +271,7 @@ class stream_processor::impl {
       const poll_status status =
           pending_.empty() ? poll_source(batch, poll_room()) : poll_status::ready;
       if (!pending_.empty()) batch.swap(pending_);
+      const std::uint64_t batch_outputs_before = outputs_count_;
       for (std::size_t i = 0; i < batch.size(); ++i) {
         push_polled(std::move(batch[i]));
         if (outputs_count_ - before >= limit) {
@@ -243,8 +281,9 @@ class stream_processor::impl {
           break;
         }
       }
+      if (status == poll_status::end_of_input) flush();  // its outputs are the batch's
+      record_batch_latency(batch_outputs_before);
       if (status == poll_status::end_of_input) {
-        flush();
         if (options_.checkpoint.store) save_checkpoint();
         break;
       }
@@ -275,15 +314,18 @@ class stream_processor::impl {
                          : room == 0       ? poll_status::idle
                                            : poll_source(batch, room);
     if (!pending_.empty()) batch.swap(pending_);
+    const std::uint64_t outputs_before = outputs_count_;
     for (auto& m : batch)
       push_polled(std::move(m));
     advance();
     maybe_commit();
     if (status == poll_status::end_of_input) {
       flush();
+      record_batch_latency(outputs_before);
       if (options_.checkpoint.store) save_checkpoint();
-    } else if (batch.empty()) {
-      status = poll_status::idle;
+    } else {
+      record_batch_latency(outputs_before);
+      if (batch.empty()) status = poll_status::idle;
     }
     if (status != poll_status::end_of_input) maybe_checkpoint();
     return status;
@@ -331,19 +373,27 @@ class stream_processor::impl {
   /// Statistics with Atlas's field names, plus Reel's extras. Never waits on a sink: while the
   /// processing thread holds the processor (a sink waiting on its server, a long window close),
   /// the figures of the last snapshot are returned, with `"statsStale": true`.
-  [[nodiscard]] document stats() const {
+  /// `verbose` adds `operatorStats` and `latency`.
+  [[nodiscard]] document stats(bool verbose) const {
+    const auto brief = [verbose](document s) {
+      if (!verbose) {
+        s.erase("operatorStats");
+        s.erase("latency");
+      }
+      return s;
+    };
     std::unique_lock lock(mutex_, std::chrono::milliseconds(100));
     if (!lock.owns_lock()) {
       std::lock_guard snapshot_lock(snapshot_mutex_);
       document s = snapshot_;
       s["status"] = running_ ? "running" : "created";
       s["statsStale"] = true;
-      return s;
+      return brief(std::move(s));
     }
     document s = collect_stats();
     std::lock_guard snapshot_lock(snapshot_mutex_);
     snapshot_ = s;
-    return s;
+    return brief(std::move(s));
   }
 
  private:
@@ -432,7 +482,66 @@ class stream_processor::impl {
       s["sourcePositions"] = source_positions_;
       if (!source_metrics_.is_null()) s["sourceMetrics"] = source_metrics_;
     }
+    s["operatorStats"] = operator_stats(s);
+    s["latency"] = latency_stats();
     return s;
+  }
+
+  /// `operatorStats` (Atlas's verbose stats), in the order documents go through them: the
+  /// source, each per-event stage (the window's own included), the window (its `$group`,
+  /// `$sort`, ... run in it), the stages after it, the sink. Counted since the processor was
+  /// built: a processor resumed from a checkpoint starts them over.
+  [[nodiscard]] document operator_stats(const document& totals) const {
+    using ms = std::chrono::duration<double, std::milli>;
+    const auto dlq_of = [this](const std::string& op) -> std::uint64_t {
+      auto it = dlq_by_operator_.find(op);
+      return it == dlq_by_operator_.end() ? 0 : it->second;
+    };
+    const auto entry = [&](const detail::operator_counters& c) {
+      return document{{"name", c.name},
+                      {"inputMessageCount", c.input},
+                      {"outputMessageCount", c.output},
+                      {"dlqMessageCount", dlq_of(c.name)},
+                      {"executionTimeMillis", c.execution_millis()}};
+    };
+    document out = document::array();
+    out.push_back({{"name", "SourceOperator"},
+                   {"inputMessageCount", source_read_},
+                   {"outputMessageCount", source_passed_},
+                   {"dlqMessageCount", dlq_of("SourceOperator")},
+                   {"executionTimeMillis", ms(source_poll_time_).count()}});
+    const std::size_t before_window = pipeline_.before_window.size();
+    for (std::size_t i = 0; i < before_window; ++i)
+      out.push_back(entry(stage_counters_[i]));
+    if (pipeline_.window) {
+      // The window's own per-event stages run before it places the document.
+      for (std::size_t i = before_window; i < stage_counters_.size(); ++i)
+        out.push_back(entry(stage_counters_[i]));
+      document w = entry(window_counters_);
+      w["stateSize"] = totals["stateSize"];
+      w["maxMemoryUsage"] = state_budget_->peak;
+      w["openWindowCount"] = totals["openWindowCount"];
+      out.push_back(std::move(w));
+      for (const auto& c : after_window_counters_)
+        out.push_back(entry(c));
+    }
+    if (sink_) {
+      document sink = entry(sink_counters_);
+      sink["outputMessageCount"] = sink_counters_.input - dlq_of(sink_counters_.name);
+      out.push_back(std::move(sink));
+    }
+    return out;
+  }
+  /// `latency` (Atlas's verbose stats): from the read of a batch from the `$source` to the return
+  /// of the sink writes of its outputs, once per output, since the processor was built.
+  [[nodiscard]] document latency_stats() const {
+    return {{"p50", latency_.quantile_micros(0.5)},
+            {"p90", latency_.quantile_micros(0.9)},
+            {"p99", latency_.quantile_micros(0.99)},
+            {"max", latency_.max_micros()},
+            {"unit", "microseconds"},
+            {"count", latency_.count()},
+            {"sum", latency_.sum_micros()}};
   }
   /// Refreshes the snapshot stats() falls back to, at most every 250 ms (processing thread).
   void refresh_snapshot() {
@@ -734,6 +843,8 @@ class stream_processor::impl {
 
   void ingest(source_message&& m) {
     ++input_count_;
+    ++source_read_;
+    timing_ = (source_read_ & (detail::timing_sample - 1)) == 1;
     projected_event_ = false;
     event_time_.reset();
     if (source_) released_.delivered(m.partition);
@@ -835,6 +946,7 @@ class stream_processor::impl {
       return;
     }
 
+    ++source_passed_;
     if (!queues_.empty()) {
       detail::pending_event e{std::move(m), t, now, {}, {}};
       e.docs.push_back(std::move(doc));
@@ -844,8 +956,7 @@ class stream_processor::impl {
     std::vector<document>& docs = batch_;
     docs.clear();
     docs.push_back(std::move(doc));
-    if (!run_stages(pipeline_.before_window, docs, m)) return;
-    if (pipeline_.window && !run_stages(pipeline_.window->per_event, docs, m)) return;
+    if (!run_stages(per_event_stages_, docs, m, 0)) return;
     place(docs, m, t, now);
   }
 
@@ -860,6 +971,8 @@ class stream_processor::impl {
     window_runtime& window = window_of(m.partition, now);
     // With per-partition windows, the partition is the only one of its window's tracker.
     const partition_id local = options_.partitioned_windows ? 0 : m.partition;
+    window_counters_.input += docs.size();
+    const detail::sampled_timer timer(timing_, window_counters_, docs.size());
     for (auto& d : docs) {
       const std::uint64_t seq = seq_++;
       placement where = placement::accepted;
@@ -894,6 +1007,15 @@ class stream_processor::impl {
       per_event_stages_.insert(per_event_stages_.end(), pipeline_.window->per_event.begin(),
                                pipeline_.window->per_event.end());
     }
+    for (const auto& stage : per_event_stages_)
+      stage_counters_.push_back({.name = std::string(stage->operator_name())});
+    if (pipeline_.window) {
+      window_counters_.name = pipeline_.window->operator_name;
+      for (const auto& stage : pipeline_.after_window)
+        after_window_counters_.push_back({.name = std::string(stage->operator_name())});
+    }
+    if (pipeline_.sink)
+      sink_counters_.name = pipeline_.sink->stage == "$merge" ? "MergeOperator" : "EmitOperator";
     for (std::size_t i = 0; i < per_event_stages_.size(); ++i) {
       if (auto* e = dynamic_cast<const enrichment_stage*>(per_event_stages_[i].get())) {
         detail::enrichment_queue q;
@@ -916,7 +1038,7 @@ class stream_processor::impl {
     }
     const std::size_t to = queue ? queue->index : per_event_stages_.size();
     const std::span<const std::shared_ptr<const document_stage>> stages(per_event_stages_);
-    if (!run_stages(stages.subspan(from, to - from), e.docs, e.message)) return;
+    if (!run_stages(stages.subspan(from, to - from), e.docs, e.message, from)) return;
     if (!queue) {
       place(e.docs, e.message, e.time, e.now);
       return;
@@ -1093,11 +1215,16 @@ class stream_processor::impl {
     }
   }
 
-  /// Runs stateless stages; a failing document becomes a DLQ record. False when nothing is left.
+  /// Runs stateless stages, the per-event stages from index `first`; a failing document becomes
+  /// a DLQ record. False when nothing is left.
   bool run_stages(std::span<const std::shared_ptr<const document_stage>> stages,
-                  std::vector<document>& docs, const source_message& m) {
+                  std::vector<document>& docs, const source_message& m, std::size_t first) {
     const eval_context ctx{&event_meta_, nullptr, clock_};
-    for (const auto& stage : stages) {
+    for (std::size_t i = 0; i < stages.size(); ++i) {
+      const auto& stage = stages[i];
+      detail::operator_counters& counters = stage_counters_[first + i];
+      counters.input += docs.size();
+      const detail::sampled_timer timer(timing_, counters, docs.size());
       std::vector<document>& out = stage_out_;
       out.clear();
       for (document& d : docs) {
@@ -1114,6 +1241,7 @@ class stream_processor::impl {
         }
         if (out.size() == before) ++filtered_count_;
       }
+      counters.output += out.size();
       docs.swap(out);
       if (docs.empty()) return false;
     }
@@ -1146,7 +1274,12 @@ class stream_processor::impl {
                      {"window", {{"start", start}, {"end", end}}}};
     if (pipeline_.window->kind == window_kind::session) meta["window"]["partition"] = partition;
     const eval_context ctx{&meta, nullptr, clock_};
-    for (const auto& stage : pipeline_.after_window) {
+    window_counters_.output += docs.size();
+    for (std::size_t i = 0; i < pipeline_.after_window.size(); ++i) {
+      const auto& stage = pipeline_.after_window[i];
+      detail::operator_counters& counters = after_window_counters_[i];
+      counters.input += docs.size();
+      const detail::sampled_timer timer(true, counters, docs.size());  // once per window
       std::vector<document> out;
       for (document& d : docs) {
         try {
@@ -1157,6 +1290,7 @@ class stream_processor::impl {
           dead_letter(std::move(record));
         }
       }
+      counters.output += out.size();
       docs = std::move(out);
     }
     for (auto& d : docs) {
@@ -1182,6 +1316,8 @@ class stream_processor::impl {
     for (const auto& f : outputs_)
       f(d);
     if (sink_) {
+      ++sink_counters_.input;
+      const detail::sampled_timer timer(timing_, sink_counters_, 1);
       write_result r;
       sink_->write(std::span<const document>(&d, 1), r);
       for (const auto& [index, reason] : r.rejected)
@@ -1226,6 +1362,8 @@ class stream_processor::impl {
 
   void dead_letter(document&& record) {
     ++dlq_count_;
+    if (auto op = record.find("operatorName"); op != record.end() && op->is_string())
+      ++dlq_by_operator_[op->get_ref<const std::string&>()];
     dlq_bytes_ += detail::serialized_size(record);
     for (const auto& f : dead_letters_)
       f(record);
@@ -1273,9 +1411,12 @@ class stream_processor::impl {
   /// Polls the source and applies its partition changes (rebalances) to the watermarks and to
   /// the positions to commit.
   poll_status poll_source(std::vector<source_message>& batch, std::size_t max = 512) {
+    const auto started = std::chrono::steady_clock::now();
     const poll_status status = source_->poll(batch, std::min<std::size_t>(max, 512));
     partition_changes changes = source_->take_partition_changes();
     std::lock_guard lock(mutex_);
+    batch_read_at_ = std::chrono::steady_clock::now();
+    source_poll_time_ += batch_read_at_ - started;
     publish_source_state();
     if (!changes.empty()) {
       // Documents read before the rebalance go through first, as they would have without calls
@@ -1302,6 +1443,15 @@ class stream_processor::impl {
       for_each_window([&](window_runtime& w) { guarded_window([&] { w.advance(now); }); });
     }
     return status;
+  }
+
+  /// Counts the latency of the outputs made since there were `outputs_before`: from the read of
+  /// the batch to now, once for each.
+  void record_batch_latency(std::uint64_t outputs_before) {
+    std::lock_guard lock(mutex_);
+    if (outputs_count_ <= outputs_before) return;
+    latency_.record(std::chrono::steady_clock::now() - batch_read_at_,
+                    outputs_count_ - outputs_before);
   }
 
   /// Commits, every `commit_interval`, the source positions whose results are written.
@@ -1413,6 +1563,21 @@ class stream_processor::impl {
   std::uint64_t dlq_count_ = 0, dlq_bytes_ = 0, filtered_count_ = 0, late_count_ = 0;
   std::uint64_t redelivered_count_ = 0, dlq_write_failures_ = 0, handed_over_windows_ = 0;
   std::uint64_t state_limit_count_ = 0;  // documents refused by max_state_bytes
+  // operatorStats: per per-event stage (per_event_stages_'s order), the window, its later
+  // stages, the sink; DLQ records by operatorName.
+  // Counted since the processor was built (not kept in checkpoints, unlike input_count_).
+  std::uint64_t source_read_ = 0;
+  std::uint64_t source_passed_ = 0;  // decoded, with an event time
+  std::chrono::nanoseconds source_poll_time_{0};
+  std::vector<detail::operator_counters> stage_counters_;
+  detail::operator_counters window_counters_;
+  std::vector<detail::operator_counters> after_window_counters_;
+  detail::operator_counters sink_counters_;
+  std::map<std::string, std::uint64_t, std::less<>> dlq_by_operator_;
+  bool timing_ = false;  // the current event's stages are timed (one in detail::timing_sample)
+  // Latency of the outputs of a polled batch (see latency_stats()).
+  reel::detail::latency_histogram latency_;
+  std::chrono::steady_clock::time_point batch_read_at_{};
   std::string last_dlq_failure_;
   reel::detail::release_log released_;  // source positions still needed, per partition
   timestamp last_commit_ = min_timestamp;

@@ -143,8 +143,15 @@ class stream_processor {
   /// The error that stopped the thread, if any.
   [[nodiscard]] std::optional<std::string> failure() const;
 
-  /// Statistics with Atlas's field names, plus Reel's extras.
-  [[nodiscard]] document stats() const;
+  /// Statistics with Atlas's field names, plus Reel's extras. `verbose` (Atlas's
+  /// `stats({verbose: true})`) adds `operatorStats` (per operator in the order documents go
+  /// through them, source first, sink last: `name`, `inputMessageCount`, `outputMessageCount`,
+  /// `dlqMessageCount`, `executionTimeMillis` estimated from one event in 32 timed; the window's
+  /// with `stateSize`, `maxMemoryUsage`, `openWindowCount`) and `latency` (`{p50, p90, p99, max,
+  /// unit: "microseconds", count, sum}`: from the read of a batch from the `$source` to the
+  /// return of its outputs' sink writes, once per output; documents given to `push()` are not
+  /// measured). Both count since the processor was built, not from a restored checkpoint.
+  [[nodiscard]] document stats(bool verbose = false) const;
   /// Why the window containing `t` (for sessions: of `partition`) has or has not closed.
   [[nodiscard]] document explain(timestamp t, const document& partition = nullptr) const;
 

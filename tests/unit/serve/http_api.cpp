@@ -8,6 +8,7 @@
 #include <map>
 #include <regex>
 
+#include "serve/dashboard_assets.hpp"
 #include "serve/metrics.hpp"
 #include "serve_fixture.hpp"
 
@@ -85,6 +86,14 @@ TEST_CASE("http api: create, start, stats, sample, stop, list, modify and drop r
   }
   const document verbose = json_of(s.call("GET", "/api/v1/processors/solar/stats?verbose=true"));
   CHECK(verbose["dlqMessageCountByReason"].is_object());
+  // Atlas's verbose figures: per operator, and the latency percentiles.
+  REQUIRE(verbose["operatorStats"].is_array());
+  CHECK(verbose["operatorStats"][0]["name"] == "SourceOperator");
+  CHECK(verbose["operatorStats"].back()["name"] == "EmitOperator");
+  CHECK(verbose["latency"]["unit"] == "microseconds");
+  CHECK(verbose["latency"]["count"].get<std::uint64_t>() > 0);
+  CHECK_FALSE(stats.contains("operatorStats"));
+  CHECK_FALSE(stats.contains("latency"));
 
   r = s.call("GET", "/api/v1/processors/solar/sample?limit=3");
   REQUIRE(r.status == 200);
@@ -160,10 +169,57 @@ TEST_CASE("http api: with a token every call needs it, else 401", "[serve][http]
     CHECK(json_of(missing)["code"] == "reel.serve.unauthorized");
     CHECK(s.call("GET", path, "", "wrong-token").status == 401);
   }
+  // The dashboard's files hold no data: the page loads without the token, then asks for it.
+  const http_response page = s.call("GET", "/");
+  CHECK(page.status == 200);
+  CHECK(page.body.find("/dashboard/dashboard.js") != std::string::npos);
+  CHECK(s.call("GET", "/dashboard/dashboard.js").status == 200);
+  CHECK(s.call("GET", "/api/v1/processors/x/dlq").status == 401);
   CHECK(s.call("PUT", "/api/v1/processors/solar", endless_pipeline()).status == 401);
   CHECK(s.call("GET", "/api/v1/processors", "", "s3cret-token").status == 200);
   CHECK(s.call("PUT", "/api/v1/processors/solar", endless_pipeline(), "s3cret-token").status ==
         201);
+}
+
+TEST_CASE("http api: the dashboard's embedded files are served with their types",
+          "[serve][http][dashboard]") {
+  for (const auto& asset : reel::serve::dashboard_assets()) {
+    INFO(asset.name);
+    CHECK_FALSE(asset.bytes.empty());
+  }
+  const auto* script = reel::serve::find_dashboard_asset("dashboard.js");
+  REQUIRE(script != nullptr);
+  CHECK(script->content_type.starts_with("text/javascript"));
+  CHECK(reel::serve::find_dashboard_asset("nope.js") == nullptr);
+
+  fixture fx;
+  running_server s(fx);
+  const http_response page = s.call("GET", "/");
+  REQUIRE(page.status == 200);
+  CHECK(page.headers.at("Content-Type").starts_with("text/html"));
+  CHECK(page.headers.at("Content-Security-Policy") == "default-src 'self'");
+  CHECK(page.body == std::string(reel::serve::find_dashboard_asset("index.html")->bytes));
+  const http_response css = s.call("GET", "/dashboard/dashboard.css");
+  REQUIRE(css.status == 200);
+  CHECK(css.headers.at("Content-Type").starts_with("text/css"));
+  CHECK(css.body == std::string(reel::serve::find_dashboard_asset("dashboard.css")->bytes));
+  CHECK(s.call("GET", "/dashboard/missing.js").status == 404);
+  CHECK(s.call("GET", "/dashboard/../metrics").status == 404);
+
+  // The DLQ records the page shows.
+  REQUIRE(s.call("PUT", "/api/v1/processors/bad",
+                 R"([{"$source": {"documents": [{"a": 1}, {"a": 2}]}},
+                     {"$validate": {"validator": {"a": 0}, "validationAction": "dlq"}}])")
+              .status == 201);
+  REQUIRE(s.call("POST", "/api/v1/processors/bad/start").status == 200);
+  REQUIRE(eventually([&] {
+    return count_of(json_of(s.call("GET", "/api/v1/processors/bad/stats")), "dlqMessageCount") == 2;
+  }));
+  const document records = json_of(s.call("GET", "/api/v1/processors/bad/dlq?limit=1"));
+  REQUIRE(records["records"].size() == 1);
+  CHECK(records["records"][0]["doc"]["a"] == 2);
+  CHECK(s.call("GET", "/api/v1/processors/bad/dlq?limit=x").status == 400);
+  CHECK(s.call("GET", "/api/v1/processors/nope/dlq").status == 404);
 }
 
 TEST_CASE("http api: listening beyond the loopback needs a token", "[serve][http]") {
@@ -223,7 +279,7 @@ struct metric_sample {
 std::vector<metric_sample> parse_exposition(const std::string& text) {
   static const std::regex line_re(R"(^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$)");
   static const std::regex label_re(R"re(([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)")re");
-  static const std::regex type_re(R"(^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge)$)");
+  static const std::regex type_re(R"(^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|summary)$)");
   std::vector<metric_sample> out;
   std::istringstream lines(text);
   std::string line;
@@ -239,7 +295,9 @@ std::vector<metric_sample> parse_exposition(const std::string& text) {
     }
     REQUIRE(std::regex_match(line, m, line_re));
     metric_sample s{m[1], {}, std::stod(m[4])};
-    CHECK(typed.count(s.name) == 1);  // TYPE comes before the samples
+    // TYPE comes before the samples (a summary's `_sum` and `_count` are of its family).
+    const std::string family = std::regex_replace(s.name, std::regex("_(sum|count)$"), "");
+    CHECK((typed.count(s.name) == 1 || typed.count(family) == 1));
     const std::string labels = m[3];
     for (auto it = std::sregex_iterator(labels.begin(), labels.end(), label_re);
          it != std::sregex_iterator(); ++it) {
@@ -326,6 +384,25 @@ TEST_CASE("http api: /metrics is the text exposition format, with the figures of
         Approx(static_cast<double>(now_ms - partition_ms) / 1000));
   // The last checkpoint was taken at the end of the input, at the clock's time.
   CHECK(value("reel_processor_last_checkpoint_age_seconds", windows) == 0);
+
+  // Verbose stats: the latency summary and the per-operator counters.
+  CHECK(value("reel_processor_latency_seconds_count", windows) ==
+        stats["latency"]["count"].get<double>());
+  CHECK(value("reel_processor_latency_seconds", {{"processor", "windows"}, {"quantile", "0.99"}}) ==
+        Approx(stats["latency"]["p99"].get<double>() / 1e6));
+  const document& ops = stats["operatorStats"];
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    const std::map<std::string, std::string> labels = {
+        {"processor", "windows"},
+        {"stage", std::to_string(i)},
+        {"operator", ops[i]["name"].get<std::string>()}};
+    CHECK(value("reel_operator_input_messages_total", labels) ==
+          ops[i]["inputMessageCount"].get<double>());
+    CHECK(value("reel_operator_dlq_messages_total", labels) ==
+          ops[i]["dlqMessageCount"].get<double>());
+  }
+  CHECK(value("reel_operator_input_messages_total",
+              {{"processor", "windows"}, {"stage", "0"}, {"operator", "SourceOperator"}}) == 300);
 }
 
 TEST_CASE("metrics: label values are escaped, DLQ records are counted by reason",

@@ -209,6 +209,35 @@ TEST_CASE("processor host: DLQ records are sampled and counted by reason", "[ser
   const document sample = host.sample("invalid", 2);
   REQUIRE(sample.size() == 2);
   CHECK(sample[1]["_dlqMessage"]["operatorName"] == "ValidateOperator");
+  const document dead = host.dead_letters("invalid", 3);
+  REQUIRE(dead.size() == 3);
+  CHECK(dead[2]["operatorName"] == "ValidateOperator");
+  CHECK(dead[2] == sample[1]["_dlqMessage"]);
+}
+
+TEST_CASE("processor host: the last DLQ records are kept apart from outputs, credentials masked",
+          "[serve][host]") {
+  fixture fx;
+  reel::serve::host_options options = fx.options();
+  options.sample_capacity = 4;
+  processor_host host(std::move(options));
+  // Ten outputs come after the DLQ record: the sample ring of 4 loses it, the DLQ ring keeps it.
+  host.create("secrets", R"([{"$source": {"documents": [
+                  {"user": "ann", "password": "hunter2", "link": "mongodb://ann:pw@db.example/x"},
+                  {"n": 1}, {"n": 2}, {"n": 3}, {"n": 4}, {"n": 5},
+                  {"n": 6}, {"n": 7}, {"n": 8}, {"n": 9}, {"n": 10}]}},
+                {"$validate": {"validator": {"user": {"$exists": false}}, "validationAction": "dlq"}}])");
+  host.start("secrets");
+  REQUIRE(eventually([&] { return host.describe("secrets")["state"] == "STOPPED"; }));
+  const document dead = host.dead_letters("secrets");
+  REQUIRE(dead.size() == 1);
+  const document& doc = dead[0]["doc"];
+  CHECK(doc["user"] == "ann");
+  CHECK(doc["password"] == "********");
+  CHECK(doc["link"].get<std::string>().find("pw") == std::string::npos);
+  CHECK(doc["link"].get<std::string>().find("db.example/x") != std::string::npos);
+  CHECK(host.sample("secrets", 1000).size() == 4);  // outputs pushed it out
+  CHECK(host.dead_letters("secrets", 0).empty());
 }
 
 TEST_CASE("processor host: connections are listed with their secrets masked", "[serve][host]") {

@@ -11,6 +11,7 @@
 #include <functional>
 #include <thread>
 
+#include "serve/dashboard_assets.hpp"
 #include "serve/metrics.hpp"
 
 namespace reel::serve {
@@ -86,6 +87,23 @@ bool same_secret(const std::string& a, const std::string& b) {
   return diff == 0 && !b.empty();
 }
 
+/// The `limit` parameter (a number of documents), else `otherwise`.
+std::size_t limit_param(const httplib::Request& req, std::size_t otherwise) {
+  if (!req.has_param("limit")) return otherwise;
+  const std::string v = req.get_param_value("limit");
+  std::size_t limit = 0;
+  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), limit);
+  if (ec != std::errc() || end != v.data() + v.size()) {
+    throw_error("reel.serve.bad_request", "limit", "limit must be a number of documents");
+  }
+  return limit;
+}
+
+/// The dashboard's files: `/` and `/dashboard/NAME`.
+bool is_dashboard_path(const httplib::Request& req) {
+  return req.method == "GET" && (req.path == "/" || req.path.starts_with("/dashboard/"));
+}
+
 bool flag(const httplib::Request& req, const char* name, bool otherwise) {
   if (!req.has_param(name)) return otherwise;
   const std::string v = req.get_param_value(name);
@@ -114,7 +132,8 @@ struct http_server::impl {
   void routes() {
     server.set_payload_max_length(options.max_body_bytes);
     server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-      if (!options.token) return httplib::Server::HandlerResponse::Unhandled;
+      if (!options.token || is_dashboard_path(req))
+        return httplib::Server::HandlerResponse::Unhandled;
       const std::string given = req.get_header_value("Authorization");
       const std::string prefix = "Bearer ";
       if (given.starts_with(prefix) && same_secret(given.substr(prefix.size()), *options.token))
@@ -195,15 +214,12 @@ struct http_server::impl {
     });
     server.Get(name_pattern + "/sample", [this](req_t req, res_t res) {
       guarded(res, [&] {
-        std::size_t limit = 10;
-        if (req.has_param("limit")) {
-          const std::string v = req.get_param_value("limit");
-          auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), limit);
-          if (ec != std::errc() || end != v.data() + v.size()) {
-            throw_error("reel.serve.bad_request", "limit", "limit must be a number of documents");
-          }
-        }
-        reply_ok(res, {{"messages", host.sample(req.matches[1], limit)}});
+        reply_ok(res, {{"messages", host.sample(req.matches[1], limit_param(req, 10))}});
+      });
+    });
+    server.Get(name_pattern + "/dlq", [this](req_t req, res_t res) {
+      guarded(res, [&] {
+        reply_ok(res, {{"records", host.dead_letters(req.matches[1], limit_param(req, 10))}});
       });
     });
     server.Get(name_pattern + "/explain", [this](req_t req, res_t res) {
@@ -225,7 +241,22 @@ struct http_server::impl {
                         prometheus_content_type);
       });
     });
-    // GET / is kept for the dashboard (static assets under tools/reel/serve/assets/).
+    // The dashboard (tools/reel/serve/dashboard/, embedded): the page and its files.
+    const auto serve_asset = [](std::string_view name, res_t res) {
+      const dashboard_asset* asset = find_dashboard_asset(name);
+      if (asset == nullptr) {
+        reply_problem(res, 404, "reel.serve.no_route", "no such file of the dashboard");
+        return;
+      }
+      res.set_header("Cache-Control", "no-cache");
+      // The page runs only its own files and talks only to this server.
+      res.set_header("Content-Security-Policy", "default-src 'self'");
+      res.set_header("X-Content-Type-Options", "nosniff");
+      res.set_content(std::string(asset->bytes), std::string(asset->content_type));
+    };
+    server.Get("/", [serve_asset](req_t, res_t res) { serve_asset("index.html", res); });
+    server.Get("/dashboard/([A-Za-z0-9_.-]+)",
+               [serve_asset](req_t req, res_t res) { serve_asset(req.matches[1].str(), res); });
   }
 };
 
@@ -283,13 +314,16 @@ http_response http_call(const std::string& base_url, const std::string& method,
   client.set_read_timeout(120);  // a stop waits for the processor's current batch and checkpoint
   if (!token.empty()) client.set_bearer_token_auth(token);
   if (method != "GET" && method != "PUT" && method != "POST" && method != "DELETE")
-    return {0, "", "unknown method " + method};
+    return {0, "", "unknown method " + method, {}};
   httplib::Result r = method == "GET"    ? client.Get(path)
                       : method == "PUT"  ? client.Put(path, body, json_type)
                       : method == "POST" ? client.Post(path, body, json_type)
                                          : client.Delete(path);
-  if (!r) return {0, "", httplib::to_string(r.error())};
-  return {r->status, r->body, ""};
+  if (!r) return {0, "", httplib::to_string(r.error()), {}};
+  http_response out{r->status, r->body, "", {}};
+  for (const auto& [name, value] : r->headers)
+    out.headers.emplace(name, value);
+  return out;
 }
 
 }  // namespace reel::serve

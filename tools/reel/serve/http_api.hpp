@@ -13,9 +13,13 @@
 //   DELETE /api/v1/processors/NAME                 sp.NAME.drop()
 //   GET    /api/v1/processors/NAME/stats[?verbose=true]   sp.NAME.stats()
 //   GET    /api/v1/processors/NAME/sample[?limit=N]       sp.NAME.sample()
+//   GET    /api/v1/processors/NAME/dlq[?limit=N]          the last DLQ records, secrets masked
 //   GET    /api/v1/processors/NAME/explain[?time=ISO]     the plan (and the window at a time)
 //   GET    /api/v1/connections                     sp.listConnections() (secrets masked)
 //   GET    /metrics                                Prometheus text exposition
+//   GET    /, /dashboard/FILE                      the dashboard (embedded files; no token
+//                                                  needed: they hold no data, the page asks
+//                                                  the API with the token)
 //
 // Replies are JSON with `ok: 1`, or `ok: 0` with `errmsg` and the located `diagnostics`:
 // 400 bad definition or request, 401 missing or wrong token, 404 unknown processor, 409
@@ -24,6 +28,7 @@
 #pragma once
 
 #include <cstddef>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -66,7 +71,8 @@ class http_server {
 struct http_response {
   int status = 0;  ///< 0: no answer (see `error`)
   std::string body;
-  std::string error;  ///< why no answer came (connection refused, timeout)
+  std::string error;                           ///< why no answer came (connection refused, timeout)
+  std::map<std::string, std::string> headers;  ///< as the server spelled their names
 };
 
 /// One call to `base_url` (`http://127.0.0.1:8080`): `method` GET, PUT, POST or DELETE.

@@ -40,6 +40,7 @@ std::string number(double v) {
 struct sample {
   std::vector<std::pair<std::string, std::string>> labels;
   double value;
+  const char* suffix = "";  ///< `_sum`, `_count` of a summary
 };
 
 class exposition {
@@ -51,6 +52,7 @@ class exposition {
     out_ += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
     for (const sample& s : samples) {
       out_ += name;
+      out_ += s.suffix;
       if (!s.labels.empty()) {
         out_ += '{';
         for (std::size_t i = 0; i < s.labels.size(); ++i) {
@@ -190,6 +192,80 @@ std::string prometheus_text(const std::vector<document>& snapshot, timestamp now
                "Processing time minus the watermark of one source partition.", lag);
     out.family("reel_processor_partition_idle", "gauge",
                "1 when the source partition is idle (it does not hold the watermark back).", idle);
+  }
+  {
+    // Atlas's verbose `latency`, as a summary (its quantiles are over the processor's life).
+    std::vector<sample> samples;
+    for (const document& p : snapshot) {
+      auto latency = p["stats"].find("latency");
+      if (latency == p["stats"].end() || !latency->is_object()) continue;
+      const std::string name = p["name"].get<std::string>();
+      const auto seconds = [&](const char* key) {
+        return latency->value(key, 0.0) / 1e6;  // microseconds
+      };
+      for (const auto& [quantile, key] : {std::pair{"0.5", "p50"}, std::pair{"0.9", "p90"},
+                                          std::pair{"0.99", "p99"}, std::pair{"1", "max"}}) {
+        samples.push_back({{{"processor", name}, {"quantile", quantile}}, seconds(key)});
+      }
+      samples.push_back({{{"processor", name}}, seconds("sum"), "_sum"});
+      samples.push_back({{{"processor", name}}, latency->value("count", 0.0), "_count"});
+    }
+    out.family("reel_processor_latency_seconds", "summary",
+               "Time from the read of a batch from the $source to the sink writes of its outputs, "
+               "per output (stats({verbose: true}).latency).",
+               samples);
+  }
+  {
+    // Atlas's verbose `operatorStats`: `stage` is the operator's index there (the name alone can
+    // repeat).
+    struct operator_family {
+      const char* name;
+      const char* key;
+      const char* help;
+      double scale;
+      std::vector<sample> samples;
+    };
+    operator_family families[] = {
+        {"reel_operator_input_messages_total",
+         "inputMessageCount",
+         "Documents that reached the operator (operatorStats[].inputMessageCount).",
+         1,
+         {}},
+        {"reel_operator_output_messages_total",
+         "outputMessageCount",
+         "Documents the operator passed on (operatorStats[].outputMessageCount).",
+         1,
+         {}},
+        {"reel_operator_dlq_messages_total",
+         "dlqMessageCount",
+         "Documents the operator sent to the DLQ (operatorStats[].dlqMessageCount).",
+         1,
+         {}},
+        {"reel_operator_execution_seconds_total",
+         "executionTimeMillis",
+         "Time spent in the operator, estimated from one event in 32 "
+         "(operatorStats[].executionTimeMillis).",
+         1e-3,
+         {}},
+    };
+    for (const document& p : snapshot) {
+      auto ops = p["stats"].find("operatorStats");
+      if (ops == p["stats"].end() || !ops->is_array()) continue;
+      const std::string name = p["name"].get<std::string>();
+      const auto add = [&](const document& op, const std::string& stage) {
+        for (operator_family& f : families) {
+          if (auto v = number_of(op, f.key)) {
+            f.samples.push_back(
+                {{{"processor", name}, {"stage", stage}, {"operator", op.value("name", "")}},
+                 *v * f.scale});
+          }
+        }
+      };
+      for (std::size_t i = 0; i < ops->size(); ++i)
+        add((*ops)[i], std::to_string(i));
+    }
+    for (const operator_family& f : families)
+      out.family(f.name, "counter", f.help, f.samples);
   }
   out.family("reel_processor_last_checkpoint_age_seconds", "gauge",
              "Processing time since the processor's last checkpoint (taken by this server).",

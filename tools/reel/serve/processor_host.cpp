@@ -65,14 +65,29 @@ class timed_store final : public checkpoint_store {
   std::atomic<std::int64_t> last_put_ms_{unset};
 };
 
-/// What the processing thread hands over: the last outputs, DLQ records by reason.
+/// Keeps the last `capacity` of what is added.
+void keep_last(std::deque<document>& ring, std::size_t capacity, document d) {
+  if (capacity == 0) return;
+  if (ring.size() == capacity) ring.pop_front();
+  ring.push_back(std::move(d));
+}
+
+/// The last `limit` of `ring`, oldest first.
+document last_of(const std::deque<document>& ring, std::size_t limit) {
+  document out = document::array();
+  const std::size_t from = ring.size() > limit ? ring.size() - limit : 0;
+  for (std::size_t i = from; i < ring.size(); ++i)
+    out.push_back(ring[i]);
+  return out;
+}
+
+/// What the processing thread hands over: the last outputs and DLQ records (together, for
+/// `sample()`), the last DLQ records alone, DLQ records by reason.
 struct capture {
   explicit capture(std::size_t c) : capacity(c) {}
   void add(document d) {
     std::lock_guard lock(mutex);
-    if (capacity == 0) return;
-    if (ring.size() == capacity) ring.pop_front();
-    ring.push_back(std::move(d));
+    keep_last(ring, capacity, std::move(d));
   }
   void dead_letter(const document& record) {
     // The reason's id (`[reel.x.y] ...`) when it has one: a label that does not grow with the
@@ -92,10 +107,12 @@ struct capture {
     add(std::move(wrapped));
     std::lock_guard lock(mutex);
     ++by_reason[reason];
+    keep_last(dead_letters, capacity, record);
   }
   std::mutex mutex;
   std::size_t capacity;
   std::deque<document> ring;
+  std::deque<document> dead_letters;
   std::map<std::string, std::uint64_t> by_reason;
 };
 
@@ -502,7 +519,7 @@ document processor_host::stats(const std::string& name, bool verbose) {
   refresh(*e);
   document s = document::object();
   if (e->sp) {
-    s = e->sp->stats();
+    s = e->sp->stats(verbose);
   } else {
     s["name"] = e->name;
   }
@@ -513,7 +530,8 @@ document processor_host::stats(const std::string& name, bool verbose) {
   s["status"] = status;
   if (!e->error.empty()) s["error"] = e->error;
   if (!verbose) {
-    for (const char* key : {"partitions", "sourcePositions", "sourceMetrics", "sinkMetrics"})
+    for (const char* key : {"partitions", "sourcePositions", "sourceMetrics", "sinkMetrics",
+                            "operatorStats", "latency"})
       s.erase(key);
     return s;
   }
@@ -527,18 +545,22 @@ document processor_host::stats(const std::string& name, bool verbose) {
   if (e->store) {
     if (auto t = e->store->last_put()) s["lastCheckpointTime"] = json::make_date(*t);
   }
+  s["statsTime"] = json::make_date(clock().now());  // the dashboard's watermark lag
   return s;
 }
 
 document processor_host::sample(const std::string& name, std::size_t limit) {
   auto e = find(name);
   std::lock_guard lock(e->captured->mutex);
-  const std::deque<document>& ring = e->captured->ring;
-  document out = document::array();
-  const std::size_t from = ring.size() > limit ? ring.size() - limit : 0;
-  for (std::size_t i = from; i < ring.size(); ++i)
-    out.push_back(ring[i]);
-  return out;
+  return last_of(e->captured->ring, limit);
+}
+
+document processor_host::dead_letters(const std::string& name, std::size_t limit) {
+  auto e = find(name);
+  std::lock_guard lock(e->captured->mutex);
+  // Values under keys such as `password` or `token`, and user information in URIs, are masked:
+  // the records are shown in a browser.
+  return reel::detail::masked_definition(last_of(e->captured->dead_letters, limit));
 }
 
 document processor_host::explain(const std::string& name, const std::optional<timestamp>& t) {

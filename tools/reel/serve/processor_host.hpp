@@ -88,12 +88,16 @@ class processor_host {
   /// One processor's description (an element of `list()`).
   [[nodiscard]] document describe(const std::string& name);
   /// `sp.NAME.stats()`: the processor's statistics with Atlas's field names (`name`, `status`,
-  /// `inputMessageCount`, ...). `verbose` adds the per-partition watermarks, source positions,
-  /// the sink's and source's metrics, DLQ records by reason and the last checkpoint's time.
+  /// `inputMessageCount`, ...). `verbose` adds Atlas's `operatorStats` and `latency`, the
+  /// per-partition watermarks, source positions, the sink's and source's metrics, DLQ records by
+  /// reason, the last checkpoint's time and `statsTime` (the host's clock).
   [[nodiscard]] document stats(const std::string& name, bool verbose = false);
   /// `sp.NAME.sample()`: the last `limit` outputs (DLQ records as `{_dlqMessage: record}`),
   /// oldest first.
   [[nodiscard]] document sample(const std::string& name, std::size_t limit = 10);
+  /// The last `limit` DLQ records (at most `sample_capacity` are kept), oldest first, with
+  /// credentials masked (values of keys such as `password`, user information in URIs).
+  [[nodiscard]] document dead_letters(const std::string& name, std::size_t limit = 10);
   /// The plan (`reel explain`'s); with `t`, also why the window holding `t` has or has not
   /// closed (of a running or stopped processor).
   [[nodiscard]] document explain(const std::string& name,
