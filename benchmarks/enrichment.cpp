@@ -21,6 +21,8 @@
 
 #include <reel/json.hpp>
 
+#include "in_flight.hpp"
+
 using reel::json::document;
 using steady = std::chrono::steady_clock;
 
@@ -82,15 +84,10 @@ class slow_service {
 }  // namespace
 
 int main(int argc, char** argv) {
-  double latency_ms = 5, seconds = 1;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string flag = argv[i];
-    if (flag == "--latency-ms") latency_ms = std::atof(argv[i + 1]);
-    if (flag == "--seconds") seconds = std::atof(argv[i + 1]);
-  }
-  const auto latency = std::chrono::microseconds(static_cast<std::int64_t>(latency_ms * 1000));
-  fmt::print("service latency {} ms\n{:>9} {:>9} {:>12} {:>12} {:>7}\n", latency_ms, "inFlight",
-             "events", "events/s", "ideal/s", "ratio");
+  const reel::bench::in_flight_options options = reel::bench::parse_in_flight_options(argc, argv);
+  const auto latency =
+      std::chrono::microseconds(static_cast<std::int64_t>(options.latency_ms * 1000));
+  reel::bench::print_in_flight_header("service", options);
   bool ok = true;
   for (int parallelism : {1, 16, 64}) {
     slow_service service(latency);
@@ -103,23 +100,7 @@ int main(int argc, char** argv) {
         "functionName": "twice", "as": "r"}}])");
     pipeline[0]["$externalFunction"]["parallelism"] = parallelism;
     reel::json::stream_processor sp(pipeline, connections, {.name = "bench", .stream_meta = false});
-    std::int64_t next = 0;
-    sp.on_output([&](const document& d) {
-      const std::int64_t i = d["i"].get<std::int64_t>();
-      ok = ok && i == next && d["r"]["twice"] == i * 2;
-      ++next;
-    });
-    const double ideal = parallelism / (latency_ms / 1000.0);
-    const auto events = static_cast<std::int64_t>(ideal * seconds);
-    const auto start = steady::now();
-    for (std::int64_t i = 0; i < events; ++i)
-      sp.push(document{{"i", i}});
-    sp.flush();
-    const double elapsed = std::chrono::duration<double>(steady::now() - start).count();
-    ok = ok && next == events;
-    const double rate = static_cast<double>(events) / elapsed;
-    fmt::print("{:>9} {:>9} {:>12.0f} {:>12.0f} {:>7.2f}\n", parallelism, events, rate, ideal,
-               rate / ideal);
+    ok = reel::bench::measure_in_flight(sp, parallelism, options) && ok;
   }
   if (!ok) fmt::print("WRONG: outputs out of order or wrong\n");
   return ok ? 0 : 1;

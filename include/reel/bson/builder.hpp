@@ -24,6 +24,7 @@
 
 #include "reel/bson/arena.hpp"
 #include "reel/bson/value.hpp"
+#include "reel/error.hpp"
 
 namespace reel::bson {
 
@@ -107,15 +108,7 @@ class builder {
         out += std::to_string(frames_[k].first - parent.first);
         continue;
       }
-      for (char c : frames_[k].name) {
-        if (c == '~') {
-          out += "~0";
-        } else if (c == '/') {
-          out += "~1";
-        } else {
-          out += c;
-        }
-      }
+      out += json_pointer_token(frames_[k].name);
     }
     return out;
   }

@@ -355,13 +355,7 @@ TEST_CASE("the examples load-movies.json and enrich-tickets.json run as the READ
           "[mongo][lookup][example]") {
   MONGO_URI_OR_SKIP(uri);
   const std::filesystem::path dir = REEL_EXAMPLE_PIPELINES;
-  reel::connection_registry registry = reel::default_connections();
-  reel::mongo::register_connection_type(registry, {.retry = mongo_test::fast_retry()});
-  registry.set_environment([&](const std::string& name) -> std::optional<std::string> {
-    if (name == "REEL_MONGO_URI") return uri;
-    return std::nullopt;
-  });
-  registry.load_connections(dir / "connections-mongodb.json");
+  reel::connection_registry registry = mongo_test::example_connections(uri);
   reel::mongo::client c({.uri = uri, .retry = mongo_test::fast_retry()});
   c.drop_database("cinema");
   struct drop {

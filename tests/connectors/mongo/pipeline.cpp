@@ -264,13 +264,7 @@ TEST_CASE("the example examples/pipelines/movies-to-mongodb.json runs as documen
           "[mongo][pipeline][example]") {
   MONGO_URI_OR_SKIP(uri);
   const std::filesystem::path dir = REEL_EXAMPLE_PIPELINES;
-  reel::connection_registry registry = reel::default_connections();
-  reel::mongo::register_connection_type(registry, {.retry = mongo_test::fast_retry()});
-  registry.set_environment([&](const std::string& name) -> std::optional<std::string> {
-    if (name == "REEL_MONGO_URI") return uri;
-    return std::nullopt;
-  });
-  registry.load_connections(dir / "connections-mongodb.json");
+  reel::connection_registry registry = mongo_test::example_connections(uri);
   std::ifstream in(dir / "movies-to-mongodb.json");
   const document file = document::parse(in);
   reel::mongo::client c({.uri = uri, .retry = mongo_test::fast_retry()});
@@ -298,13 +292,7 @@ TEST_CASE("the example run twice, as the README does: the second run replaces th
           "[mongo][pipeline][example]") {
   MONGO_URI_OR_SKIP(uri);
   const std::filesystem::path dir = REEL_EXAMPLE_PIPELINES;
-  reel::connection_registry registry = reel::default_connections();
-  reel::mongo::register_connection_type(registry, {.retry = mongo_test::fast_retry()});
-  registry.set_environment([&](const std::string& name) -> std::optional<std::string> {
-    if (name == "REEL_MONGO_URI") return uri;
-    return std::nullopt;
-  });
-  registry.load_connections(dir / "connections-mongodb.json");
+  reel::connection_registry registry = mongo_test::example_connections(uri);
   std::ifstream in(dir / "movies-to-mongodb.json");
   const document file = document::parse(in);
   reel::mongo::client c({.uri = uri, .retry = mongo_test::fast_retry()});

@@ -6,12 +6,14 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include <catch2/catch.hpp>
 
+#include "reel/connector/defaults.hpp"
 #include "reel/json/value.hpp"
 #include "reel/mongo/mongo.hpp"
 
@@ -43,6 +45,20 @@ inline reel::mongo::retry_policy fast_retry(
     if (waits) waits->push_back(d);
   };
   return r;
+}
+
+/// The connections of examples/pipelines/connections-mongodb.json with REEL_MONGO_URI set to
+/// `server_uri`, as the README's commands see them.
+inline reel::connection_registry example_connections(const std::string& server_uri) {
+  reel::connection_registry registry = reel::default_connections();
+  reel::mongo::register_connection_type(registry, {.retry = fast_retry()});
+  registry.set_environment([server_uri](const std::string& name) -> std::optional<std::string> {
+    if (name == "REEL_MONGO_URI") return server_uri;
+    return std::nullopt;
+  });
+  registry.load_connections(std::filesystem::path(REEL_EXAMPLE_PIPELINES) /
+                            "connections-mongodb.json");
+  return registry;
 }
 
 /// A database of its own for one test, dropped before and after.

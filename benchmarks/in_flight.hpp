@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: Apache-2.0
+// The measure shared by bench_enrichment and bench_https: documents {i} pushed through a
+// processor whose one enrichment stage answers {twice: 2i} under `as: "r"` after a fixed
+// latency, with `parallelism` calls in flight. Prints events/s beside the ideal (in-flight /
+// latency) and checks every output (input order, the right answer, no DLQ record).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+
+#include <fmt/format.h>
+
+#include <reel/json.hpp>
+
+namespace reel::bench {
+
+struct in_flight_options {
+  double latency_ms = 5;
+  double seconds = 1;
+};
+
+/// `--latency-ms N` and `--seconds N`.
+inline in_flight_options parse_in_flight_options(int argc, char** argv) {
+  in_flight_options o;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string flag = argv[i];
+    if (flag == "--latency-ms") o.latency_ms = std::atof(argv[i + 1]);
+    if (flag == "--seconds") o.seconds = std::atof(argv[i + 1]);
+  }
+  return o;
+}
+
+inline void print_in_flight_header(const char* what, const in_flight_options& o) {
+  fmt::print("{} latency {} ms\n{:>9} {:>9} {:>12} {:>12} {:>7}\n", what, o.latency_ms, "inFlight",
+             "events", "events/s", "ideal/s", "ratio");
+}
+
+/// Runs `ideal × seconds` documents through `sp` and prints one row; false if an output was
+/// wrong, out of order or dead-lettered.
+inline bool measure_in_flight(json::stream_processor& sp, int parallelism,
+                              const in_flight_options& o) {
+  using json::document;
+  using steady = std::chrono::steady_clock;
+  bool ok = true;
+  std::int64_t next = 0;
+  sp.on_output([&](const document& d) {
+    const std::int64_t i = d["i"].get<std::int64_t>();
+    ok = ok && i == next && d["r"]["twice"] == i * 2;
+    ++next;
+  });
+  sp.on_dead_letter([&](const document& d) {
+    fmt::print("DLQ: {}\n", d["errInfo"]["reason"].dump());
+    ok = false;
+  });
+  const double ideal = parallelism / (o.latency_ms / 1000.0);
+  const auto events = static_cast<std::int64_t>(ideal * o.seconds);
+  // Connections (if any) are opened as the first calls start: that cost is part of the figure.
+  const auto start = steady::now();
+  for (std::int64_t i = 0; i < events; ++i)
+    sp.push(document{{"i", i}});
+  sp.flush();
+  const double elapsed = std::chrono::duration<double>(steady::now() - start).count();
+  ok = ok && next == events;
+  const double rate = static_cast<double>(events) / elapsed;
+  fmt::print("{:>9} {:>9} {:>12.0f} {:>12.0f} {:>7.2f}\n", parallelism, events, rate, ideal,
+             rate / ideal);
+  return ok;
+}
+
+}  // namespace reel::bench
