@@ -175,7 +175,7 @@ endpoint endpoint_of(const connection_args& args) {
   if (const json* h = member(args.definition, "headers")) {
     if (!h->is_object()) args.definition_error("/headers", "headers must be an object");
     for (const auto& [name, value] : h->items()) {
-      const std::string at = "/headers/" + reel::detail::pointer_token(name);
+      const std::string at = "/headers/" + reel::json_pointer_token(name);
       if (!value.is_string()) args.definition_error(at, "a header value must be a string");
       check_header(args, at, name, value.get<std::string>());
       e.headers.push_back(name + ": " + value.get<std::string>());
@@ -266,7 +266,7 @@ class https_stage final : public reel::json::enrichment_stage {
       });
       if (bad)
         throw_error("reel.pipeline.invalid_option",
-                    where + "/headers/" + reel::detail::pointer_token(header),
+                    where + "/headers/" + reel::json_pointer_token(header),
                     "'" + header + "' is not a header name");
     }
     if (auto it = spec.find("payload"); it != spec.end()) {
@@ -328,7 +328,7 @@ class https_stage final : public reel::json::enrichment_stage {
                   std::string(key) + " must be an object of names and expressions");
     for (auto e = it->begin(); e != it->end(); ++e) {
       out.emplace_back(e.key(), reel::json::compile_expression(
-                                    e.value(), at + "/" + reel::detail::pointer_token(e.key())));
+                                    e.value(), reel::json_pointer_append(at, e.key())));
     }
   }
 
