@@ -26,12 +26,14 @@ cmake -S "$root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelW
   -DREEL_WITH_KAFKA=ON -DREEL_BUILD_CLI=ON -DREEL_BUILD_BENCHMARKS=OFF \
   -DREEL_BUILD_EXAMPLES=OFF >/dev/null
 cmake --build "$build_dir" -j"$(nproc)" --target reel_kafka test_kafka reel_cli
-ctest --test-dir "$build_dir" -R kafka --output-on-failure
+# -j2: the mock-cluster tests run beside the broker tests, which take turns (RESOURCE_LOCK).
+ctest --test-dir "$build_dir" -R kafka --output-on-failure -j2
 
 # The crash test's Kafka half: Kafka → tumbling and session windows → Kafka in exactly-once mode,
-# 15 SIGKILLs (the file half's 50 run in the default suite: ctest "crash test: 50 kills"; 65 in
-# all, above the 50 the issue asks of CI, and about 45 s less than 25 did).
-"$root/scripts/crash-test.sh" --kafka --kills 15 --events 5000 --reel "$build_dir/tools/reel/reel"
+# 6 SIGKILLs over both pipelines (the file half's 50 run in the default suite: ctest "crash test:
+# 50 kills", the 50 the issue asks of CI; 15 here took 95 s of the run). `scripts/crash-test.sh
+# --kafka --kills 1000` is the long trial, run by hand.
+"$root/scripts/crash-test.sh" --kafka --kills 6 --events 5000 --reel "$build_dir/tools/reel/reel"
 
 # The README's Kafka section, run as written (it builds an optimised reel in build-release).
 "$root/scripts/check-readme-connectors.sh" kafka

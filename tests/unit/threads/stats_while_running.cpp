@@ -11,7 +11,7 @@
 
 #include "reel/connector/all.hpp"
 #include "reel/json.hpp"
-#include "temp_dir.hpp"
+#include "unit/connector/temp_dir.hpp"
 
 namespace stats_while_running {
 
