@@ -280,6 +280,8 @@ void match_rows(const std::vector<std::string>& lines, std::size_t ops) {
         }));
   };
   run("$gte + $in of 50 names: nlohmann matches", "$gte + $in of 50 names: value matches", filter);
+  run("$regex ^m1: nlohmann matches", "$regex ^m1: value matches",
+      R"({"movie": {"$regex": "^m1"}})");
   run("$jsonSchema required/bsonType/minimum: nlohmann",
       "$jsonSchema required/bsonType/minimum: value", schema);
   fmt::print("\n{:<52} {:>9} {:>8} {:>9} {:>22}\n", "per decision", "M/s", "allocs", "vs its pair",
