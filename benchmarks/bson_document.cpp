@@ -7,7 +7,8 @@
 // and on values (`expression::evaluate_value`). Prints M docs/s over the thread's CPU time, heap
 // allocations per document (every operator new of the program is counted) and a checksum per path.
 //
-//   bench_bson_document [--events N] [--expressions]   (--expressions: only the last table)
+//   bench_bson_document [--events N] [--expressions | --match]
+//   (--expressions: only the expression table; --match: only `$match`/`$jsonSchema` decisions)
 #include <atomic>
 #include <cstdint>
 #include <cstdlib>
@@ -22,6 +23,7 @@
 #include <reel/bson.hpp>
 #include <reel/json/ejson.hpp>
 #include <reel/json/expression.hpp>
+#include <reel/json/query.hpp>
 
 #if REEL_HAVE_SIMDJSON
 #include <simdjson.h>
@@ -239,6 +241,55 @@ void expression_rows(const std::vector<std::string>& lines, std::size_t ops) {
     print(rows[i].first, rows[i].second, rows[i & ~std::size_t{1}].second.per_second);
 }
 
+/// `$match` and `$validate` decisions on nlohmann documents (today's path) and on values
+/// (`query::matches` on a `bson::value`, docs/document-model.md §6 step 4), over the same 1,024
+/// tickets cycled: a filter with `$gte` and a 50-name `$in`, and a `$jsonSchema` with `required`,
+/// `bsonType` and `minimum`. Decision only: the documents are parsed once beforehand.
+void match_rows(const std::vector<std::string>& lines, std::size_t ops) {
+  const std::size_t distinct = std::min<std::size_t>(lines.size(), 1024);
+  std::vector<reel::json::document> json_docs;
+  reel::bson::arena docs_memory;
+  reel::bson::ejson_reader value_reader;
+  std::vector<reel::bson::value> value_docs;
+  for (std::size_t i = 0; i < distinct; ++i) {
+    json_docs.push_back(reel::json::parse_ejson_line(lines[i]));
+    value_docs.push_back(value_reader.parse(lines[i], docs_memory));
+  }
+  std::string names;
+  for (int m = 0; m < 50; ++m)
+    names += fmt::format("{}\"m{}\"", m == 0 ? "" : ", ", m * 20);
+  const std::string filter =
+      fmt::format(R"({{"amountPaid": {{"$gte": 5}}, "movie": {{"$in": [{}]}}}})", names);
+  const std::string schema =
+      R"({"$jsonSchema": {"required": ["movie", "amountPaid", "ts"], "properties": {
+           "movie": {"bsonType": "string"}, "amountPaid": {"bsonType": "number", "minimum": 0},
+           "ts": {"bsonType": "date"}}}})";
+  const reel::json::eval_context ctx;
+  reel::bson::arena eval_memory;
+  std::vector<std::pair<const char*, figure>> rows;
+  auto run = [&](const char* json_name, const char* value_name, const std::string& spec) {
+    const reel::json::query q =
+        reel::json::compile_query(reel::json::document::parse(spec), "/1/$match");
+    rows.emplace_back(json_name, measure(ops, [&](std::size_t i) {
+                        return static_cast<std::int64_t>(q.matches(json_docs[i % distinct], ctx));
+                      }));
+    rows.emplace_back(
+        value_name, measure(ops, [&](std::size_t i) {
+          if ((i & 1023) == 0) eval_memory.reset();  // a per-batch arena
+          return static_cast<std::int64_t>(q.matches(value_docs[i % distinct], ctx, eval_memory));
+        }));
+  };
+  run("$gte + $in of 50 names: nlohmann matches", "$gte + $in of 50 names: value matches", filter);
+  run("$regex ^m1: nlohmann matches", "$regex ^m1: value matches",
+      R"({"movie": {"$regex": "^m1"}})");
+  run("$jsonSchema required/bsonType/minimum: nlohmann",
+      "$jsonSchema required/bsonType/minimum: value", schema);
+  fmt::print("\n{:<52} {:>9} {:>8} {:>9} {:>22}\n", "per decision", "M/s", "allocs", "vs its pair",
+             "checksum");
+  for (std::size_t i = 0; i < rows.size(); ++i)
+    print(rows[i].first, rows[i].second, rows[i & ~std::size_t{1}].second.per_second);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -266,6 +317,10 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--expressions") == 0) {
       expression_rows(lines, events);
+      return 0;
+    }
+    if (std::strcmp(argv[i], "--match") == 0) {
+      match_rows(lines, events);
       return 0;
     }
   }

@@ -175,7 +175,7 @@ std::size_t regex_program::capture_count() const noexcept {
 }
 
 bool regex_program::search(std::string_view subject, std::string_view where) const {
-  std::vector<regex_span> ignored;
+  thread_local std::vector<regex_span> ignored;  // keeps its capacity: no allocation per match
   return find(subject, 0, ignored, false, where);
 }
 

@@ -33,6 +33,10 @@
 #include "reel/error.hpp"
 #include "reel/json/detail/regex.hpp"
 #include "reel/json/value.hpp"
+#if defined(REEL_JSON_VALUE_EVAL)
+#include "reel/bson/owned.hpp"
+#include "reel/bson/value.hpp"
+#endif
 
 namespace reel::json {
 
@@ -67,7 +71,29 @@ struct schema_node {
   std::vector<std::pair<std::string, std::shared_ptr<const schema_node>>> schema_dependencies;
 
   [[nodiscard]] bool matches(const document& v) const;
+
+#if defined(REEL_JSON_VALUE_EVAL)
+  // The value path's own view of the keywords whose constants have BSON types
+  // (src/json/json_schema_value.cpp).
+  std::uint32_t value_types = 0;  ///< bits of `value_type_bit`; 0 = no type constraint
+  bson::owned_value value_enum;   ///< `enum` as written (an array), or missing
+  bson::owned_value value_minimum, value_maximum, value_multiple_of;  ///< as written, or missing
+  /// The same decision on the BSON value model: types are exact (`bsonType: "long"` accepts a
+  /// `{"$numberLong": "42"}`, `"decimal"` a Decimal128), numbers compare by value across types.
+  [[nodiscard]] bool matches_value(const bson::value& v) const;
+#endif
 };
+
+#if defined(REEL_JSON_VALUE_EVAL)
+/// The bit of a BSON type in the value path's type masks (`$type`, `bsonType`, `type`).
+std::uint32_t value_type_bit(bson::type t) noexcept;
+/// The value types a `$type`/`bsonType` alias names (`"number"` is the four numeric types);
+/// 0 for an unknown alias or one no value holds (`dbPointer`).
+std::uint32_t value_types_of_alias(std::string_view alias) noexcept;
+/// A constant of a filter or schema as a value, converted once from the spec as written, so
+/// Extended JSON wrappers keep their type (`{"$numberLong": "42"}` is a long).
+bson::owned_value query_value_constant(const document& spec);
+#endif
 
 inline std::uint32_t type_bit(bson_type t) noexcept {
   return 1u << static_cast<unsigned>(t);
@@ -340,6 +366,15 @@ inline std::shared_ptr<const schema_node> compile_schema_node(const document& sp
     const std::string w = json_pointer_append(where, k);
     if (k == "bsonType" || k == "type") {
       out->types = schema_types(v, w, k == "type");
+#if defined(REEL_JSON_VALUE_EVAL)
+      out->value_types = 0;
+      for (const auto& name : v.is_array() ? v : document::array({v})) {
+        const std::string& alias = name.get_ref<const std::string&>();
+        out->value_types |=
+            value_types_of_alias(k == "type" && alias == "boolean" ? "bool" : alias);
+      }
+      if (out->value_types == 0) out->value_types = value_type_bit(bson::type::missing);
+#endif
     } else if (k == "required") {
       if (!v.is_array() || v.empty()) {
         schema_error(w, "$jsonSchema keyword 'required' must be a non-empty array of strings");
@@ -387,11 +422,19 @@ inline std::shared_ptr<const schema_node> compile_schema_node(const document& sp
         schema_error(w, "$jsonSchema keyword 'enum' must be a non-empty array");
       }
       out->enum_values = normalize_ejson(v);
+#if defined(REEL_JSON_VALUE_EVAL)
+      out->value_enum = query_value_constant(v);
+#endif
     } else if (k == "minimum" || k == "maximum" || k == "multipleOf") {
       auto n = as_numeric(v);
       if (!n) schema_error(w, "$jsonSchema keyword '" + k + "' must be a number");
       if (k == "minimum") out->minimum = n;
       if (k == "maximum") out->maximum = n;
+#if defined(REEL_JSON_VALUE_EVAL)
+      (k == "minimum"   ? out->value_minimum
+       : k == "maximum" ? out->value_maximum
+                        : out->value_multiple_of) = query_value_constant(v);
+#endif
       if (k == "multipleOf") {
         if (!(n->to_double() > 0)) {
           schema_error(w, "$jsonSchema keyword 'multipleOf' must be a positive number");
@@ -487,6 +530,12 @@ class json_schema {
 
   /// True when `value` (normally a whole document) satisfies the schema.
   [[nodiscard]] bool matches(const document& value) const { return root_->matches(value); }
+#if defined(REEL_JSON_VALUE_EVAL)
+  /// The same decision on the BSON value model (docs/document-model.md §6), types exact.
+  [[nodiscard]] bool matches(const bson::value& value) const {
+    return root_->matches_value(value);
+  }
+#endif
 
  private:
   std::shared_ptr<const detail::schema_node> root_;

@@ -36,6 +36,11 @@
 #include "reel/json/field_usage.hpp"
 #include "reel/json/json_schema.hpp"
 #include "reel/json/value.hpp"
+#if defined(REEL_JSON_VALUE_EVAL)
+#include "reel/bson/arena.hpp"
+#include "reel/bson/owned.hpp"
+#include "reel/bson/value.hpp"
+#endif
 
 namespace reel::json {
 
@@ -45,6 +50,12 @@ namespace detail {
 struct match_node {
   virtual ~match_node() = default;
   [[nodiscard]] virtual bool matches(const document& doc, const eval_context& ctx) const = 0;
+#if defined(REEL_JSON_VALUE_EVAL)
+  /// The same predicate on the BSON value model (src/json/query_value.cpp); `memory` receives
+  /// what `$expr` builds.
+  [[nodiscard]] virtual bool matches_value(const bson::value& doc, const eval_context& ctx,
+                                           bson::arena& memory) const = 0;
+#endif
 };
 using match_ptr = std::unique_ptr<const match_node>;
 
@@ -52,14 +63,39 @@ using match_ptr = std::unique_ptr<const match_node>;
 struct value_pred {
   virtual ~value_pred() = default;
   [[nodiscard]] virtual bool test(const document* v) const = 0;
+#if defined(REEL_JSON_VALUE_EVAL)
+  /// The same predicate on the BSON value model; a missing value has type `missing`.
+  [[nodiscard]] virtual bool test_value(const bson::value& v, bson::arena& memory) const = 0;
+#endif
 };
+
+#if defined(REEL_JSON_VALUE_EVAL)
+/// The value types a `$type` argument (checked by `type_mask`: an alias or a type number)
+/// names, as bits of `value_type_bit`.
+std::uint32_t value_type_mask(const document& alias_or_code);
+#define REEL_QUERY_VALUE_PRED \
+  bool test_value(const bson::value& v, bson::arena& memory) const override;
+#define REEL_QUERY_VALUE_MATCH                                                             \
+  bool matches_value(const bson::value& doc, const eval_context& ctx, bson::arena& memory) \
+      const override;
+#else
+#define REEL_QUERY_VALUE_PRED
+#define REEL_QUERY_VALUE_MATCH
+#endif
 using pred_ptr = std::unique_ptr<const value_pred>;
 
 // --- value predicates --------------------------------------------------------------------------
 
 struct eq_pred final : value_pred {
   document rhs;
-  explicit eq_pred(document r) : rhs(std::move(r)) {}
+#if defined(REEL_JSON_VALUE_EVAL)
+  bson::owned_value value_rhs;
+  explicit eq_pred(const document& spec)
+      : rhs(normalize_ejson(spec)), value_rhs(query_value_constant(spec)) {}
+#else
+  explicit eq_pred(const document& spec) : rhs(normalize_ejson(spec)) {}
+#endif
+  REEL_QUERY_VALUE_PRED
   bool test(const document* v) const override {
     if (rhs.is_null()) return !v || v->is_null();
     return v && compare_values(*v, rhs) == 0;
@@ -71,32 +107,40 @@ struct cmp_pred final : value_pred {
   document rhs;
   int rhs_rank;
   bool any_type;  ///< rhs is MinKey/MaxKey: compares across types
-  cmp_pred(kind_t k, document r) : kind(k), rhs(std::move(r)) {
-    const bson_type t = type_of(rhs);
-    rhs_rank = canonical_rank(t);
-    any_type = t == bson_type::min_key || t == bson_type::max_key;
+#if defined(REEL_JSON_VALUE_EVAL)
+  bson::owned_value value_rhs;
+  cmp_pred(kind_t k, const document& spec)
+      : kind(k),
+        rhs(normalize_ejson(spec)),
+        value_rhs(query_value_constant(spec)){
+#else
+  cmp_pred(kind_t k, const document& spec) : kind(k), rhs(normalize_ejson(spec)) {
+#endif
+            const bson_type t = type_of(rhs);
+  rhs_rank = canonical_rank(t);
+  any_type = t == bson_type::min_key || t == bson_type::max_key;
+} REEL_QUERY_VALUE_PRED bool test(const document* v) const override {
+  const document& val = (!v || v->is_null()) ? null_ref() : *v;
+  if (!any_type && canonical_rank(type_of(val)) != rhs_rank) return false;
+  const int c = compare_values(val, rhs);
+  switch (kind) {
+    case gt:
+      return c > 0;
+    case gte:
+      return c >= 0;
+    case lt:
+      return c < 0;
+    case lte:
+      return c <= 0;
   }
-  bool test(const document* v) const override {
-    const document& val = (!v || v->is_null()) ? null_ref() : *v;
-    if (!any_type && canonical_rank(type_of(val)) != rhs_rank) return false;
-    const int c = compare_values(val, rhs);
-    switch (kind) {
-      case gt:
-        return c > 0;
-      case gte:
-        return c >= 0;
-      case lt:
-        return c < 0;
-      case lte:
-        return c <= 0;
-    }
-    return false;
-  }
-};
+  return false;
+}
+};  // namespace detail
 
 struct regex_pred final : value_pred {
   std::shared_ptr<const regex_program> re;
   explicit regex_pred(std::shared_ptr<const regex_program> r) : re(std::move(r)) {}
+  REEL_QUERY_VALUE_PRED
   bool test(const document* v) const override {
     if (!v) return false;
     if (v->is_string()) return re->search(v->get_ref<const std::string&>());
@@ -112,6 +156,13 @@ struct in_pred final : value_pred {
   std::vector<document> values;
   std::vector<std::shared_ptr<const regex_program>> regexes;
   bool has_null = false;
+#if defined(REEL_JSON_VALUE_EVAL)
+  bson::owned_value value_storage;        ///< the equalities of `$in` as written
+  std::vector<bson::value> value_sorted;  ///< the same, in BSON order (into `value_storage`)
+  /// Converts the equalities of `spec` (the `$in` array; regexes are left out) once.
+  void attach_values(const document& spec);
+#endif
+  REEL_QUERY_VALUE_PRED
   bool test(const document* v) const override {
     if (!v || v->is_null()) {
       if (has_null) return true;
@@ -130,11 +181,16 @@ struct in_pred final : value_pred {
 };
 
 struct exists_pred final : value_pred {
+  REEL_QUERY_VALUE_PRED
   bool test(const document* v) const override { return v != nullptr; }
 };
 
 struct type_pred final : value_pred {
   std::uint32_t mask = 0;
+#if defined(REEL_JSON_VALUE_EVAL)
+  std::uint32_t value_mask = 0;  ///< bits of `value_type_bit`: exact types (symbol, undefined…)
+#endif
+  REEL_QUERY_VALUE_PRED
   bool test(const document* v) const override {
     return v && (mask & (1u << static_cast<unsigned>(type_of(*v)))) != 0;
   }
@@ -142,6 +198,7 @@ struct type_pred final : value_pred {
 
 struct mod_pred final : value_pred {
   std::int64_t divisor = 1, remainder = 0;
+  REEL_QUERY_VALUE_PRED
   bool test(const document* v) const override {
     if (!v) return false;
     auto n = as_numeric(*v);
@@ -158,6 +215,7 @@ struct mod_pred final : value_pred {
 
 struct size_pred final : value_pred {
   std::int64_t size = 0;
+  REEL_QUERY_VALUE_PRED
   bool test(const document* v) const override {
     return v && v->is_array() && static_cast<std::int64_t>(v->size()) == size;
   }
@@ -165,6 +223,7 @@ struct size_pred final : value_pred {
 
 struct and_pred final : value_pred {
   std::vector<pred_ptr> all;
+  REEL_QUERY_VALUE_PRED
   bool test(const document* v) const override {
     for (const auto& p : all) {
       if (!p->test(v)) return false;
@@ -176,13 +235,21 @@ struct and_pred final : value_pred {
 struct not_pred final : value_pred {
   pred_ptr inner;
   explicit not_pred(pred_ptr p) : inner(std::move(p)) {}
+  REEL_QUERY_VALUE_PRED
   bool test(const document* v) const override { return !inner->test(v); }
 };
 
 /// `$all` inside an `$elemMatch` value form: the value equals x or is an array holding x.
 struct contains_pred final : value_pred {
   document x;
-  explicit contains_pred(document d) : x(std::move(d)) {}
+#if defined(REEL_JSON_VALUE_EVAL)
+  bson::owned_value value_x;
+  explicit contains_pred(const document& spec)
+      : x(normalize_ejson(spec)), value_x(query_value_constant(spec)) {}
+#else
+  explicit contains_pred(const document& spec) : x(normalize_ejson(spec)) {}
+#endif
+  REEL_QUERY_VALUE_PRED
   bool test(const document* v) const override {
     if (!v) return false;
     if (compare_values(*v, x) == 0) return true;
@@ -197,6 +264,7 @@ struct contains_pred final : value_pred {
 
 struct elem_match_value_pred final : value_pred {
   pred_ptr all;
+  REEL_QUERY_VALUE_PRED
   bool test(const document* v) const override {
     if (!v || !v->is_array()) return false;
     for (const auto& e : *v) {
@@ -208,6 +276,7 @@ struct elem_match_value_pred final : value_pred {
 
 struct elem_match_object_pred final : value_pred {
   match_ptr query;
+  REEL_QUERY_VALUE_PRED
   bool test(const document* v) const override {
     if (!v || !v->is_array()) return false;
     const eval_context ctx;
@@ -224,6 +293,7 @@ struct path_match final : match_node {
   field_path path;
   bool expand = true;
   pred_ptr pred;
+  REEL_QUERY_VALUE_MATCH
   bool matches(const document& doc, const eval_context&) const override {
     return path.any_query_value(doc, expand, [this](const document* v) { return pred->test(v); });
   }
@@ -231,6 +301,7 @@ struct path_match final : match_node {
 
 struct and_match final : match_node {
   std::vector<match_ptr> all;
+  REEL_QUERY_VALUE_MATCH
   bool matches(const document& doc, const eval_context& ctx) const override {
     for (const auto& m : all) {
       if (!m->matches(doc, ctx)) return false;
@@ -242,6 +313,7 @@ struct and_match final : match_node {
 struct or_match final : match_node {
   std::vector<match_ptr> any;
   bool negate = false;  ///< $nor
+  REEL_QUERY_VALUE_MATCH
   bool matches(const document& doc, const eval_context& ctx) const override {
     for (const auto& m : any) {
       if (m->matches(doc, ctx)) return !negate;
@@ -253,6 +325,7 @@ struct or_match final : match_node {
 struct not_match final : match_node {
   match_ptr inner;
   explicit not_match(match_ptr m) : inner(std::move(m)) {}
+  REEL_QUERY_VALUE_MATCH
   bool matches(const document& doc, const eval_context& ctx) const override {
     return !inner->matches(doc, ctx);
   }
@@ -261,12 +334,14 @@ struct not_match final : match_node {
 struct const_match final : match_node {
   bool value;
   explicit const_match(bool v) : value(v) {}
+  REEL_QUERY_VALUE_MATCH
   bool matches(const document&, const eval_context&) const override { return value; }
 };
 
 struct expr_match final : match_node {
   expression expr;
   explicit expr_match(expression e) : expr(std::move(e)) {}
+  REEL_QUERY_VALUE_MATCH
   bool matches(const document& doc, const eval_context& ctx) const override {
     document scratch;
     return truthy(expr.evaluate(doc, ctx, scratch));
@@ -276,10 +351,14 @@ struct expr_match final : match_node {
 struct schema_match final : match_node {
   json_schema schema;
   explicit schema_match(json_schema s) : schema(std::move(s)) {}
+  REEL_QUERY_VALUE_MATCH
   bool matches(const document& doc, const eval_context&) const override {
     return schema.matches(doc);
   }
 };
+
+#undef REEL_QUERY_VALUE_PRED
+#undef REEL_QUERY_VALUE_MATCH
 
 // --- compiler ----------------------------------------------------------------------------------
 
@@ -395,7 +474,7 @@ class query_compiler {
       out.push_back(on_path(path, std::make_unique<regex_pred>(
                                       compile_regex(p, o, where, "reel.query.bad_arguments"))));
     } else {
-      out.push_back(on_path(path, std::make_unique<eq_pred>(normalize_ejson(value))));
+      out.push_back(on_path(path, std::make_unique<eq_pred>(value)));
     }
   }
 
@@ -469,7 +548,7 @@ class query_compiler {
             out.push_back(on_path(path, std::make_unique<regex_pred>(
                                             compile_regex(p, o, iw, "reel.query.bad_arguments"))));
           } else {
-            out.push_back(on_path(path, std::make_unique<eq_pred>(normalize_ejson(e))));
+            out.push_back(on_path(path, std::make_unique<eq_pred>(e)));
           }
         }
       } else if (op == "$options") {
@@ -509,7 +588,7 @@ class query_compiler {
           all.push_back(std::make_unique<not_pred>(std::make_unique<and_pred>()));
         }
         for (const auto& e : arg)
-          all.push_back(std::make_unique<contains_pred>(normalize_ejson(e)));
+          all.push_back(std::make_unique<contains_pred>(e));
       } else if (op == "$options") {
         if (!ops.contains("$regex")) query_error(w, "$options needs a $regex");
       } else {
@@ -539,13 +618,13 @@ class query_compiler {
   /// One positive leaf operator.
   pred_ptr leaf(const std::string& op, const document& arg, const std::string& w,
                 const document& siblings) {
-    if (op == "$eq") return std::make_unique<eq_pred>(normalize_ejson(arg));
+    if (op == "$eq") return std::make_unique<eq_pred>(arg);
     if (op == "$gt" || op == "$gte" || op == "$lt" || op == "$lte") {
       const auto kind = op == "$gt"    ? cmp_pred::gt
                         : op == "$gte" ? cmp_pred::gte
                         : op == "$lt"  ? cmp_pred::lt
                                        : cmp_pred::lte;
-      return std::make_unique<cmp_pred>(kind, normalize_ejson(arg));
+      return std::make_unique<cmp_pred>(kind, arg);
     }
     if (op == "$in") {
       if (!arg.is_array()) query_error(w, op + " needs an array");
@@ -567,6 +646,9 @@ class query_compiler {
           p->values.push_back(normalize_ejson(e));
         }
       }
+#if defined(REEL_JSON_VALUE_EVAL)
+      p->attach_values(arg);
+#endif
       return p;
     }
     if (op == "$regex") {
@@ -601,8 +683,12 @@ class query_compiler {
       } else {
         items.push_back(&arg);
       }
-      for (const document* e : items)
+      for (const document* e : items) {
         p->mask |= type_mask(*e, w);
+#if defined(REEL_JSON_VALUE_EVAL)
+        p->value_mask |= value_type_mask(*e);
+#endif
+      }
       return p;
     }
     if (op == "$mod") {
@@ -677,7 +763,7 @@ class query_compiler {
   field_usage fields_;
 };
 
-}  // namespace detail
+}  // namespace reel::json
 
 /// A compiled MongoDB query filter. Copies share the immutable tree; matching is thread-safe.
 class query {
@@ -689,9 +775,20 @@ class query {
   [[nodiscard]] bool matches(const document& doc, const eval_context& ctx = {}) const {
     return root_->matches(doc, ctx);
   }
+#if defined(REEL_JSON_VALUE_EVAL)
+  /// The same decision on the BSON value model (docs/document-model.md §6): types are exact
+  /// (`{"$numberLong": "42"}` in the filter or the document is a long, Decimal128 compares by
+  /// its value). `memory` receives what `$expr` builds (one arena per message or batch).
+  [[nodiscard]] bool matches(const bson::value& doc, const eval_context& ctx,
+                             bson::arena& memory) const {
+    return root_->matches_value(doc, ctx, memory);
+  }
+#endif
   /// The top-level fields of the document that the filter reads (the whole document with
   /// `$jsonSchema` or an `$expr` that reads it).
-  [[nodiscard]] const field_usage& fields_read() const noexcept { return fields_; }
+  [[nodiscard]] const field_usage& fields_read() const noexcept {
+    return fields_;
+  }
 
  private:
   friend query compile_query(const document&, std::string, const compile_options&);

@@ -9,6 +9,11 @@
 #include "reel/error.hpp"
 #include "reel/json/expression.hpp"
 #include "reel/json/query.hpp"
+#if defined(REEL_JSON_VALUE_EVAL)
+#include "reel/bson/arena.hpp"
+#include "reel/bson/ejson.hpp"
+#include "reel/bson/value.hpp"
+#endif
 
 namespace reel_test {
 
@@ -49,8 +54,29 @@ inline std::string eval_error(const std::string& spec, const std::string& doc = 
   return error_of([&] { (void)reel::json::compile_expression(J(spec), "/x").evaluate(J(doc)); });
 }
 
+#if defined(REEL_JSON_VALUE_EVAL)
+/// `doc` read as the value path reads its input (Extended JSON straight into values, types exact).
+inline reel::bson::value V(const std::string& doc, reel::bson::arena& memory) {
+  thread_local reel::bson::ejson_reader reader;
+  return reader.parse(doc, memory);
+}
+
+/// The value path's decision (`query::matches` on a `bson::value`).
+inline bool matches_value(const std::string& filter, const std::string& doc) {
+  reel::bson::arena memory;
+  return reel::json::compile_query(J(filter)).matches(V(doc, memory), {}, memory);
+}
+#endif
+
+/// The decision of the nlohmann path; with the value path built, also checks that the value path
+/// decides the same (cases where they must differ use `matches_value` on their own).
 inline bool matches(const std::string& filter, const std::string& doc) {
-  return reel::json::compile_query(J(filter)).matches(J(doc));
+  const bool decision = reel::json::compile_query(J(filter)).matches(J(doc));
+#if defined(REEL_JSON_VALUE_EVAL)
+  INFO("value path of " << filter << " on " << doc);
+  CHECK(matches_value(filter, doc) == decision);
+#endif
+  return decision;
 }
 
 inline std::string query_error(const std::string& filter, const std::string& where = "/0/$match") {

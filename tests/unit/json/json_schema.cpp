@@ -8,8 +8,21 @@ using reel_test::J;
 using namespace reel::json;
 
 namespace {
+#if defined(REEL_JSON_VALUE_EVAL)
+/// The value path's decision (`json_schema::matches` on a `bson::value`).
+bool valid_value(const std::string& schema, const std::string& doc) {
+  reel::bson::arena memory;
+  return compile_json_schema(J(schema)).matches(reel_test::V(doc, memory));
+}
+#endif
+/// The nlohmann path's decision; with the value path built, also checks that it agrees.
 bool valid(const std::string& schema, const std::string& doc) {
-  return compile_json_schema(J(schema)).matches(J(doc));
+  const bool decision = compile_json_schema(J(schema)).matches(J(doc));
+#if defined(REEL_JSON_VALUE_EVAL)
+  INFO("value path of " << schema << " on " << doc);
+  CHECK(valid_value(schema, doc) == decision);
+#endif
+  return decision;
 }
 std::string schema_error(const std::string& schema) {
   return reel_test::error_of(

@@ -88,6 +88,9 @@ std::string eval_text(const std::string& spec, const std::string& doc = "{}") {
 
 }  // namespace value_eval_manual
 
+using reel::json::document;  // the tests below (they built only beside a unity batchmate that said
+                             // so)
+
 TEST_CASE("value evaluation gives the MongoDB manual's results for the operators moved to it",
           "[json][expression][value][manual]") {
   using namespace value_eval_manual;
