@@ -6,8 +6,8 @@
 #   scripts/build-reel.sh kafka mongo s3 # with all three
 #
 # Connectors: kafka (librdkafka-dev), mongo (libmongoc-dev), s3 (libcurl4-openssl-dev libssl-dev
-# zlib1g-dev), https ($https; libcurl4-openssl-dev); their Debian packages and the core's
-# (scripts/setup.sh) are installed when missing.
+# zlib1g-dev), https ($https and aws_lambda; libcurl4-openssl-dev libssl-dev); their Debian
+# packages and the core's (scripts/setup.sh) are installed when missing.
 # The build directory is $REEL_RELEASE_BUILD_DIR (default build-release, the one scripts/run.sh
 # uses), with only what `reel` needs: no tests, examples or benchmarks. A connector enabled once
 # stays enabled there (CMake's cache). The test build (build/, Debug) is left alone.
@@ -33,7 +33,7 @@ for connector in "$@"; do
       ;;
     https)
       options+=(-DREEL_WITH_HTTPS=ON)
-      packages+=(libcurl4-openssl-dev)
+      packages+=(libcurl4-openssl-dev libssl-dev)
       ;;
     *)
       echo "usage: $0 [kafka] [mongo] [s3] [https]  (unknown connector '$connector')" >&2

@@ -2,7 +2,9 @@
 # CI for reel::s3 and reel::https (both on libcurl): installs what they build on (Debian), starts
 # the S3-compatible server of scripts/services/s3.sh, builds both and their tests in build-s3 and
 # runs them with REEL_REQUIRE_SERVICES=1 (a test that cannot reach the server fails instead of
-# skipping). The $https tests start their own HTTP server (cpp-httplib, in the test process).
+# skipping). The $https tests start their own HTTP server (cpp-httplib, in the test process), and
+# so do the Lambda tests of $externalFunction (a server answering like the Invoke API that checks
+# SigV4 signatures).
 # The S3 server is stopped on exit. BUILD_DIR overrides build-s3.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)

@@ -2,6 +2,7 @@
 #include "client.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -10,6 +11,8 @@
 #include <utility>
 
 #include <curl/curl.h>
+
+#include "reel/detail/utf8.hpp"
 
 namespace reel::https::detail {
 
@@ -24,6 +27,28 @@ void global_init() {
 
 std::size_t append_body(char* data, std::size_t size, std::size_t n, void* out) {
   static_cast<std::string*>(out)->append(data, size * n);
+  return size * n;
+}
+
+/// Keeps the header lines of the last response (a redirect or `100 Continue` clears them).
+std::size_t append_header(char* data, std::size_t size, std::size_t n, void* out) {
+  auto& headers = *static_cast<std::vector<std::pair<std::string, std::string>>*>(out);
+  std::string_view line(data, size * n);
+  if (line.rfind("HTTP/", 0) == 0) {
+    headers.clear();
+    return size * n;
+  }
+  const std::size_t colon = line.find(':');
+  if (colon == std::string_view::npos) return size * n;
+  std::string name(line.substr(0, colon));
+  for (char& c : name)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string_view value = line.substr(colon + 1);
+  const std::size_t first = value.find_first_not_of(" \t");
+  const std::size_t last = value.find_last_not_of(" \t\r\n");
+  value =
+      first == std::string_view::npos ? std::string_view() : value.substr(first, last - first + 1);
+  headers.emplace_back(std::move(name), std::string(value));
   return size * n;
 }
 
@@ -42,6 +67,7 @@ struct client::impl {
     CURL* easy = nullptr;
     curl_slist* headers = nullptr;
     std::string body;  // the answer being read
+    std::vector<std::pair<std::string, std::string>> response_headers;
     int attempts = 0;
     clock_type::time_point due;  // when a retry is sent
 
@@ -91,6 +117,7 @@ struct client::impl {
     }
     CURL* e = t->easy;
     t->body.clear();
+    t->response_headers.clear();
     ++t->attempts;
     curl_easy_setopt(e, CURLOPT_URL, t->req.url.c_str());
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
@@ -104,6 +131,8 @@ struct client::impl {
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &append_body);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, &t->body);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &append_header);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, &t->response_headers);
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
                      static_cast<long>(t->req.connect_timeout.count()));
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(t->req.request_timeout.count()));
@@ -125,9 +154,21 @@ struct client::impl {
       curl_easy_getinfo(e, CURLINFO_CONTENT_TYPE, &type);
       if (type) r.content_type = type;
       r.body = std::move(t->body);
+      r.headers = std::move(t->response_headers);
+    } else if (code == CURLE_OPERATION_TIMEDOUT) {
+      // libcurl reports both timeouts with one code. The connect timeout fires after about
+      // `connect_timeout`, the request timeout after about `request_timeout`: when the first is
+      // the shorter, an attempt that ended nearer to it was still connecting.
+      curl_off_t elapsed_us = 0;
+      curl_easy_getinfo(e, CURLINFO_TOTAL_TIME_T, &elapsed_us);
+      const auto connect_ms = t->req.connect_timeout.count();
+      const auto request_ms = t->req.request_timeout.count();
+      const bool connecting =
+          connect_ms < request_ms && elapsed_us / 1000 < (connect_ms + request_ms) / 2;
+      r.result = connecting ? response::outcome::connect_timed_out : response::outcome::timed_out;
+      r.error = curl_easy_strerror(code);
     } else {
-      r.result = code == CURLE_OPERATION_TIMEDOUT ? response::outcome::timed_out
-                                                  : response::outcome::connection;
+      r.result = response::outcome::connection;
       r.error = curl_easy_strerror(code);
     }
     if (worth_retrying(r) && t->attempts <= t->req.max_retries) {
@@ -198,6 +239,24 @@ struct client::impl {
     incoming.clear();
   }
 };
+
+std::string body_excerpt(std::string_view body) {
+  constexpr std::size_t body_excerpt_bytes = 256;
+  std::string out;
+  std::size_t i = 0;
+  while (i < body.size() && out.size() < body_excerpt_bytes) {
+    const std::size_t n = reel::detail::utf8_sequence_length(body, i);
+    if (n == 0) {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    } else {
+      out.append(body.substr(i, n));
+      i += n;
+    }
+  }
+  if (i < body.size()) out += "\xE2\x80\xA6";
+  return out;
+}
 
 client::client() : impl_(std::make_unique<impl>()) {}
 client::~client() = default;

@@ -13,6 +13,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace reel::https::detail {
@@ -31,17 +33,32 @@ struct request {
 struct response {
   /// How the last attempt ended.
   enum class outcome {
-    answered,    ///< an HTTP answer (`status`, `body`, `content_type`)
-    timed_out,   ///< no whole answer within the timeouts
-    connection,  ///< no connection, or it broke (`error`)
+    answered,           ///< an HTTP answer (`status`, `body`, `content_type`, `headers`)
+    connect_timed_out,  ///< no connection within `connect_timeout`
+    timed_out,          ///< no whole answer within `request_timeout`
+    connection,         ///< no connection, or it broke (`error`)
   };
   outcome result = outcome::answered;
   long status = 0;
   std::string body;
   std::string content_type;  ///< as the server sent it, empty when it sent none
-  std::string error;         ///< libcurl's message when not answered
+  /// The answer's headers, names in lower case, values trimmed, in the order received.
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string error;  ///< libcurl's message when not answered
   int attempts = 0;
+
+  /// The value of the header `name` (lower case), or empty.
+  [[nodiscard]] std::string header(std::string_view name) const {
+    for (const auto& [n, v] : headers) {
+      if (n == name) return v;
+    }
+    return {};
+  }
 };
+
+/// The first 256 bytes of `body` as valid UTF-8 (invalid bytes become U+FFFD), with `…` when
+/// it was cut: what failure reasons quote of an answer.
+[[nodiscard]] std::string body_excerpt(std::string_view body);
 
 class client {
  public:

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "client.hpp"
+#include "lambda.hpp"
 #include "reel/detail/utf8.hpp"
 #include "reel/https/https.hpp"
 #include "reel/json/enrichment.hpp"
@@ -28,8 +29,6 @@ using reel::json::call_done;
 using reel::json::call_outcome;
 using reel::json::document;
 using reel::json::eval_context;
-
-constexpr std::size_t body_excerpt_bytes = 256;
 
 std::string upper(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(),
@@ -74,25 +73,6 @@ std::string base64(std::string_view s) {
         (static_cast<unsigned char>(s[i]) << 16) | (static_cast<unsigned char>(s[i + 1]) << 8);
     out += {table[v >> 18], table[(v >> 12) & 63], table[(v >> 6) & 63], '='};
   }
-  return out;
-}
-
-/// The first `body_excerpt_bytes` of `body` as valid UTF-8 (invalid bytes become U+FFFD),
-/// with `…` when it was cut.
-std::string excerpt(std::string_view body) {
-  std::string out;
-  std::size_t i = 0;
-  while (i < body.size() && out.size() < body_excerpt_bytes) {
-    const std::size_t n = reel::detail::utf8_sequence_length(body, i);
-    if (n == 0) {
-      out += "\xEF\xBF\xBD";
-      ++i;
-    } else {
-      out.append(body.substr(i, n));
-      i += n;
-    }
-  }
-  if (i < body.size()) out += "\xE2\x80\xA6";
   return out;
 }
 
@@ -440,9 +420,13 @@ class https_stage final : public reel::json::enrichment_stage {
     const std::string tries =
         a.attempts > 1 ? " (" + std::to_string(a.attempts) + " attempts)" : std::string();
     switch (a.result) {
+      case detail::response::outcome::connect_timed_out:
+        return failed("[reel.https.timeout] " + what + " got no connection within " +
+                      std::to_string(connect_timeout_.count()) + " ms (connectionTimeoutSec)" +
+                      tries);
       case detail::response::outcome::timed_out:
         return failed("[reel.https.timeout] " + what + " got no answer within " +
-                      std::to_string(request_timeout_.count()) + " ms" + tries);
+                      std::to_string(request_timeout_.count()) + " ms (requestTimeoutSec)" + tries);
       case detail::response::outcome::connection:
         return failed("[reel.https.connection] " + what + " failed: " + a.error + tries);
       case detail::response::outcome::answered:
@@ -450,7 +434,7 @@ class https_stage final : public reel::json::enrichment_stage {
     }
     if (a.status < 200 || a.status > 299) {
       return failed("[reel.https.status] " + what + " answered HTTP " + std::to_string(a.status) +
-                    tries + (a.body.empty() ? "" : ": " + excerpt(a.body)));
+                    tries + (a.body.empty() ? "" : ": " + detail::body_excerpt(a.body)));
     }
     if (a.body.empty()) return {call_outcome::kind::ok, std::nullopt, {}};
     std::string type = a.content_type.substr(0, a.content_type.find(';'));
@@ -465,12 +449,12 @@ class https_stage final : public reel::json::enrichment_stage {
         value = document::parse(a.body);
       } catch (const document::parse_error&) {
         return failed("[reel.https.invalid_body] " + what +
-                      " answered a body that is not JSON: " + excerpt(a.body));
+                      " answered a body that is not JSON: " + detail::body_excerpt(a.body));
       }
     } else if (type == "text/plain") {
       if (!reel::detail::is_valid_utf8(a.body))
         return failed("[reel.https.invalid_body] " + what +
-                      " answered text that is not UTF-8: " + excerpt(a.body));
+                      " answered text that is not UTF-8: " + detail::body_excerpt(a.body));
       value = a.body;
     } else {
       return failed("[reel.https.content_type] " + what + " answered content type '" +
@@ -538,6 +522,7 @@ void register_connection_type(reel::connection_registry& registry) {
   t.summary = "HTTPS endpoint ($https): {url, headers, auth: {type: bearer|basic|header, ...}}";
   t.check = [](const connection_args& args) { (void)endpoint_of(args); };
   registry.register_type("https", std::move(t));
+  detail::register_lambda_connection_type(registry);
 }
 
 }  // namespace reel::https

@@ -10,7 +10,7 @@
 
 #include <curl/curl.h>
 
-#include "reel/s3/sigv4.hpp"
+#include "reel/aws/sigv4.hpp"
 #include "util.hh"
 
 namespace reel::s3 {
@@ -144,8 +144,8 @@ struct client::impl {
       out += host + "/";
       if (!r.bucket.empty()) out += r.bucket + (r.key.empty() ? "" : "/");
     }
-    out += uri_encode(r.key, false);
-    if (!r.query.empty()) out += "?" + canonical_query(r.query);
+    out += aws::uri_encode(r.key, false);
+    if (!r.query.empty()) out += "?" + aws::canonical_query(r.query);
     return out;
   }
 
@@ -154,7 +154,7 @@ struct client::impl {
     response out;
     const std::string target = url(r);
     slist headers;
-    headers.add("x-amz-content-sha256: " + sha256_hex(r.body));
+    headers.add("x-amz-content-sha256: " + aws::sha256_hex(r.body));
     if (!options.credentials.session_token.empty()) {
       headers.add("x-amz-security-token: " + options.credentials.session_token);
     }

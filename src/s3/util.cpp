@@ -6,6 +6,7 @@
 
 #include <zlib.h>
 
+#include "reel/aws/sigv4.hpp"
 #include "reel/error.hpp"
 
 namespace reel::s3::detail {
@@ -125,7 +126,7 @@ std::string random_id() {
   unsigned char bytes[4] = {static_cast<unsigned char>(v >> 24),
                             static_cast<unsigned char>(v >> 16), static_cast<unsigned char>(v >> 8),
                             static_cast<unsigned char>(v)};
-  return to_hex(bytes, 4);
+  return reel::aws::to_hex(bytes, 4);
 }
 
 }  // namespace reel::s3::detail

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Private helpers of reel::s3: hex, HMAC, small XML reading, gzip.
+// Private helpers of reel::s3: small XML reading, gzip (hex and HMAC: reel/aws/sigv4.hpp).
 #pragma once
 
 #include <cctype>
@@ -16,10 +16,6 @@ inline std::string lower(std::string_view s) {
     c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
 }
-
-std::string to_hex(const unsigned char* data, std::size_t size);
-/// Raw HMAC-SHA256 of `data` with `key`.
-std::string hmac_sha256(std::string_view key, std::string_view data);
 
 /// XML text with `&amp;` `&lt;` `&gt;` `&quot;` `&apos;` and `&#N;`/`&#xN;` decoded.
 std::string xml_unescape(std::string_view s);

@@ -25,10 +25,10 @@
 /// - `reel.connection.unknown`: no connection of that name (with a suggestion);
 /// - `reel.connection.unknown_type`: a definition names an unregistered type (with a suggestion);
 /// - `reel.connection.unsupported_type`: a definition names a type Atlas has and Reel does not
-///   (`AWSLambda`, `Kinesis`, `SchemaRegistry`): "not supported by Reel";
+///   (`Kinesis`, `SchemaRegistry`): "not supported by Reel";
 /// - `reel.connection.not_built`: a definition names the type of a compiled connector this build
-///   of Reel does not have (`kafka`, `mongodb`, `s3`, `https`), with the CMake option that builds
-///   it;
+///   of Reel does not have (`kafka`, `mongodb`, `s3`, `https`, `aws_lambda`), with the CMake
+///   option that builds it;
 /// - `reel.connection.invalid`: a definition that is not `{type, ...}` or that its type rejects;
 /// - `reel.connection.missing_env`: a `$env` variable that is not set, when its connection is used;
 /// - `reel.connection.unsupported`: a source-only connection used as a sink, or the reverse;
@@ -151,6 +151,13 @@ struct connection_type {
   /// (`reel/connector/collection_reader.hpp`), for the stage (passed as `connection_args::stage`).
   /// Optional: a type without it cannot be joined against.
   std::function<std::shared_ptr<collection_reader>(const connection_args&)> make_collection_reader;
+  /// Builds the function that `$externalFunction` calls through a connection of this type (an
+  /// AWS Lambda function), for the stage (passed as `connection_args::stage`: `functionName`,
+  /// `execution`, ...); it is called like an in-process function (`reel/connector/function.hpp`).
+  /// Unlike an in-process function it is awaited with `execution: "async"` too: it completes,
+  /// without a value, once the service has accepted the call, so that `onError` applies to the
+  /// service's refusals. Optional: a type without it cannot be used by `$externalFunction`.
+  std::function<async_function(const connection_args&)> make_function;
   /// Checks a definition when it is added (with `stage` null); throws `reel::error` through
   /// `args.definition_error`. Optional.
   std::function<void(const connection_args&)> check;
@@ -223,6 +230,8 @@ inline constexpr optional_connector optional_connectors[] = {
     {"mongodb", "MongoDB", "REEL_WITH_MONGO"},
     {"s3", "S3", "REEL_WITH_S3"},
     {"https", "HTTPS", "REEL_WITH_HTTPS"},
+    {"aws_lambda", "HTTPS (AWS Lambda)", "REEL_WITH_HTTPS"},
+    {"awslambda", "HTTPS (AWS Lambda)", "REEL_WITH_HTTPS"},
 };
 
 /// A connection type Atlas has and Reel does not: its name (lower case) and what it is for.
@@ -231,7 +240,6 @@ struct atlas_only_connection_type {
 };
 
 inline constexpr atlas_only_connection_type atlas_only_connection_types[] = {
-    {"awslambda", "AWS Lambda functions ($externalFunction)"},
     {"kinesis", "AWS Kinesis data streams"},
     {"schemaregistry", "schema registries (Avro)"},
 };
@@ -645,6 +653,46 @@ class connection_registry {
                  auto r = t.make_collection_reader(args);
                  if (!r) unsupported(args, where, "a $lookup collection");
                  return r;
+               });
+  }
+
+  /// True when `name` is a defined connection whose type makes functions for
+  /// `$externalFunction` (`connection_type::make_function`).
+  [[nodiscard]] bool has_remote_functions(const std::string& name) const {
+    auto it = connections_.find(name);
+    if (it == connections_.end()) return false;
+    const connection_type* t = find_type(type_name(it->second.definition));
+    return t && t->make_function;
+  }
+  /// The connections that provide functions to `$externalFunction`: those holding in-process
+  /// functions and those of a type that makes them, sorted.
+  [[nodiscard]] std::vector<std::string> all_function_connections() const {
+    std::vector<std::string> out = keys(functions_);
+    for (const auto& [n, e] : connections_) {
+      if (has_remote_functions(n)) out.push_back(n);
+    }
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+  }
+  /// Builds the function of connection `name` for the `$externalFunction` stage `stage`;
+  /// `where` locates the connection name (`/2/$externalFunction/connectionName`). Throws
+  /// `reel.connection.unknown` when there is no such defined connection,
+  /// `reel.connection.unsupported` when its type makes no functions, and what the type throws.
+  [[nodiscard]] async_function make_function(const std::string& name,
+                                             const nlohmann::ordered_json& stage,
+                                             const std::string& where = "") const {
+    if (connections_.count(name) == 0) {
+      throw_error("reel.connection.unknown", where,
+                  "no function connection named '" + name + "'" +
+                      reel::detail::did_you_mean(name, all_function_connections()));
+    }
+    return use(name, stage, where,
+               [&](const connection_args& args, const connection_type& t) -> async_function {
+                 if (!t.make_function) unsupported(args, where, "a function ($externalFunction)");
+                 auto f = t.make_function(args);
+                 if (!f) unsupported(args, where, "a function ($externalFunction)");
+                 return f;
                });
   }
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file
 /// `reel::https` (built with `-DREEL_WITH_HTTPS=ON`, libcurl): the `https` connection type and
-/// the `$https` stage, which sends an HTTP request per document and adds the answer under `as`.
+/// the `$https` stage, which sends an HTTP request per document and adds the answer under `as`;
+/// and the `aws_lambda` connection type, whose functions `$externalFunction` calls.
 /// Calls are asynchronous, at most `parallelism` in flight, released in input order
 /// (`reel/json/enrichment.hpp`); one I/O thread per stage drives them all (libcurl's multi
 /// interface) and keeps connections open between calls.
@@ -28,12 +29,33 @@
 ///
 /// **Failures** (`onError` applies; the DLQ reason starts with the id): `[reel.https.status]`
 /// an answer other than 2xx, with the status and the first 256 bytes of the body;
-/// `[reel.https.timeout]` no whole answer within the timeouts; `[reel.https.connection]` no
+/// `[reel.https.timeout]` no connection within `connectionTimeoutSec` or no whole answer within
+/// `requestTimeoutSec` (the reason names the one that fired); `[reel.https.connection]` no
 /// connection; `[reel.https.invalid_body]` a body that is not JSON; `[reel.https.content_type]`
 /// a content type other than JSON or text. Timeouts, connection errors, 429 and 5xx are retried
 /// first (`maxRetries`, exponential backoff); `stats().enrichment` counts `retries`. A document
 /// whose request cannot be built (a parameter that is an object, a failing `payload`) goes to
 /// the DLQ whatever `onError` says.
+///
+/// **AWS Lambda** (`$externalFunction`, `reel/json/stages/external_function.hpp`): a connection
+/// `{"type": "aws_lambda", "region": "us-east-1", "accessKeyId": {"$env": ...},
+/// "secretAccessKey": {"$env": ...}, "sessionToken": {"$env": ...}}` (Atlas's type name
+/// `AWSLambda` is accepted; without `accessKeyId`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`
+/// and `AWS_SESSION_TOKEN` are read). `endpoint` (`http://127.0.0.1:9001`) replaces
+/// `https://lambda.<region>.amazonaws.com`, for emulators and tests; `connectionTimeoutSec`
+/// (30), `requestTimeoutSec` (900, Lambda's longest run), `maxRetries` (3), `retryBackoffMs`
+/// (100, doubled per retry). Each call is `POST /2015-03-31/functions/<functionName>/invocations`
+/// with the payload as its JSON body, signed with SigV4 (`reel/aws/sigv4.hpp`), with
+/// `X-Amz-Invocation-Type: RequestResponse` (`execution: "sync"`: the function's JSON answer
+/// becomes `as`; an empty or `null` answer sets nothing) or `Event` (`"async"`: Lambda answers
+/// 202 and the document goes on unchanged). Calls share the I/O thread machinery of `$https`.
+/// Failures (`onError` applies; the DLQ reason starts with the id, quotes at most 256 bytes of
+/// the body): `[reel.lambda.function_error]` the function failed (`X-Amz-Function-Error` with a
+/// 200); `[reel.lambda.throttled]` HTTP 429 after the retries; `[reel.lambda.status]` any other
+/// answer than 2xx, with Lambda's error type (`ResourceNotFoundException`, ...);
+/// `[reel.lambda.timeout]` (which timeout fired), `[reel.lambda.connection]`;
+/// `[reel.lambda.invalid_body]` an answer that is not JSON. 429, 5xx, timeouts and connection
+/// errors are retried first.
 ///
 /// **Example**
 /// ```cpp
@@ -48,8 +70,8 @@
 
 namespace reel::https {
 
-/// Registers the connection type `https` in `registry`, and the stage `$https` in
-/// `reel::json::stage_registry::global()` (once per process).
+/// Registers the connection types `https` and `aws_lambda` in `registry`, and the stage `$https`
+/// in `reel::json::stage_registry::global()` (once per process).
 void register_connection_type(reel::connection_registry& registry);
 
 /// Registers the stage `$https` in `reel::json::stage_registry::global()` (idempotent). A

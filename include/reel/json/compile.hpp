@@ -32,6 +32,18 @@ namespace reel::json {
 
 namespace detail {
 
+/// A stage that an optional compiled library of Reel registers when a program links it: the
+/// stage, the library, the CMake option that builds it and the call that registers it. A
+/// pipeline naming such a stage in a program without it gets `reel.pipeline.not_built` with
+/// these, instead of "not supported by Reel".
+struct optional_library_stage {
+  std::string_view stage, library, cmake_option, registration;
+};
+
+inline constexpr optional_library_stage optional_library_stages[] = {
+    {"$https", "reel::https", "REEL_WITH_HTTPS", "reel::https::register_connection_type"},
+};
+
 inline const std::vector<std::string>& window_stage_names() {
   static const std::vector<std::string> names = {"$tumblingWindow", "$hoppingWindow",
                                                  "$sessionWindow"};
@@ -135,6 +147,16 @@ class pipeline_compiler {
     for (const char* n : {"$source", "$emit", "$merge", "$group", "$tumblingWindow",
                           "$hoppingWindow", "$sessionWindow"}) {
       known.emplace_back(n);
+    }
+    for (const detail::optional_library_stage& s : detail::optional_library_stages) {
+      if (s.stage != name) continue;
+      report("reel.pipeline.not_built", json_pointer_append(where, name),
+             "stage '" + name + "' comes with " + std::string(s.library) +
+                 ", which this program does not have: configure Reel with -D" +
+                 std::string(s.cmake_option) + "=ON, link " + std::string(s.library) +
+                 " and call " + std::string(s.registration) +
+                 " (see the README's \"Compiled connectors\")");
+      return false;
     }
     if (is_listed(mongodb_stages(), name)) {
       report("reel.pipeline.unsupported_stage", json_pointer_append(where, name),

@@ -23,6 +23,11 @@
 #include <reel/https/https.hpp>
 #include <reel/json.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include "local_server.hpp"
 
 namespace {
@@ -279,9 +284,63 @@ TEST_CASE("$https failures go to the DLQ with a stable id, the status and a boun
     const auto started = std::chrono::steady_clock::now();
     CHECK(failure("/slow/400", R"({"requestTimeoutSec": 0.1, "maxRetries": 1,
                                        "retryBackoffMs": 1})") ==
-          "[reel.https.timeout] " + at + " got no answer within 100 ms (2 attempts)");
+          "[reel.https.timeout] " + at +
+              " got no answer within 100 ms (requestTimeoutSec) (2 attempts)");
     CHECK(std::chrono::steady_clock::now() - started < std::chrono::milliseconds(390));
   }
+}
+
+namespace {
+
+/// A port on 127.0.0.1 where connections are never made: its listener has a backlog of 0 and
+/// one connection waiting, so Linux drops the SYN of every further connection.
+class unanswered_port {
+ public:
+  unanswered_port() {
+    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t size = sizeof a;
+    REQUIRE(::bind(listener_, reinterpret_cast<sockaddr*>(&a), size) == 0);
+    REQUIRE(::listen(listener_, 0) == 0);
+    REQUIRE(::getsockname(listener_, reinterpret_cast<sockaddr*>(&a), &size) == 0);
+    port_ = ntohs(a.sin_port);
+    waiting_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(::connect(waiting_, reinterpret_cast<sockaddr*>(&a), size) == 0);
+  }
+  ~unanswered_port() {
+    ::close(waiting_);
+    ::close(listener_);
+  }
+  unanswered_port(const unanswered_port&) = delete;
+  unanswered_port& operator=(const unanswered_port&) = delete;
+  [[nodiscard]] std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  int listener_ = -1, waiting_ = -1, port_ = 0;
+};
+
+}  // namespace
+
+TEST_CASE("$https says which timeout fired: no connection within connectionTimeoutSec", "[https]") {
+  unanswered_port port;
+  pricing_server server;
+  reel::connection_registry c = connections_for(server, {{{"i", 1}}});
+  c.add_connection("stuck", {{"type", "https"}, {"url", port.url()}});
+  reel::json::stream_processor sp(document::parse(R"([{"$source": {"connectionName": "in"}},
+      {"$https": {"connectionName": "stuck", "as": "a",
+                  "config": {"connectionTimeoutSec": 0.2, "requestTimeoutSec": 5,
+                             "maxRetries": 0}}}])"),
+                                  c, {.name = "t", .stream_meta = false});
+  std::vector<document> dlq;
+  sp.on_dead_letter([&](const document& d) { dlq.push_back(d); });
+  const auto started = std::chrono::steady_clock::now();
+  (void)sp.process();
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(3));
+  REQUIRE(dlq.size() == 1);
+  CHECK(reason_of(dlq[0]) == "[reel.https.timeout] GET " + port.url() +
+                                 " got no connection within 200 ms (connectionTimeoutSec)");
 }
 
 TEST_CASE("$https connection errors are retried and then go to the DLQ", "[https]") {

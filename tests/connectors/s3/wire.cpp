@@ -7,8 +7,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "reel/aws/sigv4.hpp"
 #include "reel/s3/client.hpp"
-#include "reel/s3/sigv4.hpp"
 #include "reel/s3/sink.hpp"
 #include "support.hpp"
 
@@ -34,9 +34,9 @@ std::string after(const std::string& text, const std::string& marker, char end =
 }
 
 /// The SigV4 request AWS would rebuild from what arrived, for the reference signer.
-reel::s3::sigv4_request as_received(const seen_request& r, const std::string& id,
-                                    const std::string& secret, const std::string& region) {
-  reel::s3::sigv4_request s;
+reel::aws::sigv4_request as_received(const seen_request& r, const std::string& id,
+                                     const std::string& secret, const std::string& region) {
+  reel::aws::sigv4_request s;
   const std::size_t sp1 = r.line.find(' ');
   const std::size_t sp2 = r.line.rfind(' ');
   s.method = r.line.substr(0, sp1);
@@ -56,6 +56,7 @@ reel::s3::sigv4_request as_received(const seen_request& r, const std::string& id
   s.payload_hash = r.header("x-amz-content-sha256");
   s.amz_date = r.header("x-amz-date");
   s.region = region;
+  s.service = "s3";
   s.access_key_id = id;
   s.secret_access_key = secret;
   return s;
@@ -91,30 +92,31 @@ nlohmann::ordered_json doc(int i) {
 }  // namespace
 
 TEST_CASE("uri_encode keeps unreserved bytes and encodes the rest as AWS does", "[s3][sigv4]") {
-  CHECK(reel::s3::uri_encode("AZaz09-_.~", true) == "AZaz09-_.~");
-  CHECK(reel::s3::uri_encode("a/b c=d", false) == "a/b%20c%3Dd");
-  CHECK(reel::s3::uri_encode("a/b", true) == "a%2Fb");
-  CHECK(reel::s3::uri_encode("é+*", true) == "%C3%A9%2B%2A");
-  CHECK(reel::s3::canonical_query({{"prefix", "a b/"}, {"list-type", "2"}, {"acl", ""}}) ==
+  CHECK(reel::aws::uri_encode("AZaz09-_.~", true) == "AZaz09-_.~");
+  CHECK(reel::aws::uri_encode("a/b c=d", false) == "a/b%20c%3Dd");
+  CHECK(reel::aws::uri_encode("a/b", true) == "a%2Fb");
+  CHECK(reel::aws::uri_encode("é+*", true) == "%C3%A9%2B%2A");
+  CHECK(reel::aws::canonical_query({{"prefix", "a b/"}, {"list-type", "2"}, {"acl", ""}}) ==
         "acl=&list-type=2&prefix=a%20b%2F");
 }
 
 TEST_CASE("the reference signer reproduces AWS's GET Object example", "[s3][sigv4]") {
-  reel::s3::sigv4_request r;
+  reel::aws::sigv4_request r;
   r.method = "GET";
   r.canonical_uri = "/test.txt";
   r.headers = {{"Host", "examplebucket.s3.amazonaws.com"},
                {"Range", "bytes=0-9"},
-               {"x-amz-content-sha256", reel::s3::sha256_hex("")},
+               {"x-amz-content-sha256", reel::aws::sha256_hex("")},
                {"x-amz-date", "20130524T000000Z"}};
-  r.payload_hash = reel::s3::sha256_hex("");
+  r.payload_hash = reel::aws::sha256_hex("");
   r.amz_date = "20130524T000000Z";
   r.region = "us-east-1";
+  r.service = "s3";
   r.access_key_id = aws_key_id;
   r.secret_access_key = aws_secret;
-  CHECK(reel::s3::sha256_hex("") ==
+  CHECK(reel::aws::sha256_hex("") ==
         "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-  CHECK(reel::s3::authorization(r) ==
+  CHECK(reel::aws::authorization(r) ==
         std::string("AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/"
                     "aws4_request, SignedHeaders=host;range;x-amz-content-sha256;x-amz-date, "
                     "Signature=") +
@@ -172,7 +174,7 @@ TEST_CASE(
   CHECK(r.line ==
         "PUT /bucket/year%3D2024/month%3D06/solar%20panel%20%C3%A9%2B%C3%BC~.json HTTP/1.1");
   CHECK(r.body == body);
-  CHECK(r.header("x-amz-content-sha256") == reel::s3::sha256_hex(body));
+  CHECK(r.header("x-amz-content-sha256") == reel::aws::sha256_hex(body));
   CHECK(r.header("content-type") == "application/x-ndjson");
   const std::string authz = r.header("authorization");
   INFO(authz);
@@ -181,7 +183,7 @@ TEST_CASE(
   CHECK(signed_headers.find("expect") == std::string::npos);
   // The signature AWS computes from the request as it arrived (canonical URI = the encoded path).
   const auto expected =
-      reel::s3::authorization(as_received(r, "AKIDREEL", "reel-secret-key", "us-east-1"));
+      reel::aws::authorization(as_received(r, "AKIDREEL", "reel-secret-key", "us-east-1"));
   CHECK(after(authz, "Signature=") == after(expected, "Signature="));
 }
 
@@ -197,7 +199,7 @@ TEST_CASE("query parameters are sorted and encoded before curl signs them", "[s3
   REQUIRE(seen.size() == 1);
   CHECK(seen[0].line == "GET /bucket?list-type=2&prefix=a%20b%2F HTTP/1.1");
   const auto expected =
-      reel::s3::authorization(as_received(seen[0], "AKIDREEL", "reel-secret-key", "us-east-1"));
+      reel::aws::authorization(as_received(seen[0], "AKIDREEL", "reel-secret-key", "us-east-1"));
   CHECK(after(seen[0].header("authorization"), "Signature=") == after(expected, "Signature="));
 }
 

@@ -13,6 +13,7 @@
 #include "error_of.hpp"
 
 #include "reel/connector/defaults.hpp"
+#include "reel/json/pipeline.hpp"
 #include "unit/connector/temp_dir.hpp"
 
 using document = nlohmann::ordered_json;
@@ -212,11 +213,38 @@ TEST_CASE("connection types Atlas has and Reel lacks are not supported, not unkn
           "[connector][stage_options]") {
   reel::connection_registry r = reel::default_connections();
   CHECK(error_of([&] {
-          r.add_connection("fn", {{"type", "AWSLambda"}}, "connections.json:/fn");
+          r.add_connection("stream", {{"type", "Kinesis"}}, "connections.json:/stream");
         }) ==
-        "[reel.connection.unsupported_type] at connections.json:/fn/type: connection type "
-        "'AWSLambda' (Atlas's, for "
-        "AWS Lambda functions ($externalFunction)) is not supported by Reel");
+        "[reel.connection.unsupported_type] at connections.json:/stream/type: connection type "
+        "'Kinesis' (Atlas's, for AWS Kinesis data streams) is not supported by Reel");
+}
+
+TEST_CASE("an aws_lambda connection without the HTTPS part built names its CMake option",
+          "[connector][stage_options]") {
+  reel::connection_registry r = reel::default_connections();
+  for (const char* type : {"aws_lambda", "AWSLambda"}) {
+    CHECK(
+        error_of([&] {
+          r.add_connection("fn", {{"type", type}, {"region", "us-east-1"}}, "connections.json:/fn");
+        }) == "[reel.connection.not_built] at connections.json:/fn/type: connection type '" +
+                  std::string(type) +
+                  "' needs the HTTPS (AWS Lambda) connector, which this build of Reel does not "
+                  "have: configure it with -DREEL_WITH_HTTPS=ON (see the README's \"Compiled "
+                  "connectors\")");
+  }
+}
+
+TEST_CASE("$https in a program without reel::https names the CMake option that builds it",
+          "[connector][stage_options]") {
+  CHECK(error_of([] {
+          (void)reel::json::compile_pipeline(document::parse(R"([
+              {"$source": {"connectionName": "in"}},
+              {"$https": {"connectionName": "pricing", "as": "price"}}])"));
+        }) ==
+        "[reel.pipeline.not_built] at /1/$https: stage '$https' comes with reel::https, which "
+        "this program does not have: configure Reel with -DREEL_WITH_HTTPS=ON, link reel::https "
+        "and call reel::https::register_connection_type (see the README's \"Compiled "
+        "connectors\")");
 }
 
 TEST_CASE("an https connection without the HTTPS part built names its CMake option",

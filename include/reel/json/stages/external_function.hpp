@@ -1,15 +1,21 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file
 /// `$externalFunction`: calls a function per document and adds its answer under `as`
-/// (`ExternalFunctionOperator`). Atlas calls AWS Lambda functions; Reel calls **in-process
-/// functions** an application registered with `connection_registry::register_function`
-/// (`reel/connector/function.hpp`). Calls are asynchronous, at most `parallelism` in flight,
-/// released in input order (`reel/json/enrichment.hpp`).
+/// (`ExternalFunctionOperator`). The function is either an **AWS Lambda function** of an
+/// `aws_lambda` connection (`reel::https`, built with `-DREEL_WITH_HTTPS=ON`;
+/// `reel/https/https.hpp`), or an **in-process function** an application registered with
+/// `connection_registry::register_function` (`reel/connector/function.hpp`); any connection type
+/// with `connection_type::make_function` provides functions the same way. Calls are
+/// asynchronous, at most `parallelism` in flight, released in input order
+/// (`reel/json/enrichment.hpp`).
 ///
 /// Options (Atlas's names):
 /// - `connectionName`, `functionName` (required): the function;
-/// - `execution`: `"sync"` (default: the answer is awaited and written to `as`) or `"async"`
-///   (the document goes on at once; the answer and any failure are not waited for);
+/// - `execution`: `"sync"` (default: the answer is awaited and written to `as`) or `"async"`.
+///   An in-process function is then not waited for at all (the document goes on at once); a
+///   function of a connection (Lambda: an `Event` invocation) is waited for until the service
+///   has accepted the call, so that `onError` applies to its refusals, as Atlas does, and the
+///   document goes on unchanged;
 /// - `as`: the field the answer goes to (a dotted path); required with `"sync"`, refused with
 ///   `"async"`. An answer without a value (`function_completion::done()`) sets nothing;
 /// - `onError`: `"dlq"` (default), `"ignore"`, `"fail"`;
@@ -110,7 +116,7 @@ class external_function final : public enrichment_stage {
     function_ = required_string(spec, where, "functionName");
     if (auto it = spec.find("payload"); it != spec.end())
       payload_ = detail::payload_pipeline(*it, where + "/payload");
-    if (context.connections) bind(*context.connections, where);
+    if (context.connections) bind(*context.connections, spec, where);
   }
 
   [[nodiscard]] std::string_view operator_name() const override {
@@ -134,15 +140,16 @@ class external_function final : public enrichment_stage {
       done(std::move(rejected));
       return;
     }
-    const std::string name = function_name_;
+    // A connection's function names itself in its reasons (`[reel.lambda.status] ...`).
+    const std::string name = remote_ ? std::string() : function_name_ + " failed: ";
     auto finished = [done, name](bool ok, std::optional<document> value, std::string reason) {
       if (ok) {
         done({call_outcome::kind::ok, std::move(value), {}});
       } else {
-        done({call_outcome::kind::failed, std::nullopt, name + " failed: " + reason});
+        done({call_outcome::kind::failed, std::nullopt, name + reason});
       }
     };
-    if (fire_and_forget_) {
+    if (fire_and_forget_ && !remote_) {
       done({call_outcome::kind::ok, std::nullopt, {}});  // not awaited
       call(argument, function_completion([](bool, std::optional<document>, std::string) {}));
       return;
@@ -160,11 +167,19 @@ class external_function final : public enrichment_stage {
     }
   }
 
-  void bind(const reel::connection_registry& connections, const std::string& where) {
+  void bind(const reel::connection_registry& connections, const document& spec,
+            const std::string& where) {
     const async_function* f = connections.find_function(connection_, function_);
     if (f) {
       callable_ = std::make_shared<const async_function>(*f);
       function_name_ = "function '" + function_ + "' of connection '" + connection_ + "'";
+      return;
+    }
+    if (connections.has_remote_functions(connection_)) {
+      callable_ = std::make_shared<const async_function>(
+          connections.make_function(connection_, spec, where + "/connectionName"));
+      function_name_ = "function '" + function_ + "' of connection '" + connection_ + "'";
+      remote_ = true;
       return;
     }
     const std::vector<std::string> functions = connections.function_names(connection_);
@@ -177,12 +192,14 @@ class external_function final : public enrichment_stage {
     if (!type.empty()) {
       throw_error("reel.connection.unsupported", where + "/connectionName",
                   "connection '" + connection_ + "' of type '" + type +
-                      "' cannot be used by $externalFunction: register in-process functions "
-                      "with connection_registry::register_function");
+                      "' cannot be used by $externalFunction: it needs a connection of type "
+                      "'aws_lambda', or in-process functions registered with "
+                      "connection_registry::register_function");
     }
-    throw_error("reel.connection.unknown", where + "/connectionName",
-                "no function connection named '" + connection_ + "'" +
-                    reel::detail::did_you_mean(connection_, connections.function_connections()));
+    throw_error(
+        "reel.connection.unknown", where + "/connectionName",
+        "no function connection named '" + connection_ + "'" +
+            reel::detail::did_you_mean(connection_, connections.all_function_connections()));
   }
 
   static std::string required_string(const document& spec, const std::string& where,
@@ -234,6 +251,7 @@ class external_function final : public enrichment_stage {
   std::shared_ptr<const async_function> callable_;
   detail::payload_pipeline payload_;
   bool fire_and_forget_ = false;  // execution: "async"
+  bool remote_ = false;           // made by the connection's type (connection_type::make_function)
 };
 
 /// The factory of `$externalFunction` in `stage_registry::global()`.

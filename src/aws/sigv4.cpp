@@ -1,18 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
-// AWS Signature Version 4: encoding helpers and an independent signer (OpenSSL for the hashes).
-#include "reel/s3/sigv4.hpp"
+// AWS Signature Version 4 (reel/aws/sigv4.hpp), OpenSSL for the hashes.
+#include "reel/aws/sigv4.hpp"
 
 #include <algorithm>
 #include <cctype>
+#include <ctime>
 #include <string>
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
 
-#include "util.hh"
-
-namespace reel::s3 {
+namespace reel::aws {
 
 std::string uri_encode(std::string_view s, bool encode_slash) {
   static constexpr char hex[] = "0123456789ABCDEF";
@@ -49,8 +48,6 @@ std::string canonical_query(std::vector<std::pair<std::string, std::string>> par
   return out;
 }
 
-namespace detail {
-
 std::string to_hex(const unsigned char* data, std::size_t size) {
   static constexpr char hex[] = "0123456789abcdef";
   std::string out(size * 2, '0');
@@ -69,15 +66,34 @@ std::string hmac_sha256(std::string_view key, std::string_view data) {
   return std::string(reinterpret_cast<const char*>(out), size);
 }
 
-}  // namespace detail
-
 std::string sha256_hex(std::string_view data) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
-  return detail::to_hex(digest, sizeof digest);
+  return to_hex(digest, sizeof digest);
+}
+
+std::string canonical_uri(std::string_view path_as_sent) {
+  if (path_as_sent.empty()) return "/";
+  return uri_encode(path_as_sent, false);
+}
+
+std::string amz_date(std::chrono::system_clock::time_point t) {
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(t);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char out[17];
+  std::strftime(out, sizeof out, "%Y%m%dT%H%M%SZ", &utc);
+  return out;
 }
 
 namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
 
 std::string trim_squeeze(std::string_view v) {
   std::string out;
@@ -98,7 +114,7 @@ std::string trim_squeeze(std::string_view v) {
 std::vector<std::pair<std::string, std::string>> canonical_headers(const sigv4_request& r) {
   std::vector<std::pair<std::string, std::string>> h;
   for (const auto& [name, value] : r.headers) {
-    h.emplace_back(detail::lower(name), trim_squeeze(value));
+    h.emplace_back(lower(name), trim_squeeze(value));
   }
   std::stable_sort(h.begin(), h.end(),
                    [](const auto& a, const auto& b) { return a.first < b.first; });
@@ -134,21 +150,37 @@ std::string canonical_request(const sigv4_request& r) {
   return out;
 }
 
-std::string authorization(const sigv4_request& r) {
-  const std::string date = r.amz_date.substr(0, 8);
-  const std::string scope = date + '/' + r.region + '/' + r.service + "/aws4_request";
-  const std::string to_sign =
-      "AWS4-HMAC-SHA256\n" + r.amz_date + '\n' + scope + '\n' + sha256_hex(canonical_request(r));
-  std::string key = detail::hmac_sha256("AWS4" + r.secret_access_key, date);
-  key = detail::hmac_sha256(key, r.region);
-  key = detail::hmac_sha256(key, r.service);
-  key = detail::hmac_sha256(key, "aws4_request");
-  const std::string mac = detail::hmac_sha256(key, to_sign);
-  const std::string signature =
-      detail::to_hex(reinterpret_cast<const unsigned char*>(mac.data()), mac.size());
-  return "AWS4-HMAC-SHA256 Credential=" + r.access_key_id + '/' + scope +
-         ", SignedHeaders=" + signed_header_names(canonical_headers(r)) +
-         ", Signature=" + signature;
+std::string credential_scope(const sigv4_request& r) {
+  return r.amz_date.substr(0, 8) + '/' + r.region + '/' + r.service + "/aws4_request";
 }
 
-}  // namespace reel::s3
+std::string string_to_sign(const sigv4_request& r) {
+  return "AWS4-HMAC-SHA256\n" + r.amz_date + '\n' + credential_scope(r) + '\n' +
+         sha256_hex(canonical_request(r));
+}
+
+std::string signing_key(std::string_view secret_access_key, std::string_view date,
+                        std::string_view region, std::string_view service) {
+  std::string key = hmac_sha256("AWS4" + std::string(secret_access_key), date);
+  key = hmac_sha256(key, region);
+  key = hmac_sha256(key, service);
+  return hmac_sha256(key, "aws4_request");
+}
+
+std::string signature(const sigv4_request& r) {
+  const std::string key =
+      signing_key(r.secret_access_key, r.amz_date.substr(0, 8), r.region, r.service);
+  const std::string mac = hmac_sha256(key, string_to_sign(r));
+  return to_hex(reinterpret_cast<const unsigned char*>(mac.data()), mac.size());
+}
+
+std::string signed_headers(const sigv4_request& r) {
+  return signed_header_names(canonical_headers(r));
+}
+
+std::string authorization(const sigv4_request& r) {
+  return "AWS4-HMAC-SHA256 Credential=" + r.access_key_id + '/' + credential_scope(r) +
+         ", SignedHeaders=" + signed_headers(r) + ", Signature=" + signature(r);
+}
+
+}  // namespace reel::aws
