@@ -41,6 +41,12 @@ class count final : public detail::batch_stage<> {
     docs.push_back(std::move(result));
   }
 
+#if defined(REEL_JSON_VALUE_EVAL)
+  /// The native value form (document_stage.hpp's lifetimes; src/json/value_stage_batch.cpp).
+  void apply_value_batch(std::vector<bson::value>& docs, const eval_context& ctx,
+                         bson::arena& memory) const override;
+#endif
+
  private:
   std::string field_;
 };
