@@ -66,6 +66,14 @@ class validate final : public document_stage {
   /// True when invalid documents go to the dead letter queue.
   [[nodiscard]] bool sends_to_dlq() const noexcept { return dlq_; }
 
+  // TODO(#12 step 4, at the merge of the query language's value entries): override
+  // `apply_value` with `query_.matches(doc, ctx, memory)`, the value entry of query.hpp
+  // (`query::matches(const bson::value&, const eval_context&, bson::arena&)`, `$jsonSchema`
+  // through json_schema.hpp's), pushing `doc` itself when it matches, else throwing
+  // `reel.validate.failed` as `apply` does. Until then `document_stage::apply_value`'s bridge runs
+  // this stage (counted in `detail::bridged_stage_calls`;
+  // tests/unit/json/value_stage_differential.cpp expects it).
+
  private:
   query query_;
   std::string where_;
