@@ -148,9 +148,12 @@ void limit::apply_value_batch(std::vector<bson::value>& docs, const eval_context
 void count::apply_value_batch(std::vector<bson::value>& docs, const eval_context&,
                               bson::arena& memory) const {
   if (docs.empty()) return;
+  // An int32 while it fits, then a long (the server's $sum of 1s).
+  const bson::value n = docs.size() <= static_cast<std::size_t>(INT32_MAX)
+                            ? bson::value::int32(static_cast<std::int32_t>(docs.size()))
+                            : bson::value::int64(static_cast<std::int64_t>(docs.size()));
   auto* f = memory.allocate_array<bson::field>(1);
-  f[0] = bson::field{field_.data(), static_cast<std::uint32_t>(field_.size()),
-                     bson::value::int64(static_cast<std::int64_t>(docs.size()))};
+  f[0] = bson::field{field_.data(), static_cast<std::uint32_t>(field_.size()), n};
   docs.clear();
   docs.push_back(bson::value::document({f, 1}));
 }

@@ -17,6 +17,7 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
@@ -89,6 +90,9 @@ struct sequence {
   std::vector<stage_ptr> stages;
   std::vector<document> inputs;  ///< as written (Extended JSON)
   bool by_value = false;         ///< compare by value (longs, decimals)
+  /// The MongoDB manual's cases (`manual_*.json`) carry the server's types: the value path's
+  /// outputs must equal them, types included.
+  std::optional<document> typed_output;
 };
 
 /// What a sequence gives: the surviving documents and the per-document errors in order.
@@ -178,7 +182,6 @@ run_result<reel::bson::value> run_values(const sequence& seq, const reel::json::
 bool holds_long_or_decimal(const std::string& text) {
   return text.find("$numberLong") != std::string::npos ||
          text.find("$numberDecimal") != std::string::npos ||
-         text.find("\"$count\"") != std::string::npos ||
          text.find("includeArrayIndex") != std::string::npos;
 }
 
@@ -186,7 +189,7 @@ bool holds_long_or_decimal(const std::string& text) {
 /// not have or that needs more than its specification (connections); windows' inner pipelines
 /// become their own sequences.
 void collect(const document& pipeline, const std::string& label, const document& inputs,
-             std::vector<sequence>& out) {
+             std::vector<sequence>& out, const document* typed_output = nullptr) {
   const auto& registry = reel::json::stage_registry::global();
   sequence seq;
   seq.label = label;
@@ -195,6 +198,7 @@ void collect(const document& pipeline, const std::string& label, const document&
     seq.inputs.push_back(in);
   }
   seq.by_value = holds_long_or_decimal(pipeline.dump()) || holds_long_or_decimal(inputs.dump());
+  if (typed_output != nullptr) seq.typed_output = *typed_output;
   for (std::size_t i = 0; i < pipeline.size(); ++i) {
     const document& stage = pipeline[i];
     if (!stage.is_object() || stage.size() != 1) break;
@@ -229,7 +233,9 @@ std::vector<sequence> all_sequences() {
       if (!c.contains("stage") || !c.contains("input")) continue;
       document pipeline = document::array();
       pipeline.push_back(c["stage"]);
-      collect(pipeline, file.filename().string() + " | " + c.value("name", ""), c["input"], out);
+      const bool manual = file.filename().string().rfind("manual_", 0) == 0;
+      collect(pipeline, file.filename().string() + " | " + c.value("name", ""), c["input"], out,
+              manual && c.contains("output") ? &c["output"] : nullptr);
     }
   }
   for (const fs::path& file : case_files("pipelines")) {
@@ -253,7 +259,7 @@ TEST_CASE("the value forms of the stages agree with the nlohmann ones on every c
   const reel::manual_clock clock(*reel::parse_iso8601("2024-01-01T00:00:00Z"));
   reel::json::eval_context ctx;
   ctx.clock = &clock;
-  std::size_t sequences = 0, documents = 0, typed = 0, by_value = 0, errors = 0;
+  std::size_t sequences = 0, documents = 0, typed = 0, by_value = 0, errors = 0, manual = 0;
   std::set<std::string> stages_seen;
   for (const sequence& seq : all_sequences()) {
     INFO(seq.label);
@@ -261,6 +267,19 @@ TEST_CASE("the value forms of the stages agree with the nlohmann ones on every c
     for (const stage_ptr& s : seq.stages)
       stages_seen.insert(std::string(s->operator_name()));
     const run_result<document> expected = run_nlohmann(seq, ctx);
+    if (seq.typed_output) {  // the manual's output, with the server's types
+      reel::bson::arena memory;
+      const run_result<reel::bson::value> actual = run_values(seq, ctx, memory, false);
+      reel::bson::ejson_reader reader;
+      REQUIRE(actual.docs.size() == seq.typed_output->size());
+      for (std::size_t i = 0; i < actual.docs.size(); ++i) {
+        const reel::bson::value want = reader.parse((*seq.typed_output)[i].dump(), memory);
+        INFO("manual document " << i << ": value path " << show(actual.docs[i]) << ", manual "
+                                << show(want));
+        CHECK(same_typed(actual.docs[i], want));
+        ++manual;
+      }
+    }
     for (const bool as_batch : {false, true}) {
       INFO((as_batch ? "apply_value_batch" : "apply_value"));
       reel::bson::arena memory;
@@ -297,7 +316,9 @@ TEST_CASE("the value forms of the stages agree with the nlohmann ones on every c
   for (const auto& [name, calls] : bridged_now)
     WARN("bridged stage " << name << ": " << calls << " calls");
   WARN(sequences << " stage sequences, " << documents << " output documents (" << typed
-                 << " by type, " << by_value << " by value), " << errors << " errors");
+                 << " by type, " << by_value << " by value), " << errors << " errors, " << manual
+                 << " manual outputs with their types");
+  CHECK(manual > 100);
   CHECK(sequences > 150);
 }
 
