@@ -7,8 +7,10 @@
 // and on values (`expression::evaluate_value`). Prints M docs/s over the thread's CPU time, heap
 // allocations per document (every operator new of the program is counted) and a checksum per path.
 //
-//   bench_bson_document [--events N] [--expressions | --match]
-//   (--expressions: only the expression table; --match: only `$match`/`$jsonSchema` decisions)
+//   bench_bson_document [--events N] [--expressions | --match | --stages]
+//   (--expressions: only the expression table; --match: only `$match`/`$jsonSchema` decisions;
+//   --stages: only the stage table, document stages through `apply` on nlohmann documents against
+//   `apply_value` on values)
 #include <atomic>
 #include <cstdint>
 #include <cstdlib>
@@ -24,6 +26,7 @@
 #include <reel/json/ejson.hpp>
 #include <reel/json/expression.hpp>
 #include <reel/json/query.hpp>
+#include <reel/json/stage.hpp>
 
 #if REEL_HAVE_SIMDJSON
 #include <simdjson.h>
@@ -185,18 +188,30 @@ std::int64_t on_demand_walk(simdjson::ondemand::value v) {
 }
 #endif
 
+/// The first 1,024 tickets parsed once both ways, for the tables that measure what follows the
+/// parse (the values live in `memory`).
+struct parsed_tickets {
+  explicit parsed_tickets(const std::vector<std::string>& lines)
+      : count(std::min<std::size_t>(lines.size(), 1024)) {
+    for (std::size_t i = 0; i < count; ++i) {
+      json.push_back(reel::json::parse_ejson_line(lines[i]));
+      values.push_back(reader.parse(lines[i], memory));
+    }
+  }
+  std::size_t count;
+  reel::bson::arena memory;
+  reel::bson::ejson_reader reader;
+  std::vector<reel::json::document> json;
+  std::vector<reel::bson::value> values;
+};
+
 /// The same compiled expressions over the same 1,024 parsed tickets, cycled `ops` times:
 /// evaluation only, nlohmann documents (today's path) against values.
 void expression_rows(const std::vector<std::string>& lines, std::size_t ops) {
-  const std::size_t distinct = std::min<std::size_t>(lines.size(), 1024);
-  std::vector<reel::json::document> json_docs;
-  reel::bson::arena docs_memory;
-  reel::bson::ejson_reader value_reader;
-  std::vector<reel::bson::value> value_docs;
-  for (std::size_t i = 0; i < distinct; ++i) {
-    json_docs.push_back(reel::json::parse_ejson_line(lines[i]));
-    value_docs.push_back(value_reader.parse(lines[i], docs_memory));
-  }
+  parsed_tickets parsed(lines);
+  const std::size_t distinct = parsed.count;
+  std::vector<reel::json::document>& json_docs = parsed.json;
+  std::vector<reel::bson::value>& value_docs = parsed.values;
   const reel::json::eval_context ctx;
   reel::bson::arena eval_memory;
   std::vector<std::pair<const char*, figure>> rows;
@@ -246,15 +261,10 @@ void expression_rows(const std::vector<std::string>& lines, std::size_t ops) {
 /// tickets cycled: a filter with `$gte` and a 50-name `$in`, and a `$jsonSchema` with `required`,
 /// `bsonType` and `minimum`. Decision only: the documents are parsed once beforehand.
 void match_rows(const std::vector<std::string>& lines, std::size_t ops) {
-  const std::size_t distinct = std::min<std::size_t>(lines.size(), 1024);
-  std::vector<reel::json::document> json_docs;
-  reel::bson::arena docs_memory;
-  reel::bson::ejson_reader value_reader;
-  std::vector<reel::bson::value> value_docs;
-  for (std::size_t i = 0; i < distinct; ++i) {
-    json_docs.push_back(reel::json::parse_ejson_line(lines[i]));
-    value_docs.push_back(value_reader.parse(lines[i], docs_memory));
-  }
+  parsed_tickets parsed(lines);
+  const std::size_t distinct = parsed.count;
+  std::vector<reel::json::document>& json_docs = parsed.json;
+  std::vector<reel::bson::value>& value_docs = parsed.values;
   std::string names;
   for (int m = 0; m < 50; ++m)
     names += fmt::format("{}\"m{}\"", m == 0 ? "" : ", ", m * 20);
@@ -285,6 +295,89 @@ void match_rows(const std::vector<std::string>& lines, std::size_t ops) {
   run("$jsonSchema required/bsonType/minimum: nlohmann",
       "$jsonSchema required/bsonType/minimum: value", schema);
   fmt::print("\n{:<52} {:>9} {:>8} {:>9} {:>22}\n", "per decision", "M/s", "allocs", "vs its pair",
+             "checksum");
+  for (std::size_t i = 0; i < rows.size(); ++i)
+    print(rows[i].first, rows[i].second, rows[i & ~std::size_t{1}].second.per_second);
+}
+
+/// Issue #12's stages before a window, `$addFields: {net: {$multiply: ["$amountPaid", 0.9]}}`
+/// then `$project: {movie: 1, net: 1}`, on tickets: through `apply` on nlohmann documents
+/// (today's path) against `apply_value` on values (document_stage.hpp), with the parse of each
+/// line and without it (over the same 1,024 parsed tickets, cycled; the nlohmann stages consume
+/// their input, so that row copies each parsed document first, as a parse would make it).
+void stage_rows(const std::vector<std::string>& lines, std::size_t ops) {
+  const auto& registry = reel::json::stage_registry::global();
+  const auto add_fields =
+      registry.find("$addFields")
+          ->make(reel::json::document::parse(R"({"net": {"$multiply": ["$amountPaid", 0.9]}})"),
+                 "/0/$addFields");
+  const auto project =
+      registry.find("$project")
+          ->make(reel::json::document::parse(R"({"movie": 1, "net": 1})"), "/1/$project");
+  const reel::json::eval_context ctx;
+  // The checksum: the bytes of `movie` and `net` * 100 of the output.
+  const auto json_sum = [](const reel::json::document& d) {
+    return static_cast<std::int64_t>(d["movie"].get_ref<const std::string&>().size()) +
+           static_cast<std::int64_t>(d["net"].get<double>() * 100);
+  };
+  const auto value_sum = [](const reel::bson::value& d) {
+    return static_cast<std::int64_t>(d["movie"].as_string().size()) +
+           static_cast<std::int64_t>(d["net"].as_double() * 100);
+  };
+  std::vector<std::pair<const char*, figure>> rows;
+  {
+    std::vector<reel::json::document> a, b;
+    rows.emplace_back("parse + $addFields + $project: nlohmann apply",
+                      measure(ops, [&](std::size_t i) {
+                        a.clear();
+                        b.clear();
+                        add_fields->apply(reel::json::parse_ejson_line(lines[i]), ctx, a);
+                        project->apply(std::move(a.front()), ctx, b);
+                        return json_sum(b.front());
+                      }));
+  }
+  {
+    reel::bson::arena memory;
+    reel::bson::ejson_reader reader;
+    std::vector<reel::bson::value> a, b;
+    rows.emplace_back("parse + $addFields + $project: apply_value",
+                      measure(ops, [&](std::size_t i) {
+                        memory.reset();  // one arena per message
+                        a.clear();
+                        b.clear();
+                        add_fields->apply_value(reader.parse(lines[i], memory), ctx, memory, a);
+                        project->apply_value(a.front(), ctx, memory, b);
+                        return value_sum(b.front());
+                      }));
+  }
+  parsed_tickets parsed(lines);
+  const std::size_t distinct = parsed.count;
+  std::vector<reel::json::document>& json_docs = parsed.json;
+  std::vector<reel::bson::value>& value_docs = parsed.values;
+  {
+    std::vector<reel::json::document> a, b;
+    rows.emplace_back("$addFields + $project: nlohmann apply (+ copy)",
+                      measure(ops, [&](std::size_t i) {
+                        a.clear();
+                        b.clear();
+                        add_fields->apply(reel::json::document(json_docs[i % distinct]), ctx, a);
+                        project->apply(std::move(a.front()), ctx, b);
+                        return json_sum(b.front());
+                      }));
+  }
+  {
+    reel::bson::arena memory;
+    std::vector<reel::bson::value> a, b;
+    rows.emplace_back("$addFields + $project: apply_value", measure(ops, [&](std::size_t i) {
+                        if ((i & 1023) == 0) memory.reset();  // a per-batch arena
+                        a.clear();
+                        b.clear();
+                        add_fields->apply_value(value_docs[i % distinct], ctx, memory, a);
+                        project->apply_value(a.front(), ctx, memory, b);
+                        return value_sum(b.front());
+                      }));
+  }
+  fmt::print("\n{:<52} {:>9} {:>8} {:>9} {:>22}\n", "per document", "M/s", "allocs", "vs its pair",
              "checksum");
   for (std::size_t i = 0; i < rows.size(); ++i)
     print(rows[i].first, rows[i].second, rows[i & ~std::size_t{1}].second.per_second);
@@ -321,6 +414,10 @@ int main(int argc, char** argv) {
     }
     if (std::strcmp(argv[i], "--match") == 0) {
       match_rows(lines, events);
+      return 0;
+    }
+    if (std::strcmp(argv[i], "--stages") == 0) {
+      stage_rows(lines, events);
       return 0;
     }
   }

@@ -261,7 +261,17 @@ bson::value expression::evaluate_value(const bson::value& root, const eval_conte
   if (!root_) return {};
   detail::bridge_cache cache;
   const detail::value_scope s{&root, &ctx, nullptr, &memory, &cache};
-  return root_->value_fn(*root_, s);
+  const bson::value r = root_->value_fn(*root_, s);
+  // As `evaluate`: a document or array the expression built (not one it reads from the root, a
+  // variable or its constant) is held to the size and depth limits (value_limits.hpp), once,
+  // here; operators that grow a value also check as they build.
+  if ((r.is_document() || r.is_array()) && !root_->constant &&
+      root_->fn != &detail::eval_field_path_node && root_->fn != &detail::eval_root &&
+      root_->value_fn != &detail::value_variable &&
+      root_->value_fn != &detail::value_external_variable) {
+    (void)detail::add_value_weight(*root_, r, 0, 0);
+  }
+  return r;
 }
 
 }  // namespace reel::json

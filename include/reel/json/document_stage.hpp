@@ -13,6 +13,14 @@
 #include "reel/json/eval_context.hpp"
 #include "reel/json/field_usage.hpp"
 #include "reel/json/value.hpp"
+#if defined(REEL_JSON_VALUE_EVAL)
+#include <cstddef>
+#include <string>
+#include <unordered_map>
+
+#include "reel/bson/arena.hpp"
+#include "reel/bson/value.hpp"
+#endif
 
 namespace reel {
 class connection_registry;  // reel/connector/registry.hpp
@@ -43,7 +51,45 @@ class document_stage {
   /// top-level fields it reads. The stream processor then may give it a document that holds
   /// only the fields the pipeline reads. Empty (the default) for any other stage.
   [[nodiscard]] virtual std::optional<field_usage> filter_fields() const { return std::nullopt; }
+
+#if defined(REEL_JSON_VALUE_EVAL)
+  // The value path (docs/document-model.md §6, step 4): the forms the stream processor calls
+  // once it runs on `reel::bson::value` (step 5). Built when Reel has `reel::bson`.
+  //
+  // Lifetimes. A stage never changes its input (values are immutable) and never owns what it
+  // returns:
+  // - an output may point into its input `doc` (fields, strings, array elements, whole
+  //   subdocuments; `$unwind`'s elements are the input's own), into the stage's compiled
+  //   constants (valid while the stage is), and into `memory`, which receives everything the
+  //   stage builds;
+  // - so `memory` must live at least as long as the input's own storage is kept: the processor
+  //   passes the arena that holds the input (one per message, or one per window batch), and
+  //   outputs are valid until that arena is reset. A value kept longer (window state) is copied
+  //   into a `bson::owned_value`.
+  // Errors are the nlohmann stage's (`reel::error`, same ids, locations and texts, so the DLQ
+  // records are identical); on an error nothing is appended to `out` (`apply_value_batch`
+  // leaves `docs` as it was), and the DLQ record carries the unchanged input.
+
+  /// Appends the results for `doc` to `out`. The default bridges: it converts `doc` to nlohmann,
+  /// runs `apply` and converts its results back into `memory` (counted per thread in
+  /// `detail::bridged_stage_calls`); stages with a native value form override it.
+  virtual void apply_value(const bson::value& doc, const eval_context& ctx, bson::arena& memory,
+                           std::vector<bson::value>& out) const;
+  /// Runs on a whole window batch. The default: for a batch-only stage, bridges the batch
+  /// through `apply_batch`; for the others, applies `apply_value` to each document in order.
+  virtual void apply_value_batch(std::vector<bson::value>& docs, const eval_context& ctx,
+                                 bson::arena& memory) const;
+#endif
 };
+
+#if defined(REEL_JSON_VALUE_EVAL)
+namespace detail {
+/// Test hook: how many documents (or batches) each stage, by operator name, ran through the
+/// nlohmann bridge of `apply_value`/`apply_value_batch` on this thread. A stage whose count
+/// stays 0 over its cases runs natively on values.
+std::unordered_map<std::string, std::size_t>& bridged_stage_calls();
+}  // namespace detail
+#endif
 
 /// Where a stage may appear (DESIGN.md §4, stage placement).
 enum class stage_placement {

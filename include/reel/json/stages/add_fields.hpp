@@ -46,6 +46,12 @@ class add_fields final : public document_stage {
     out.push_back(transform(std::move(doc), ctx));
   }
 
+#if defined(REEL_JSON_VALUE_EVAL)
+  /// The native value form (document_stage.hpp's lifetimes; src/json/value_stage_projection.cpp).
+  void apply_value(const bson::value& doc, const eval_context& ctx, bson::arena& memory,
+                   std::vector<bson::value>& out) const override;
+#endif
+
   /// The document with the fields set.
   [[nodiscard]] document transform(document&& doc, const eval_context& ctx = {}) const {
     std::vector<document> values;

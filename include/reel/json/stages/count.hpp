@@ -2,7 +2,8 @@
 /// \file
 /// `$count: "field"` (window pipelines only): one document `{field: <number of documents>}` for
 /// the batch, nothing for an empty batch. The name must be non-empty, must not start with '$'
-/// and must not contain '.' (MongoDB's rules).
+/// and must not contain '.' (MongoDB's rules). The count is an int32 while it fits, then a long
+/// (the server's `$group` with `$sum: 1`: the smallest type that holds it).
 #pragma once
 
 #include <cstdint>
@@ -36,10 +37,20 @@ class count final : public detail::batch_stage<> {
   void apply_batch(std::vector<document>& docs, const eval_context&) const override {
     if (docs.empty()) return;
     document result = document::object();
-    result[field_] = static_cast<std::int64_t>(docs.size());
+    if (docs.size() <= static_cast<std::size_t>(INT32_MAX)) {
+      result[field_] = static_cast<std::int32_t>(docs.size());
+    } else {
+      result[field_] = static_cast<std::int64_t>(docs.size());
+    }
     docs.clear();
     docs.push_back(std::move(result));
   }
+
+#if defined(REEL_JSON_VALUE_EVAL)
+  /// The native value form (document_stage.hpp's lifetimes; src/json/value_stage_batch.cpp).
+  void apply_value_batch(std::vector<bson::value>& docs, const eval_context& ctx,
+                         bson::arena& memory) const override;
+#endif
 
  private:
   std::string field_;

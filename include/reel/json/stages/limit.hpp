@@ -39,7 +39,15 @@ class limit final : public detail::batch_stage<> {
     if (docs.size() > n_) docs.resize(n_);
   }
 
-  [[nodiscard]] std::size_t count() const noexcept { return n_; }
+#if defined(REEL_JSON_VALUE_EVAL)
+  /// The native value form (document_stage.hpp's lifetimes; src/json/value_stage_batch.cpp).
+  void apply_value_batch(std::vector<bson::value>& docs, const eval_context& ctx,
+                         bson::arena& memory) const override;
+#endif
+
+  [[nodiscard]] std::size_t count() const noexcept {
+    return n_;
+  }
 
  private:
   std::size_t n_ = 1;

@@ -38,6 +38,14 @@ class match final : public document_stage {
     return query_.fields_read();
   }
 
+#if defined(REEL_JSON_VALUE_EVAL)
+  /// The value form: the filter decided on the value itself (`query::matches`).
+  void apply_value(const bson::value& doc, const eval_context& ctx, bson::arena& memory,
+                   std::vector<bson::value>& out) const override {
+    if (query_.matches(doc, ctx, memory)) out.push_back(doc);
+  }
+#endif
+
  private:
   query query_;
 };

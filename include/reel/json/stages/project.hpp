@@ -95,6 +95,12 @@ class project final : public document_stage {
     out.push_back(transform(std::move(doc), ctx));
   }
 
+#if defined(REEL_JSON_VALUE_EVAL)
+  /// The native value form (document_stage.hpp's lifetimes; src/json/value_stage_projection.cpp).
+  void apply_value(const bson::value& doc, const eval_context& ctx, bson::arena& memory,
+                   std::vector<bson::value>& out) const override;
+#endif
+
   /// The projected document.
   [[nodiscard]] document transform(document&& doc, const eval_context& ctx = {}) const {
     if (!inclusion_) {
@@ -111,7 +117,9 @@ class project final : public document_stage {
   }
 
   /// True for an inclusion projection (with or without computed fields).
-  [[nodiscard]] bool is_inclusion() const noexcept { return inclusion_; }
+  [[nodiscard]] bool is_inclusion() const noexcept {
+    return inclusion_;
+  }
 
  private:
   detail::projection_tree tree_;

@@ -49,6 +49,12 @@ class redact final : public document_stage {
     if (redact_object(doc, with_root)) out.push_back(std::move(doc));
   }
 
+#if defined(REEL_JSON_VALUE_EVAL)
+  /// The native value form (document_stage.hpp's lifetimes; src/json/value_stage_reshape.cpp).
+  void apply_value(const bson::value& doc, const eval_context& ctx, bson::arena& memory,
+                   std::vector<bson::value>& out) const override;
+#endif
+
  private:
   static constexpr std::string_view root_variable = "__redact_root";
 

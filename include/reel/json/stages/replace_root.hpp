@@ -60,6 +60,12 @@ class replace_root final : public document_stage {
     }
   }
 
+#if defined(REEL_JSON_VALUE_EVAL)
+  /// The native value form (document_stage.hpp's lifetimes; src/json/value_stage_reshape.cpp).
+  void apply_value(const bson::value& doc, const eval_context& ctx, bson::arena& memory,
+                   std::vector<bson::value>& out) const override;
+#endif
+
  private:
   expression new_root_;
   std::string what_;

@@ -76,6 +76,12 @@ class set_stream_meta final : public document_stage {
     out.push_back(std::move(doc));
   }
 
+#if defined(REEL_JSON_VALUE_EVAL)
+  /// The native value form (document_stage.hpp's lifetimes; src/json/value_stage_reshape.cpp).
+  void apply_value(const bson::value& doc, const eval_context& ctx, bson::arena& memory,
+                   std::vector<bson::value>& out) const override;
+#endif
+
  private:
   struct field {
     std::vector<std::string> parts;

@@ -67,6 +67,12 @@ class sort final : public detail::batch_stage<> {
     docs = std::move(sorted);
   }
 
+#if defined(REEL_JSON_VALUE_EVAL)
+  /// The native value form (document_stage.hpp's lifetimes; src/json/value_stage_batch.cpp).
+  void apply_value_batch(std::vector<bson::value>& docs, const eval_context& ctx,
+                         bson::arena& memory) const override;
+#endif
+
  private:
   struct key {
     field_path path;

@@ -50,6 +50,12 @@ class unset final : public document_stage {
     out.push_back(std::move(doc));
   }
 
+#if defined(REEL_JSON_VALUE_EVAL)
+  /// The native value form (document_stage.hpp's lifetimes; src/json/value_stage_projection.cpp).
+  void apply_value(const bson::value& doc, const eval_context& ctx, bson::arena& memory,
+                   std::vector<bson::value>& out) const override;
+#endif
+
  private:
   void add(const document& name, const std::string& where) {
     const field_path path(name.get_ref<const std::string&>(), where);

@@ -96,6 +96,12 @@ class unwind final : public document_stage {
     emit(std::move(doc), nullptr, out);
   }
 
+#if defined(REEL_JSON_VALUE_EVAL)
+  /// The native value form (document_stage.hpp's lifetimes; src/json/value_stage_reshape.cpp).
+  void apply_value(const bson::value& doc, const eval_context& ctx, bson::arena& memory,
+                   std::vector<bson::value>& out) const override;
+#endif
+
  private:
   static field_path parse_path(const document& spec, const std::string& where) {
     if (!spec.is_string()) {

@@ -66,6 +66,18 @@ class validate final : public document_stage {
   /// True when invalid documents go to the dead letter queue.
   [[nodiscard]] bool sends_to_dlq() const noexcept { return dlq_; }
 
+#if defined(REEL_JSON_VALUE_EVAL)
+  /// The value form: the validator decided on the value itself (`query::matches`).
+  void apply_value(const bson::value& doc, const eval_context& ctx, bson::arena& memory,
+                   std::vector<bson::value>& out) const override {
+    if (query_.matches(doc, ctx, memory)) {
+      out.push_back(doc);
+    } else if (dlq_) {
+      throw_error("reel.validate.failed", where_, std::string(failure_message));
+    }
+  }
+#endif
+
  private:
   query query_;
   std::string where_;
