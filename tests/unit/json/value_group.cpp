@@ -10,6 +10,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -23,6 +24,7 @@
 #include "reel/json/group.hpp"
 #include "reel/json/value_group.hpp"
 #include "reel/time.hpp"
+#include "unit/json/value_helpers.hpp"
 
 namespace value_group_test {
 
@@ -69,43 +71,9 @@ document load(const fs::path& file) {
   return document::parse(text.str());
 }
 
-/// Equal with equal types, recursively; decimals with the same digits; doubles within
-/// `tolerance` (relative) when given.
-bool same_typed(const reel::bson::value& a, const reel::bson::value& b, double tolerance = 0) {
-  if (a.type() != b.type()) return false;
-  switch (a.type()) {
-    case reel::bson::type::document:
-      if (a.size() != b.size()) return false;
-      for (std::size_t i = 0; i < a.size(); ++i) {
-        if (a.fields()[i].name() != b.fields()[i].name() ||
-            !same_typed(a.fields()[i].val, b.fields()[i].val, tolerance)) {
-          return false;
-        }
-      }
-      return true;
-    case reel::bson::type::array:
-      if (a.size() != b.size()) return false;
-      for (std::size_t i = 0; i < a.size(); ++i) {
-        if (!same_typed(a.elements()[i], b.elements()[i], tolerance)) return false;
-      }
-      return true;
-    case reel::bson::type::decimal128:
-      return reel::bson::decimal_to_string(a.as_decimal()) ==
-             reel::bson::decimal_to_string(b.as_decimal());
-    case reel::bson::type::double_:
-      return a.as_double() == b.as_double() ||
-             std::fabs(a.as_double() - b.as_double()) <= tolerance * std::fabs(b.as_double());
-    default:
-      return reel::bson::compare(a, b) == 0;
-  }
-}
-
-std::string show(const reel::bson::value& v) {
-  if (v.is_missing()) return "missing";
-  std::string out;
-  reel::bson::write_ejson(out, v, {reel::bson::ejson_format::canonical});
-  return out;
-}
+using value_test::as_mongosh;
+using value_test::same_typed;
+using value_test::show;
 
 std::string show(const std::vector<reel::bson::value>& vs) {
   std::string out = "[";
@@ -481,6 +449,50 @@ TEST_CASE("$group on values adds scalars without allocating and charges lists as
   CHECK(pushed.aggregation().held_bytes() - one ==
         sizeof(reel::json::kept_value) + reel::bson::owned_value::footprint_of(b["movie"]));
   CHECK_FALSE(pushed.aggregation().bounded());
+}
+
+#endif  // REEL_JSON_VALUE_EVAL
+
+#if defined(REEL_JSON_VALUE_EVAL)
+
+TEST_CASE("$group on values gives the MongoDB manual's results for every accumulator",
+          "[json][group][value][manual]") {
+  using namespace value_group_test;
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(fs::path(REEL_TEST_DATA_DIR) / "accumulators")) {
+    if (entry.path().extension() == ".json") files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  std::set<std::string> covered;
+  std::size_t examples = 0;
+  for (const fs::path& file : files) {
+    const document cases = load(file).at("cases");
+    for (const document& c : cases) {
+      INFO(file.filename().string()
+           << " | " << c.at("accumulator").get<std::string>() << ": "
+           << c.at("name").get<std::string>() << " (" << c.at("source").get<std::string>() << ")");
+      covered.insert(c["accumulator"].get<std::string>());
+      reel::bson::arena memory;
+      const auto def = reel::json::compile_value_group(as_mongosh(c.at("group")), "/0/$group");
+      std::vector<reel::bson::value> docs;
+      for (const document& d : c.at("documents"))
+        docs.push_back(reel::bson::from_nlohmann(as_mongosh(d), memory));
+      const std::vector<reel::bson::value> got = reel::json::group_values(*def, docs, {}, memory);
+      std::vector<reel::bson::value> want;
+      for (const document& d : c.at("results"))
+        want.push_back(reel::bson::from_nlohmann(as_mongosh(d), memory));
+      INFO("expected " << show(want) << "\ngot      " << show(got));
+      // The pages print doubles with 15 significant digits.
+      CHECK(same_outputs(got, want, false, 1e-13));
+      ++examples;
+    }
+  }
+  // Every accumulator of the registry has at least one example.
+  for (const std::string& name : reel::json::accumulator_registry::global().names()) {
+    INFO(name);
+    CHECK(covered.count(name) == 1);
+  }
+  CHECK(examples >= 40);
 }
 
 #endif  // REEL_JSON_VALUE_EVAL

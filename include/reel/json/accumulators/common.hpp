@@ -4,6 +4,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -29,13 +30,18 @@ inline const document& required_field(const document& arg, const char* field,
   return *it;
 }
 
-/// A positive integer `n` (constant), else a definition error.
+/// A positive integer `n` (constant), else a definition error. An integral double counts (3.0,
+/// what mongosh may send), as for the server's `AccumulatorN::validateN`.
 inline std::size_t positive_n(const document& n, const std::string& where, const char* op) {
-  if (!n.is_number_integer() || n.get<std::int64_t>() < 1) {
+  const bool integral = n.is_number_integer() ||
+                        (n.is_number_float() && n.get<double>() == std::floor(n.get<double>()) &&
+                         n.get<double>() < 9.2e18);
+  if (!integral || n.get<double>() < 1) {
     throw_error("reel.pipeline.bad_accumulator", where + "/n",
                 std::string(op) + " requires 'n' to be a positive integer");
   }
-  return static_cast<std::size_t>(n.get<std::int64_t>());
+  return static_cast<std::size_t>(n.get<double>() >= 9.2e18 ? n.get<std::uint64_t>()
+                                                            : n.get<std::int64_t>());
 }
 
 /// The `n` of `$firstN`, `$lastN`, `$minN`, `$maxN`, `$topN`, `$bottomN`: a positive integer, or
