@@ -246,6 +246,21 @@ void expression_rows(const std::vector<std::string>& lines, std::size_t ops) {
     print(rows[i].first, rows[i].second, rows[i & ~std::size_t{1}].second.per_second);
 }
 
+/// CPU time and heap allocations of the calls it wraps, summed.
+struct timed {
+  double seconds = 0;
+  std::uint64_t allocations = 0;
+  template <class F>
+  void operator()(F&& f) {
+    const auto a0 = allocations_now();
+    const double t0 = thread_cpu_seconds();
+    f();
+    seconds += thread_cpu_seconds() - t0;
+    allocations += allocations_now() - a0;
+  }
+  static std::uint64_t allocations_now() { return ::allocations.load(); }
+};
+
 /// `$group` over every ticket, parsed in chunks of 4,096 lines (parsing is not timed): today's
 /// nlohmann window aggregation against the value one, then both with their parse.
 void group_rows(const std::vector<std::string>& lines) {
@@ -256,19 +271,6 @@ void group_rows(const std::vector<std::string>& lines) {
       std::make_shared<const reel::json::group_definition>(reel::json::compile_group(spec, "/g"));
   const auto ctx = std::make_shared<const reel::json::eval_context>();
   constexpr std::size_t chunk = 4096;
-  struct timed {
-    double seconds = 0;
-    std::uint64_t allocations = 0;
-    template <class F>
-    void operator()(F&& f) {
-      const auto a0 = allocations_now();
-      const double t0 = thread_cpu_seconds();
-      f();
-      seconds += thread_cpu_seconds() - t0;
-      allocations += allocations_now() - a0;
-    }
-    static std::uint64_t allocations_now() { return ::allocations.load(); }
-  };
   auto row = [&](const char* name, const timed& t, std::int64_t checksum) {
     return std::pair<const char*, figure>(
         name,
