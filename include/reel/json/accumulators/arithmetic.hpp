@@ -15,41 +15,28 @@ namespace reel::json::detail {
 
 class sum_accumulator final : public unary_accumulator {
  public:
-#if defined(REEL_JSON_VALUE_EVAL)
-  std::shared_ptr<const value_accumulator> value_form() const override;
-#endif
   sum_accumulator(const document& arg, const std::string& where)
       : unary_accumulator(arg, where, "$sum") {}
-  bool bounded_state() const override {
-    return true;
-  }
-  document init() const override {
-    return 0;
-  }
+  bool bounded_state() const override { return true; }
+  document init() const override { return 0; }
   void add_evaluated(document& s, document&& v, std::uint64_t) const override {
     if (auto n = as_numeric(v)) s = json::add(*as_numeric(s), *n).to_document();
   }
   void merge(document& s, const document& o) const override {
     s = json::add(*as_numeric(s), *as_numeric(o)).to_document();
   }
-  document result(const document& s) const override {
-    return s;
-  }
+  document result(const document& s) const override { return s; }
+#if defined(REEL_JSON_VALUE_EVAL)
+  std::shared_ptr<const value_accumulator> value_form() const override;
+#endif
 };
 
 class avg_accumulator final : public unary_accumulator {
  public:
-#if defined(REEL_JSON_VALUE_EVAL)
-  std::shared_ptr<const value_accumulator> value_form() const override;
-#endif
   avg_accumulator(const document& arg, const std::string& where)
       : unary_accumulator(arg, where, "$avg") {}
-  bool bounded_state() const override {
-    return true;
-  }
-  document init() const override {
-    return document::array({0, 0});
-  }
+  bool bounded_state() const override { return true; }
+  document init() const override { return document::array({0, 0}); }
   void add_evaluated(document& s, document&& v, std::uint64_t) const override {
     if (auto n = as_numeric(v)) {
       s[0] = s[0].get<double>() + n->to_double();
@@ -64,52 +51,40 @@ class avg_accumulator final : public unary_accumulator {
     const auto n = s[1].get<std::int64_t>();
     return n == 0 ? document(nullptr) : document(s[0].get<double>() / static_cast<double>(n));
   }
+#if defined(REEL_JSON_VALUE_EVAL)
+  std::shared_ptr<const value_accumulator> value_form() const override;
+#endif
 };
 
 class count_accumulator final : public accumulator {
  public:
-#if defined(REEL_JSON_VALUE_EVAL)
-  std::shared_ptr<const value_accumulator> value_form() const override;
-#endif
   count_accumulator(const document& arg, const std::string& where) {
     if (!arg.is_object() || !arg.empty())
       throw_error("reel.pipeline.bad_accumulator", where, "$count takes an empty object: {}");
   }
-  bool bounded_state() const override {
-    return true;
-  }
-  document init() const override {
-    return 0;
-  }
+  bool bounded_state() const override { return true; }
+  document init() const override { return 0; }
   void add(document& s, const document&, const eval_context&, std::uint64_t) const override {
     s = s.get<std::int64_t>() + 1;
   }
   void merge(document& s, const document& o) const override {
     s = s.get<std::int64_t>() + o.get<std::int64_t>();
   }
-  document result(const document& s) const override {
-    return s;
-  }
+  document result(const document& s) const override { return s; }
   /// Reads nothing.
-  std::optional<field_usage> fields_read() const override {
-    return field_usage();
-  }
+  std::optional<field_usage> fields_read() const override { return field_usage(); }
+#if defined(REEL_JSON_VALUE_EVAL)
+  std::shared_ptr<const value_accumulator> value_form() const override;
+#endif
 };
 
 /// Welford's update and Chan's combination, state `[n, mean, m2]`.
 class std_dev_accumulator final : public unary_accumulator {
  public:
-#if defined(REEL_JSON_VALUE_EVAL)
-  std::shared_ptr<const value_accumulator> value_form() const override;
-#endif
   std_dev_accumulator(const document& arg, const std::string& where, bool sample)
       : unary_accumulator(arg, where, sample ? "$stdDevSamp" : "$stdDevPop"), sample_(sample) {}
-  bool bounded_state() const override {
-    return true;
-  }
-  document init() const override {
-    return document::array({0, 0.0, 0.0});
-  }
+  bool bounded_state() const override { return true; }
+  document init() const override { return document::array({0, 0.0, 0.0}); }
   void add_evaluated(document& s, document&& v, std::uint64_t) const override {
     auto x = as_numeric(v);
     if (!x) return;
@@ -133,15 +108,17 @@ class std_dev_accumulator final : public unary_accumulator {
          s[2].get<double>() + o[2].get<double>() +
              delta * delta * static_cast<double>(n1) * static_cast<double>(n2) / total});
   }
-  [[nodiscard]] bool sample() const noexcept {
-    return sample_;
-  }
   document result(const document& s) const override {
     const auto n = s[0].get<std::int64_t>();
     const std::int64_t divisor = sample_ ? n - 1 : n;
     if (divisor <= 0) return nullptr;
     return std::sqrt(s[2].get<double>() / static_cast<double>(divisor));
   }
+
+  [[nodiscard]] bool sample() const noexcept { return sample_; }
+#if defined(REEL_JSON_VALUE_EVAL)
+  std::shared_ptr<const value_accumulator> value_form() const override;
+#endif
 
  private:
   bool sample_;
@@ -151,9 +128,6 @@ class std_dev_accumulator final : public unary_accumulator {
 /// so every result is one of the inputs.
 class percentile_accumulator final : public split_accumulator {
  public:
-#if defined(REEL_JSON_VALUE_EVAL)
-  std::shared_ptr<const value_accumulator> value_form() const override;
-#endif
   percentile_accumulator(const document& arg, const std::string& where, bool median)
       : median_(median) {
     const char* op = median ? "$median" : "$percentile";
@@ -179,9 +153,7 @@ class percentile_accumulator final : public split_accumulator {
       }
     }
   }
-  document init() const override {
-    return document::array();
-  }
+  document init() const override { return document::array(); }
   document evaluate(const document& doc, const eval_context& ctx) const override {
     return input_.evaluate(doc, ctx);
   }
@@ -210,18 +182,14 @@ class percentile_accumulator final : public split_accumulator {
       out.push_back(at(p));
     return out;
   }
-  std::optional<field_usage> fields_read() const override {
-    return input_.fields_read();
-  }
-  [[nodiscard]] const expression& input() const noexcept {
-    return input_;
-  }
-  [[nodiscard]] bool median() const noexcept {
-    return median_;
-  }
-  [[nodiscard]] const std::vector<double>& ps() const noexcept {
-    return ps_;
-  }
+  std::optional<field_usage> fields_read() const override { return input_.fields_read(); }
+
+  [[nodiscard]] const expression& input() const noexcept { return input_; }
+  [[nodiscard]] bool median() const noexcept { return median_; }
+  [[nodiscard]] const std::vector<double>& ps() const noexcept { return ps_; }
+#if defined(REEL_JSON_VALUE_EVAL)
+  std::shared_ptr<const value_accumulator> value_form() const override;
+#endif
 
  private:
   bool median_;

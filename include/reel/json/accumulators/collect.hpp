@@ -12,49 +12,40 @@ namespace reel::json::detail {
 
 class push_accumulator final : public unary_accumulator {
  public:
-#if defined(REEL_JSON_VALUE_EVAL)
-  std::shared_ptr<const value_accumulator> value_form() const override;
-#endif
   push_accumulator(const document& arg, const std::string& where)
       : unary_accumulator(arg, where, "$push") {}
-  document init() const override {
-    return document::array();
-  }
+  document init() const override { return document::array(); }
   void add_evaluated(document& s, document&& v, std::uint64_t seq) const override {
     if (is_missing(v)) return;
     insert_by_seq(s, document::array({seq, std::move(v)}));
   }
-  void merge(document& s, const document& o) const override {
-    s = merge_by_seq(s, o);
-  }
+  void merge(document& s, const document& o) const override { s = merge_by_seq(s, o); }
   document result(const document& s) const override {
     document out = document::array();
     for (const auto& item : s)
       out.push_back(item[1]);
     return out;
   }
+#if defined(REEL_JSON_VALUE_EVAL)
+  std::shared_ptr<const value_accumulator> value_form() const override;
+#endif
 };
 
 class add_to_set_accumulator final : public unary_accumulator {
  public:
-#if defined(REEL_JSON_VALUE_EVAL)
-  std::shared_ptr<const value_accumulator> value_form() const override;
-#endif
   add_to_set_accumulator(const document& arg, const std::string& where)
       : unary_accumulator(arg, where, "$addToSet") {}
-  document init() const override {
-    return document::array();
-  }
-  void add_evaluated(document& s, document&& v, std::uint64_t) const override {
-    offer(s, v);
-  }
+  document init() const override { return document::array(); }
+  void add_evaluated(document& s, document&& v, std::uint64_t) const override { offer(s, v); }
   void merge(document& s, const document& o) const override {
     for (const auto& v : o)
       offer(s, v);
   }
-  document result(const document& s) const override {
-    return s;
-  }
+  document result(const document& s) const override { return s; }
+
+#if defined(REEL_JSON_VALUE_EVAL)
+  std::shared_ptr<const value_accumulator> value_form() const override;
+#endif
 
  private:
   static void offer(document& s, const document& v) {
@@ -68,14 +59,9 @@ class add_to_set_accumulator final : public unary_accumulator {
 
 class merge_objects_accumulator final : public unary_accumulator {
  public:
-#if defined(REEL_JSON_VALUE_EVAL)
-  std::shared_ptr<const value_accumulator> value_form() const override;
-#endif
   merge_objects_accumulator(const document& arg, const std::string& where)
       : unary_accumulator(arg, where, "$mergeObjects") {}
-  document init() const override {
-    return document::array();
-  }
+  document init() const override { return document::array(); }
   document evaluate(const document& doc, const eval_context& ctx) const override {
     document v = unary_accumulator::evaluate(doc, ctx);
     if (!is_missing(v) && !v.is_null() && !v.is_object()) {
@@ -88,9 +74,7 @@ class merge_objects_accumulator final : public unary_accumulator {
     if (is_missing(v) || v.is_null()) return;
     insert_by_seq(s, document::array({seq, std::move(v)}));
   }
-  void merge(document& s, const document& o) const override {
-    s = merge_by_seq(s, o);
-  }
+  void merge(document& s, const document& o) const override { s = merge_by_seq(s, o); }
   document result(const document& s) const override {
     document out = document::object();
     for (const auto& item : s) {
@@ -99,6 +83,9 @@ class merge_objects_accumulator final : public unary_accumulator {
     }
     return out;
   }
+#if defined(REEL_JSON_VALUE_EVAL)
+  std::shared_ptr<const value_accumulator> value_form() const override;
+#endif
 };
 
 }  // namespace reel::json::detail

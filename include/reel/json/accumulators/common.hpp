@@ -40,8 +40,7 @@ inline std::size_t positive_n(const document& n, const std::string& where, const
     throw_error("reel.pipeline.bad_accumulator", where + "/n",
                 std::string(op) + " requires 'n' to be a positive integer");
   }
-  return static_cast<std::size_t>(n.get<double>() >= 9.2e18 ? n.get<std::uint64_t>()
-                                                            : n.get<std::int64_t>());
+  return n.is_number_float() ? static_cast<std::size_t>(n.get<double>()) : n.get<std::size_t>();
 }
 
 /// The `n` of `$firstN`, `$lastN`, `$minN`, `$maxN`, `$topN`, `$bottomN`: a positive integer, or

@@ -16,29 +16,18 @@ namespace reel::json::detail {
 /// `$min` / `$max`: nulls and missing values are ignored; null when nothing remains.
 class extreme_accumulator final : public unary_accumulator {
  public:
+  extreme_accumulator(const document& arg, const std::string& where, bool largest)
+      : unary_accumulator(arg, where, largest ? "$max" : "$min"), largest_(largest) {}
+  bool bounded_state() const override { return true; }
+  document init() const override { return nullptr; }
+  void add_evaluated(document& s, document&& v, std::uint64_t) const override { offer(s, v); }
+  void merge(document& s, const document& o) const override { offer(s, o); }
+  document result(const document& s) const override { return s; }
+
+  [[nodiscard]] bool largest() const noexcept { return largest_; }
 #if defined(REEL_JSON_VALUE_EVAL)
   std::shared_ptr<const value_accumulator> value_form() const override;
 #endif
-  extreme_accumulator(const document& arg, const std::string& where, bool largest)
-      : unary_accumulator(arg, where, largest ? "$max" : "$min"), largest_(largest) {}
-  bool bounded_state() const override {
-    return true;
-  }
-  document init() const override {
-    return nullptr;
-  }
-  void add_evaluated(document& s, document&& v, std::uint64_t) const override {
-    offer(s, v);
-  }
-  void merge(document& s, const document& o) const override {
-    offer(s, o);
-  }
-  document result(const document& s) const override {
-    return s;
-  }
-  [[nodiscard]] bool largest() const noexcept {
-    return largest_;
-  }
 
  private:
   void offer(document& s, const document& v) const {
@@ -51,17 +40,10 @@ class extreme_accumulator final : public unary_accumulator {
 /// `$first` / `$last`: state `[seq, value]`; a missing value counts as null.
 class arrival_accumulator final : public unary_accumulator {
  public:
-#if defined(REEL_JSON_VALUE_EVAL)
-  std::shared_ptr<const value_accumulator> value_form() const override;
-#endif
   arrival_accumulator(const document& arg, const std::string& where, bool last)
       : unary_accumulator(arg, where, last ? "$last" : "$first"), last_(last) {}
-  bool bounded_state() const override {
-    return true;
-  }
-  document init() const override {
-    return nullptr;
-  }
+  bool bounded_state() const override { return true; }
+  document init() const override { return nullptr; }
   void add_evaluated(document& s, document&& v, std::uint64_t seq) const override {
     if (!s.is_null() && !wins(seq, s[0].get<std::uint64_t>())) return;
     s = document::array({seq, is_missing(v) ? document(nullptr) : std::move(v)});
@@ -74,9 +56,10 @@ class arrival_accumulator final : public unary_accumulator {
     return s.is_null() ? document(nullptr) : s[1];
   }
 
-  [[nodiscard]] bool last() const noexcept {
-    return last_;
-  }
+  [[nodiscard]] bool last() const noexcept { return last_; }
+#if defined(REEL_JSON_VALUE_EVAL)
+  std::shared_ptr<const value_accumulator> value_form() const override;
+#endif
 
  private:
   bool wins(std::uint64_t candidate, std::uint64_t current) const {
@@ -88,20 +71,13 @@ class arrival_accumulator final : public unary_accumulator {
 /// `$firstN` / `$lastN: {input, n}`: state `[[seq, value], ...]` ordered by seq, nulls kept.
 class arrival_n_accumulator final : public split_accumulator {
  public:
-#if defined(REEL_JSON_VALUE_EVAL)
-  std::shared_ptr<const value_accumulator> value_form() const override;
-#endif
   arrival_n_accumulator(const document& arg, const std::string& where, bool last) : last_(last) {
     const char* op = last ? "$lastN" : "$firstN";
     input_ = compile_expression(required_field(arg, "input", where, op), where + "/input");
     n_ = parse_n(required_field(arg, "n", where, op), where, op);
   }
-  bool bounded_state() const override {
-    return true;
-  }
-  document init() const override {
-    return document::array();
-  }
+  bool bounded_state() const override { return true; }
+  document init() const override { return document::array(); }
   document evaluate(const document& doc, const eval_context& ctx) const override {
     return input_.evaluate(doc, ctx);
   }
@@ -119,22 +95,15 @@ class arrival_n_accumulator final : public split_accumulator {
       out.push_back(item[1]);
     return out;
   }
-  std::optional<field_usage> fields_read() const override {
-    return input_.fields_read();
-  }
+  std::optional<field_usage> fields_read() const override { return input_.fields_read(); }
 
-  bool reads_group_key() const override {
-    return n_.computed.has_value();
-  }
-  [[nodiscard]] const expression& input() const noexcept {
-    return input_;
-  }
-  [[nodiscard]] const n_argument& n() const noexcept {
-    return n_;
-  }
-  [[nodiscard]] bool last() const noexcept {
-    return last_;
-  }
+  bool reads_group_key() const override { return n_.computed.has_value(); }
+  [[nodiscard]] const expression& input() const noexcept { return input_; }
+  [[nodiscard]] const n_argument& n() const noexcept { return n_; }
+  [[nodiscard]] bool last() const noexcept { return last_; }
+#if defined(REEL_JSON_VALUE_EVAL)
+  std::shared_ptr<const value_accumulator> value_form() const override;
+#endif
 
  private:
   void trim(document& s) const {
@@ -149,50 +118,32 @@ class arrival_n_accumulator final : public split_accumulator {
 /// `$minN` / `$maxN: {input, n}`: nulls and missing ignored; best first.
 class extreme_n_accumulator final : public split_accumulator {
  public:
-#if defined(REEL_JSON_VALUE_EVAL)
-  std::shared_ptr<const value_accumulator> value_form() const override;
-#endif
   extreme_n_accumulator(const document& arg, const std::string& where, bool largest)
       : largest_(largest) {
     const char* op = largest ? "$maxN" : "$minN";
     input_ = compile_expression(required_field(arg, "input", where, op), where + "/input");
     n_ = parse_n(required_field(arg, "n", where, op), where, op);
   }
-  bool bounded_state() const override {
-    return true;
-  }
-  document init() const override {
-    return document::array();
-  }
+  bool bounded_state() const override { return true; }
+  document init() const override { return document::array(); }
   document evaluate(const document& doc, const eval_context& ctx) const override {
     return input_.evaluate(doc, ctx);
   }
-  void add_evaluated(document& s, document&& v, std::uint64_t) const override {
-    offer(s, v);
-  }
+  void add_evaluated(document& s, document&& v, std::uint64_t) const override { offer(s, v); }
   void merge(document& s, const document& o) const override {
     for (const auto& v : o)
       offer(s, v);
   }
-  document result(const document& s) const override {
-    return s;
-  }
-  std::optional<field_usage> fields_read() const override {
-    return input_.fields_read();
-  }
+  document result(const document& s) const override { return s; }
+  std::optional<field_usage> fields_read() const override { return input_.fields_read(); }
 
-  bool reads_group_key() const override {
-    return n_.computed.has_value();
-  }
-  [[nodiscard]] const expression& input() const noexcept {
-    return input_;
-  }
-  [[nodiscard]] const n_argument& n() const noexcept {
-    return n_;
-  }
-  [[nodiscard]] bool largest() const noexcept {
-    return largest_;
-  }
+  bool reads_group_key() const override { return n_.computed.has_value(); }
+  [[nodiscard]] const expression& input() const noexcept { return input_; }
+  [[nodiscard]] const n_argument& n() const noexcept { return n_; }
+  [[nodiscard]] bool largest() const noexcept { return largest_; }
+#if defined(REEL_JSON_VALUE_EVAL)
+  std::shared_ptr<const value_accumulator> value_form() const override;
+#endif
 
  private:
   void offer(document& s, const document& v) const {
@@ -213,9 +164,6 @@ class extreme_n_accumulator final : public split_accumulator {
 /// ...]` best first; `$bottom` keeps the last ones of the sort order.
 class ranked_accumulator final : public split_accumulator {
  public:
-#if defined(REEL_JSON_VALUE_EVAL)
-  std::shared_ptr<const value_accumulator> value_form() const override;
-#endif
   ranked_accumulator(const document& arg, const std::string& where, const char* op, bool bottom,
                      bool with_n)
       : bottom_(bottom), with_n_(with_n) {
@@ -239,12 +187,8 @@ class ranked_accumulator final : public split_accumulator {
                   std::string(op) + " does not take 'n'");
     }
   }
-  bool bounded_state() const override {
-    return true;
-  }
-  document init() const override {
-    return document::array();
-  }
+  bool bounded_state() const override { return true; }
+  document init() const override { return document::array(); }
   /// `[sortKeys, output]`.
   document evaluate(const document& doc, const eval_context& ctx) const override {
     document sort_values = document::array();
@@ -284,24 +228,17 @@ class ranked_accumulator final : public split_accumulator {
     return out;
   }
 
-  bool reads_group_key() const override {
-    return n_.computed.has_value();
-  }
+  bool reads_group_key() const override { return n_.computed.has_value(); }
   [[nodiscard]] const std::vector<std::pair<field_path, int>>& keys() const noexcept {
     return keys_;
   }
-  [[nodiscard]] const expression& output() const noexcept {
-    return output_;
-  }
-  [[nodiscard]] const n_argument& n() const noexcept {
-    return n_;
-  }
-  [[nodiscard]] bool bottom() const noexcept {
-    return bottom_;
-  }
-  [[nodiscard]] bool with_n() const noexcept {
-    return with_n_;
-  }
+  [[nodiscard]] const expression& output() const noexcept { return output_; }
+  [[nodiscard]] const n_argument& n() const noexcept { return n_; }
+  [[nodiscard]] bool bottom() const noexcept { return bottom_; }
+  [[nodiscard]] bool with_n() const noexcept { return with_n_; }
+#if defined(REEL_JSON_VALUE_EVAL)
+  std::shared_ptr<const value_accumulator> value_form() const override;
+#endif
 
  private:
   /// Order of the sort specification; ties by arrival.
