@@ -7,10 +7,14 @@
 // and on values (`expression::evaluate_value`). Prints M docs/s over the thread's CPU time, heap
 // allocations per document (every operator new of the program is counted) and a checksum per path.
 //
-//   bench_bson_document [--events N] [--expressions | --match | --stages]
+// With --group: issue #12's `$group` (`_id: "$movie"`, `$sum`, `$count`, `$max` of
+// `$amountPaid`) over the tickets (1,000 movies), the nlohmann `group_aggregation` (today's
+// window path) against `value_group_table` (docs/document-model.md §6 step 3).
+//
+//   bench_bson_document [--events N] [--expressions | --match | --stages | --group]
 //   (--expressions: only the expression table; --match: only `$match`/`$jsonSchema` decisions;
 //   --stages: only the stage table, document stages through `apply` on nlohmann documents against
-//   `apply_value` on values)
+//   `apply_value` on values; --group: only the `$group` table)
 #include <atomic>
 #include <cstdint>
 #include <cstdlib>
@@ -23,10 +27,13 @@
 #include <fmt/format.h>
 
 #include <reel/bson.hpp>
+#include <reel/detail/flat_map.hpp>
 #include <reel/json/ejson.hpp>
 #include <reel/json/expression.hpp>
+#include <reel/json/group.hpp>
 #include <reel/json/query.hpp>
 #include <reel/json/stage.hpp>
+#include <reel/json/value_group.hpp>
 
 #if REEL_HAVE_SIMDJSON
 #include <simdjson.h>
@@ -383,6 +390,112 @@ void stage_rows(const std::vector<std::string>& lines, std::size_t ops) {
     print(rows[i].first, rows[i].second, rows[i & ~std::size_t{1}].second.per_second);
 }
 
+/// CPU time and heap allocations of the calls it wraps, summed.
+struct timed {
+  double seconds = 0;
+  std::uint64_t allocations = 0;
+  template <class F>
+  void operator()(F&& f) {
+    const auto a0 = allocations_now();
+    const double t0 = thread_cpu_seconds();
+    f();
+    seconds += thread_cpu_seconds() - t0;
+    allocations += allocations_now() - a0;
+  }
+  static std::uint64_t allocations_now() { return ::allocations.load(); }
+};
+
+/// `$group` over every ticket, parsed in chunks of 4,096 lines (parsing is not timed): today's
+/// nlohmann window aggregation against the value one, then both with their parse.
+void group_rows(const std::vector<std::string>& lines) {
+  const reel::json::document spec = reel::json::document::parse(
+      R"({"_id": "$movie", "total": {"$sum": "$amountPaid"}, "n": {"$count": {}},
+          "top": {"$max": "$amountPaid"}})");
+  const auto def =
+      std::make_shared<const reel::json::group_definition>(reel::json::compile_group(spec, "/g"));
+  const auto ctx = std::make_shared<const reel::json::eval_context>();
+  constexpr std::size_t chunk = 4096;
+  auto row = [&](const char* name, const timed& t, std::int64_t checksum) {
+    return std::pair<const char*, figure>(
+        name,
+        figure{static_cast<double>(lines.size()) / t.seconds,
+               static_cast<double>(t.allocations) / static_cast<double>(lines.size()), checksum});
+  };
+  std::vector<std::pair<const char*, figure>> rows;
+
+  // Today: nlohmann documents, group_aggregation in a flat_map as the windows hold it.
+  {
+    timed group_only, with_parse;
+    reel::json::group_aggregation agg(def, ctx);
+    reel::detail::flat_map<reel::json::document, reel::json::group_state, reel::json::value_hash,
+                           reel::json::value_equal>
+        groups;
+    std::vector<reel::json::document> docs;
+    std::uint64_t seq = 0;
+    for (std::size_t at = 0; at < lines.size(); at += chunk) {
+      const std::size_t end = std::min(lines.size(), at + chunk);
+      with_parse([&] {
+        docs.clear();
+        for (std::size_t i = at; i < end; ++i)
+          docs.push_back(reel::json::parse_ejson_line(lines[i]));
+      });
+      group_only([&] {
+        for (const reel::json::document& d : docs) {
+          agg.prepare(d);
+          agg.add(groups.find_or_insert(agg.key_of(d), [&] { return agg.make_state(); }), d, seq++);
+        }
+      });
+    }
+    std::int64_t checksum = 0;
+    groups.for_each([&](const reel::json::document& k, const reel::json::group_state& s) {
+      const reel::json::document out = agg.result(k, s);
+      checksum +=
+          static_cast<std::int64_t>(out["total"].get<double>() * 10) + out["n"].get<std::int64_t>();
+    });
+    with_parse.seconds += group_only.seconds;
+    with_parse.allocations += group_only.allocations;
+    rows.push_back(row("$group, nlohmann group_aggregation (today)", group_only, checksum));
+    rows.push_back(row("parse_ejson_line + nlohmann $group (today)", with_parse, checksum));
+  }
+  // Values: ejson_reader into a per-chunk arena, value_group_table.
+  {
+    timed group_only, with_parse;
+    reel::json::value_group_table table(reel::json::value_group_of(def), ctx);
+    reel::bson::ejson_reader reader;
+    reel::bson::arena memory;
+    std::vector<reel::bson::value> docs;
+    std::uint64_t seq = 0;
+    for (std::size_t at = 0; at < lines.size(); at += chunk) {
+      const std::size_t end = std::min(lines.size(), at + chunk);
+      with_parse([&] {
+        memory.reset();
+        docs.clear();
+        for (std::size_t i = at; i < end; ++i)
+          docs.push_back(reader.parse(lines[i], memory));
+      });
+      group_only([&] {
+        for (const reel::bson::value& d : docs)
+          table.add(d, seq++);
+      });
+    }
+    std::int64_t checksum = 0;
+    reel::bson::arena out_memory;
+    for (const reel::bson::value& out : table.results(out_memory)) {
+      checksum +=
+          static_cast<std::int64_t>(reel::bson::number::of(out["total"])->as_double() * 10) +
+          out["n"].as_int64();
+    }
+    with_parse.seconds += group_only.seconds;
+    with_parse.allocations += group_only.allocations;
+    rows.push_back(row("$group, value_group_table", group_only, checksum));
+    rows.push_back(row("ejson_reader + value $group", with_parse, checksum));
+  }
+  fmt::print("{:<52} {:>9} {:>8} {:>9} {:>22}\n", "per event", "M/s", "allocs", "vs today",
+             "checksum");
+  for (std::size_t i = 0; i < rows.size(); ++i)
+    print(rows[i].first, rows[i].second, rows[i % 2].second.per_second);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -418,6 +531,10 @@ int main(int argc, char** argv) {
     }
     if (std::strcmp(argv[i], "--stages") == 0) {
       stage_rows(lines, events);
+      return 0;
+    }
+    if (std::strcmp(argv[i], "--group") == 0) {
+      group_rows(lines);
       return 0;
     }
   }

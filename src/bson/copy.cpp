@@ -85,6 +85,12 @@ value arena::deep_copy(const value& v) {
   return copy_value(v, *this);
 }
 
+std::size_t owned_value::footprint_of(const value& v) noexcept {
+  block_allocator counter;
+  copy_value(v, counter);
+  return counter.used;
+}
+
 owned_value::owned_value(const value& v) {
   block_allocator counter;
   copy_value(v, counter);

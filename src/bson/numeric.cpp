@@ -227,6 +227,32 @@ void sum_accumulator::add(const number& n) {
   }
 }
 
+void sum_accumulator::add(const number& n, std::int64_t count) {
+  add(n);
+  count_ += count - 1;
+}
+
+void sum_accumulator::merge(const sum_accumulator& other) {
+  if (other.count_ == 0) return;
+  // The double parts: one Neumaier step, then the other's compensation.
+  const double t = doubles_ + other.doubles_;
+  if (!std::isfinite(t)) {
+  } else if (std::fabs(doubles_) >= std::fabs(other.doubles_)) {
+    compensation_ += (doubles_ - t) + other.doubles_;
+  } else {
+    compensation_ += (other.doubles_ - t) + doubles_;
+  }
+  doubles_ = t;
+  compensation_ += other.compensation_;
+  if (other.has_decimal_) {
+    decimals_ = has_decimal_ ? decimal_add(decimals_, other.decimals_) : other.decimals_;
+    has_decimal_ = true;
+  }
+  integers_ += other.integers_;
+  widest_ = wider(widest_, other.widest_);
+  count_ += other.count_;
+}
+
 double sum_accumulator::compensated_doubles() const noexcept {
   return std::isfinite(doubles_) ? doubles_ + compensation_ : doubles_;
 }

@@ -62,6 +62,10 @@ class sum_accumulator {
  public:
   void add(const value& v);
   void add(const number& n);
+  /// Adds `n` as the sum of `count` values (a partial sum read back from a checkpoint).
+  void add(const number& n, std::int64_t count);
+  /// Adds another accumulator's values (a later or disjoint part of the same stream).
+  void merge(const sum_accumulator& other);
   /// `$sum`: int32 0 over no numbers.
   [[nodiscard]] number sum() const;
   /// `$avg`: double (decimal when a decimal was seen), empty (null) over no numbers.

@@ -39,6 +39,8 @@ class owned_value {
   const value* operator->() const noexcept { return &root_; }
   /// Bytes of the block (0 for a scalar, which needs none).
   [[nodiscard]] std::size_t footprint() const noexcept { return size_; }
+  /// The bytes an `owned_value` of `v` would hold, without copying (window state accounting).
+  [[nodiscard]] static std::size_t footprint_of(const value& v) noexcept;
 
  private:
   std::unique_ptr<std::byte[]> storage_;

@@ -45,6 +45,8 @@
 
 namespace reel::json {
 
+class value_accumulator;
+
 class accumulator {
  public:
   virtual ~accumulator() = default;
@@ -84,6 +86,14 @@ class accumulator {
   /// The top-level fields of the document that `evaluate` and `add` read. Empty (the default)
   /// when not known: the stream processor then gives the accumulator whole documents.
   [[nodiscard]] virtual std::optional<field_usage> fields_read() const { return std::nullopt; }
+  /// Whether the state depends on the group's `_id` (an `n` computed from it): such an
+  /// accumulator runs on the value path only (`reel/json/value_group.hpp`).
+  [[nodiscard]] virtual bool reads_group_key() const { return false; }
+#if defined(REEL_JSON_VALUE_EVAL)
+  /// The accumulator on the BSON value model (`reel/json/value_group.hpp`). The built-in ones
+  /// have native forms; the default runs this accumulator's nlohmann body through a bridge.
+  [[nodiscard]] virtual std::shared_ptr<const value_accumulator> value_form() const;
+#endif
 };
 
 /// Name (`"$sum"`) → factory(argument, JSON pointer of the argument).

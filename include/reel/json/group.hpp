@@ -106,7 +106,11 @@ struct group_definition {
 };
 
 /// Compiles `{"_id": <expr>, "<field>": {"$<acc>": <arg>}, ...}`; `where` points at the spec.
-inline group_definition compile_group(const document& spec, const std::string& where) {
+/// An `n` computed from the group key (`accumulator::reads_group_key`) is refused unless
+/// `key_dependent_n` (the value path, `value_group.hpp`, computes it; this file's
+/// `group_aggregation` does not).
+inline group_definition compile_group(const document& spec, const std::string& where,
+                                      bool key_dependent_n = false) {
   if (!spec.is_object()) throw_error("reel.pipeline.bad_stage", where, "$group takes an object");
   auto id = spec.find("_id");
   if (id == spec.end())
@@ -139,6 +143,12 @@ inline group_definition compile_group(const document& spec, const std::string& w
     }
     g.fields.push_back(field);
     g.accumulators.push_back((*factory)(acc.begin().value(), at + "/" + name));
+    if (!key_dependent_n && g.accumulators.back()->reads_group_key()) {
+      throw_error("reel.pipeline.unsupported_operator", at + "/" + name + "/n",
+                  name +
+                      " with 'n' computed from the group key is not supported by the stream "
+                      "processor yet: give 'n' as a positive integer");
+    }
   }
   return g;
 }

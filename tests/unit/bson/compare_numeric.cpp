@@ -217,6 +217,36 @@ TEST_CASE("$sum and $avg keep MongoDB's result types", "[bson][numeric]") {
     CHECK(text(s.sum()) == R"({"$numberInt":"0"})");
     CHECK_FALSE(s.average().has_value());
   }
+  SECTION("partial sums merge into what one sum gives (windows combine partial states)") {
+    reel::bson::sum_accumulator ints_a, ints_b;
+    ints_a.add(value::int32(2147483647));
+    ints_b.add(value::int32(1));
+    ints_a.merge(ints_b);
+    CHECK(text(ints_a.sum()) == R"({"$numberLong":"2147483648"})");
+    CHECK(ints_a.count() == 2);
+    reel::bson::sum_accumulator empty, small;
+    small.add(value::int32(3));
+    small.merge(empty);  // an empty part changes nothing, not even the type
+    CHECK(text(small.sum()) == R"({"$numberInt":"3"})");
+    reel::bson::sum_accumulator big, one, minus;
+    big.add(value::double_(1e100));
+    one.add(value::double_(1.0));
+    minus.add(value::double_(-1e100));
+    big.merge(one);
+    big.merge(minus);
+    CHECK(text(big.sum()) == R"({"$numberDouble":"1.0"})");  // compensation kept across parts
+    reel::bson::sum_accumulator d1, d2;
+    d1.add(v(a, R"({"$numberDecimal":"0.1"})"));
+    d2.add(v(a, R"({"$numberDecimal":"0.2"})"));
+    d2.add(value::int32(1));
+    d1.merge(d2);
+    CHECK(text(d1.sum()) == R"({"$numberDecimal":"1.3"})");
+    CHECK(text(*d1.average()) == R"({"$numberDecimal":"0.4333333333333333333333333333333333"})");
+    // A checkpoint's partial sum of 4 values.
+    reel::bson::sum_accumulator restored;
+    restored.add(number::double_(10), 4);
+    CHECK(text(*restored.average()) == R"({"$numberDouble":"2.5"})");
+  }
 }
 
 TEST_CASE("$round and $trunc: the manual's examples", "[bson][numeric][round]") {

@@ -123,6 +123,8 @@ TEST_CASE("An owned value outlives its arena in one block", "[bson][value]") {
   CHECK(copy.get().payload_pointer() != kept.get().payload_pointer());
   CHECK(relaxed(copy.get()) == relaxed(kept.get()));
   CHECK(reel::bson::owned_value(value::int32(4)).footprint() == 0);
+  CHECK(reel::bson::owned_value::footprint_of(kept.get()) == kept.footprint());
+  CHECK(reel::bson::owned_value::footprint_of(value::int32(4)) == 0);
   arena b;
   CHECK(relaxed(b.deep_copy(kept.get())) == relaxed(kept.get()));
   // Moving keeps the values valid and empties the source.

@@ -23,56 +23,15 @@
 #include "reel/json/detail/value_eval.hpp"
 #include "reel/json/expression.hpp"
 #include "reel/time.hpp"
+#include "unit/json/value_helpers.hpp"
 
 namespace value_eval_manual {
 
 using reel::json::document;
 
-/// mongosh's numbers are doubles: plain JSON integers of the case files become doubles (int32,
-/// int64 and decimals are written as Extended JSON wrappers).
-document as_mongosh(document d) {
-  if (d.is_number_integer()) return document(d.get<double>());
-  if (d.is_array() || d.is_object()) {
-    for (auto& e : d)
-      e = as_mongosh(std::move(e));
-  }
-  return d;
-}
-
-/// Equal with equal types, recursively; decimals also with the same digits ("200.0" is not
-/// "200", as the server prints them).
-bool same_typed(const reel::bson::value& a, const reel::bson::value& b) {
-  if (a.type() != b.type()) return false;
-  switch (a.type()) {
-    case reel::bson::type::document:
-      if (a.size() != b.size()) return false;
-      for (std::size_t i = 0; i < a.size(); ++i) {
-        if (a.fields()[i].name() != b.fields()[i].name() ||
-            !same_typed(a.fields()[i].val, b.fields()[i].val)) {
-          return false;
-        }
-      }
-      return true;
-    case reel::bson::type::array:
-      if (a.size() != b.size()) return false;
-      for (std::size_t i = 0; i < a.size(); ++i) {
-        if (!same_typed(a.elements()[i], b.elements()[i])) return false;
-      }
-      return true;
-    case reel::bson::type::decimal128:
-      return reel::bson::decimal_to_string(a.as_decimal()) ==
-             reel::bson::decimal_to_string(b.as_decimal());
-    default:
-      return reel::bson::compare(a, b) == 0;
-  }
-}
-
-std::string show(const reel::bson::value& v) {
-  if (v.is_missing()) return "missing";
-  std::string out;
-  reel::bson::write_ejson(out, v, {reel::bson::ejson_format::canonical});
-  return out;
-}
+using value_test::as_mongosh;
+using value_test::same_typed;
+using value_test::show;
 
 /// The value of `spec` on `doc` (Extended JSON text, read as a stream input is), or the error.
 std::string eval_text(const std::string& spec, const std::string& doc = "{}") {

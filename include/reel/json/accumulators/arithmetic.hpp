@@ -26,6 +26,9 @@ class sum_accumulator final : public unary_accumulator {
     s = json::add(*as_numeric(s), *as_numeric(o)).to_document();
   }
   document result(const document& s) const override { return s; }
+#if defined(REEL_JSON_VALUE_EVAL)
+  std::shared_ptr<const value_accumulator> value_form() const override;
+#endif
 };
 
 class avg_accumulator final : public unary_accumulator {
@@ -48,6 +51,9 @@ class avg_accumulator final : public unary_accumulator {
     const auto n = s[1].get<std::int64_t>();
     return n == 0 ? document(nullptr) : document(s[0].get<double>() / static_cast<double>(n));
   }
+#if defined(REEL_JSON_VALUE_EVAL)
+  std::shared_ptr<const value_accumulator> value_form() const override;
+#endif
 };
 
 class count_accumulator final : public accumulator {
@@ -67,6 +73,9 @@ class count_accumulator final : public accumulator {
   document result(const document& s) const override { return s; }
   /// Reads nothing.
   std::optional<field_usage> fields_read() const override { return field_usage(); }
+#if defined(REEL_JSON_VALUE_EVAL)
+  std::shared_ptr<const value_accumulator> value_form() const override;
+#endif
 };
 
 /// Welford's update and Chan's combination, state `[n, mean, m2]`.
@@ -105,6 +114,11 @@ class std_dev_accumulator final : public unary_accumulator {
     if (divisor <= 0) return nullptr;
     return std::sqrt(s[2].get<double>() / static_cast<double>(divisor));
   }
+
+  [[nodiscard]] bool sample() const noexcept { return sample_; }
+#if defined(REEL_JSON_VALUE_EVAL)
+  std::shared_ptr<const value_accumulator> value_form() const override;
+#endif
 
  private:
   bool sample_;
@@ -169,6 +183,13 @@ class percentile_accumulator final : public split_accumulator {
     return out;
   }
   std::optional<field_usage> fields_read() const override { return input_.fields_read(); }
+
+  [[nodiscard]] const expression& input() const noexcept { return input_; }
+  [[nodiscard]] bool median() const noexcept { return median_; }
+  [[nodiscard]] const std::vector<double>& ps() const noexcept { return ps_; }
+#if defined(REEL_JSON_VALUE_EVAL)
+  std::shared_ptr<const value_accumulator> value_form() const override;
+#endif
 
  private:
   bool median_;

@@ -26,6 +26,9 @@ class push_accumulator final : public unary_accumulator {
       out.push_back(item[1]);
     return out;
   }
+#if defined(REEL_JSON_VALUE_EVAL)
+  std::shared_ptr<const value_accumulator> value_form() const override;
+#endif
 };
 
 class add_to_set_accumulator final : public unary_accumulator {
@@ -39,6 +42,10 @@ class add_to_set_accumulator final : public unary_accumulator {
       offer(s, v);
   }
   document result(const document& s) const override { return s; }
+
+#if defined(REEL_JSON_VALUE_EVAL)
+  std::shared_ptr<const value_accumulator> value_form() const override;
+#endif
 
  private:
   static void offer(document& s, const document& v) {
@@ -76,6 +83,9 @@ class merge_objects_accumulator final : public unary_accumulator {
     }
     return out;
   }
+#if defined(REEL_JSON_VALUE_EVAL)
+  std::shared_ptr<const value_accumulator> value_form() const override;
+#endif
 };
 
 }  // namespace reel::json::detail

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "reel/error.hpp"
@@ -28,13 +30,34 @@ inline const document& required_field(const document& arg, const char* field,
   return *it;
 }
 
-/// A positive integer `n` (constant), else a definition error.
+/// A positive integer `n` (constant), else a definition error. An integral double counts (3.0,
+/// what mongosh may send), as for the server's `AccumulatorN::validateN`.
 inline std::size_t positive_n(const document& n, const std::string& where, const char* op) {
-  if (!n.is_number_integer() || n.get<std::int64_t>() < 1) {
+  const bool integral = n.is_number_integer() ||
+                        (n.is_number_float() && n.get<double>() == std::floor(n.get<double>()) &&
+                         n.get<double>() < 9.2e18);
+  if (!integral || n.get<double>() < 1) {
     throw_error("reel.pipeline.bad_accumulator", where + "/n",
                 std::string(op) + " requires 'n' to be a positive integer");
   }
-  return static_cast<std::size_t>(n.get<std::int64_t>());
+  return n.is_number_float() ? static_cast<std::size_t>(n.get<double>()) : n.get<std::size_t>();
+}
+
+/// The `n` of `$firstN`, `$lastN`, `$minN`, `$maxN`, `$topN`, `$bottomN`: a positive integer, or
+/// an expression the server evaluates once per group against the group's `_id` (the manual's
+/// `$topN` example: `n: {$cond: {if: {$eq: ["$gameId", "G2"]}, then: 1, else: 3}}`). Only the
+/// value path (value_group.hpp) computes it; the nlohmann `$group` refuses it.
+struct n_argument {
+  std::size_t constant = 1;
+  std::optional<expression> computed;
+};
+inline n_argument parse_n(const document& n, const std::string& where, const char* op) {
+  if (n.is_string() || n.is_object()) {
+    expression e = compile_expression(n, where + "/n");
+    if (!e.is_constant()) return {1, std::move(e)};
+    return {positive_n(*e.constant_value(), where, op), std::nullopt};
+  }
+  return {positive_n(n, where, op), std::nullopt};
 }
 
 /// Merges two arrays of `[seq, ...]` items ordered by seq.
@@ -92,6 +115,8 @@ class unary_accumulator : public split_accumulator {
     return input_.evaluate(doc, ctx);
   }
   std::optional<field_usage> fields_read() const override { return input_.fields_read(); }
+  /// The compiled argument.
+  [[nodiscard]] const expression& input() const noexcept { return input_; }
 
  private:
   static expression compile_unary(const document& arg, const std::string& where, const char* op) {

@@ -24,6 +24,11 @@ class extreme_accumulator final : public unary_accumulator {
   void merge(document& s, const document& o) const override { offer(s, o); }
   document result(const document& s) const override { return s; }
 
+  [[nodiscard]] bool largest() const noexcept { return largest_; }
+#if defined(REEL_JSON_VALUE_EVAL)
+  std::shared_ptr<const value_accumulator> value_form() const override;
+#endif
+
  private:
   void offer(document& s, const document& v) const {
     if (is_missing(v) || v.is_null()) return;
@@ -51,6 +56,11 @@ class arrival_accumulator final : public unary_accumulator {
     return s.is_null() ? document(nullptr) : s[1];
   }
 
+  [[nodiscard]] bool last() const noexcept { return last_; }
+#if defined(REEL_JSON_VALUE_EVAL)
+  std::shared_ptr<const value_accumulator> value_form() const override;
+#endif
+
  private:
   bool wins(std::uint64_t candidate, std::uint64_t current) const {
     return last_ ? candidate >= current : candidate < current;
@@ -64,7 +74,7 @@ class arrival_n_accumulator final : public split_accumulator {
   arrival_n_accumulator(const document& arg, const std::string& where, bool last) : last_(last) {
     const char* op = last ? "$lastN" : "$firstN";
     input_ = compile_expression(required_field(arg, "input", where, op), where + "/input");
-    n_ = positive_n(required_field(arg, "n", where, op), where, op);
+    n_ = parse_n(required_field(arg, "n", where, op), where, op);
   }
   bool bounded_state() const override { return true; }
   document init() const override { return document::array(); }
@@ -87,13 +97,21 @@ class arrival_n_accumulator final : public split_accumulator {
   }
   std::optional<field_usage> fields_read() const override { return input_.fields_read(); }
 
+  bool reads_group_key() const override { return n_.computed.has_value(); }
+  [[nodiscard]] const expression& input() const noexcept { return input_; }
+  [[nodiscard]] const n_argument& n() const noexcept { return n_; }
+  [[nodiscard]] bool last() const noexcept { return last_; }
+#if defined(REEL_JSON_VALUE_EVAL)
+  std::shared_ptr<const value_accumulator> value_form() const override;
+#endif
+
  private:
   void trim(document& s) const {
-    while (s.size() > n_)
+    while (s.size() > n_.constant)
       s.erase(last_ ? s.begin() : s.end() - 1);
   }
   expression input_;
-  std::size_t n_ = 1;
+  n_argument n_;
   bool last_;
 };
 
@@ -104,7 +122,7 @@ class extreme_n_accumulator final : public split_accumulator {
       : largest_(largest) {
     const char* op = largest ? "$maxN" : "$minN";
     input_ = compile_expression(required_field(arg, "input", where, op), where + "/input");
-    n_ = positive_n(required_field(arg, "n", where, op), where, op);
+    n_ = parse_n(required_field(arg, "n", where, op), where, op);
   }
   bool bounded_state() const override { return true; }
   document init() const override { return document::array(); }
@@ -119,18 +137,26 @@ class extreme_n_accumulator final : public split_accumulator {
   document result(const document& s) const override { return s; }
   std::optional<field_usage> fields_read() const override { return input_.fields_read(); }
 
+  bool reads_group_key() const override { return n_.computed.has_value(); }
+  [[nodiscard]] const expression& input() const noexcept { return input_; }
+  [[nodiscard]] const n_argument& n() const noexcept { return n_; }
+  [[nodiscard]] bool largest() const noexcept { return largest_; }
+#if defined(REEL_JSON_VALUE_EVAL)
+  std::shared_ptr<const value_accumulator> value_form() const override;
+#endif
+
  private:
   void offer(document& s, const document& v) const {
     if (is_missing(v) || v.is_null()) return;
     auto better = [this](const document& a, const document& b) {
       return largest_ ? compare_values(a, b) > 0 : compare_values(a, b) < 0;
     };
-    if (s.size() == n_ && !better(v, s.back())) return;
+    if (s.size() == n_.constant && !better(v, s.back())) return;
     s.insert(std::upper_bound(s.begin(), s.end(), v, better), v);
-    if (s.size() > n_) s.erase(s.end() - 1);
+    if (s.size() > n_.constant) s.erase(s.end() - 1);
   }
   expression input_;
-  std::size_t n_ = 1;
+  n_argument n_;
   bool largest_;
 };
 
@@ -155,7 +181,7 @@ class ranked_accumulator final : public split_accumulator {
     }
     output_ = compile_expression(required_field(arg, "output", where, op), where + "/output");
     if (with_n) {
-      n_ = positive_n(required_field(arg, "n", where, op), where, op);
+      n_ = parse_n(required_field(arg, "n", where, op), where, op);
     } else if (arg.contains("n")) {
       throw_error("reel.pipeline.bad_accumulator", where + "/n",
                   std::string(op) + " does not take 'n'");
@@ -202,6 +228,18 @@ class ranked_accumulator final : public split_accumulator {
     return out;
   }
 
+  bool reads_group_key() const override { return n_.computed.has_value(); }
+  [[nodiscard]] const std::vector<std::pair<field_path, int>>& keys() const noexcept {
+    return keys_;
+  }
+  [[nodiscard]] const expression& output() const noexcept { return output_; }
+  [[nodiscard]] const n_argument& n() const noexcept { return n_; }
+  [[nodiscard]] bool bottom() const noexcept { return bottom_; }
+  [[nodiscard]] bool with_n() const noexcept { return with_n_; }
+#if defined(REEL_JSON_VALUE_EVAL)
+  std::shared_ptr<const value_accumulator> value_form() const override;
+#endif
+
  private:
   /// Order of the sort specification; ties by arrival.
   bool before(const document& a, const document& b) const {
@@ -214,13 +252,13 @@ class ranked_accumulator final : public split_accumulator {
   }
   void offer(document& s, const document& item) const {
     auto cmp = [this](const document& a, const document& b) { return before(a, b); };
-    if (s.size() == n_ && !before(item, s.back())) return;
+    if (s.size() == n_.constant && !before(item, s.back())) return;
     s.insert(std::upper_bound(s.begin(), s.end(), item, cmp), item);
-    if (s.size() > n_) s.erase(s.end() - 1);
+    if (s.size() > n_.constant) s.erase(s.end() - 1);
   }
   std::vector<std::pair<field_path, int>> keys_;
   expression output_;
-  std::size_t n_ = 1;
+  n_argument n_;
   bool bottom_;
   bool with_n_;
 };
