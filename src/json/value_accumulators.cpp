@@ -94,6 +94,17 @@ void load_seq_items(std::vector<kept_value>& items, const document& saved) {
   for (const document& item : saved)
     items.push_back({item[0].get<std::uint64_t>(), owned_of(item[1])});
 }
+/// The same for items whose arrival order does not matter: the values alone.
+document save_items(const std::vector<kept_value>& items) {
+  document out = document::array();
+  for (const kept_value& item : items)
+    out.push_back(to_document(item.value.get()));
+  return out;
+}
+void load_items(std::vector<kept_value>& items, const document& saved) {
+  for (const document& d : saved)
+    items.push_back({0, owned_of(d)});
+}
 
 /// Accumulators with one input expression.
 class unary_value_accumulator : public value_accumulator {
@@ -478,15 +489,9 @@ class extreme_n_value final : public n_value_accumulator {
   bson::value result(const value_accumulator_state& s, bson::arena& memory) const override {
     return array_of(s.items.begin(), s.items.end(), memory);
   }
-  document save(const value_accumulator_state& s) const override {
-    document out = document::array();
-    for (const kept_value& item : s.items)
-      out.push_back(to_document(item.value.get()));
-    return out;
-  }
+  document save(const value_accumulator_state& s) const override { return save_items(s.items); }
   void load(value_accumulator_state& s, const document& saved) const override {
-    for (const document& d : saved)
-      s.items.push_back({0, owned_of(d)});
+    load_items(s.items, saved);
   }
 
  private:
@@ -648,15 +653,9 @@ class add_to_set_value final : public unary_value_accumulator {
   bson::value result(const value_accumulator_state& s, bson::arena& memory) const override {
     return array_of(s.items.begin(), s.items.end(), memory);
   }
-  document save(const value_accumulator_state& s) const override {
-    document out = document::array();
-    for (const kept_value& item : s.items)
-      out.push_back(to_document(item.value.get()));
-    return out;
-  }
+  document save(const value_accumulator_state& s) const override { return save_items(s.items); }
   void load(value_accumulator_state& s, const document& saved) const override {
-    for (const document& d : saved)
-      s.items.push_back({0, owned_of(d)});
+    load_items(s.items, saved);
   }
 
  private:

@@ -22,6 +22,7 @@
 #include <reel/https/https.hpp>
 #include <reel/json.hpp>
 
+#include "in_flight_order.hpp"
 #include "local_server.hpp"
 #include "sigv4_verifier.hpp"
 
@@ -205,10 +206,7 @@ reel::connection_registry connections_for(const fake_lambda& server,
   return c;
 }
 
-struct run_result {
-  std::vector<document> outputs, dead_letters;
-  document stats;
-};
+using reel::test::run_result;
 
 run_result run(const reel::connection_registry& connections, const document& stages,
                const document& source_options = document::object()) {
@@ -460,50 +458,19 @@ TEST_CASE("Lambda onError: ignore passes the document on, fail stops with a loca
 TEST_CASE("Lambda with 64 calls in flight keeps input order and the windows of a synchronous run",
           "[lambda]") {
   fake_lambda server;
-  std::vector<document> input;
-  std::mt19937 random(5);
-  const char* movies[] = {"Dune", "Up", "Heat"};
-  for (int i = 0; i < 300; ++i) {
-    std::int64_t ms = 1'700'000'000'000 + i * 250;
-    if (random() % 5 == 0) ms -= static_cast<std::int64_t>(random() % 1500);
-    if (i % 97 == 96) ms -= 20'000;  // late
-    // Answers come back out of order: each waits 0–6 ms at the server.
-    input.push_back({{"i", i},
-                     {"movie", movies[random() % 3]},
-                     {"seats", static_cast<int>(random() % 4) + 1},
-                     {"delayMs", static_cast<int>(random() % 7)},
-                     {"ts", ms}});
-  }
-  const document window = document::parse(R"({"$tumblingWindow": {
-      "interval": {"size": 10, "unit": "second"}, "allowedLateness": {"size": 2, "unit": "second"},
-      "pipeline": [{"$group": {"_id": "$movie", "total": {"$sum": "$price.amount"},
-                               "items": {"$push": "$i"}}}, {"$sort": {"_id": 1}}]}})");
-  const document source = document::parse(R"({"timeField": {"$toDate": "$ts"}})");
+  const reel::test::in_flight_case c = reel::test::in_flight_tickets(5);
+  const std::vector<document>& input = c.input;
   const document lambda = document::parse(R"({"$externalFunction": {
       "connectionName": "fn", "functionName": "price", "as": "price", "parallelism": 64,
       "payload": [{"$project": {"_id": 0, "movie": 1, "seats": 1, "delayMs": 1}}]}})");
-  const document computed = document::parse(
-      R"({"$set": {"price": {"movie": "$movie", "amount": {"$multiply": ["$seats", 3]}}}})");
   const auto connections = connections_for(server, input);
-  const run_result reference = run(connections, document::array({computed, window}), source);
-  const run_result called = run(connections, document::array({lambda, window}), source);
-  REQUIRE(reference.outputs.size() > 20);
-  CHECK(called.outputs == reference.outputs);
-  auto without_times = [](std::vector<document> records) {
-    for (document& d : records)
-      d.erase("dlqTime");
-    return records;
-  };
-  CHECK(without_times(called.dead_letters) == without_times(reference.dead_letters));
-  CHECK(called.dead_letters.size() == 3);  // the late tickets
+  const run_result reference = run(connections, document::array({c.computed, c.window}), c.source);
+  const run_result called = run(connections, document::array({lambda, c.window}), c.source);
+  reel::test::check_same_windows(called, reference);
   CHECK(called.stats["enrichment"][0]["maxInFlight"].get<int>() > 1);
 
   const run_result ordered = run(connections, document::array({lambda}));
-  REQUIRE(ordered.outputs.size() == input.size());
-  for (std::size_t i = 0; i < input.size(); ++i) {
-    REQUIRE(ordered.outputs[i]["i"] == input[i]["i"]);
-    REQUIRE(ordered.outputs[i]["price"]["amount"] == input[i]["seats"].get<int>() * 3);
-  }
+  reel::test::check_input_order(ordered, input);
   CHECK(server.refused() == 0);
 }
 

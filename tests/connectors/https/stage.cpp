@@ -28,6 +28,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "in_flight_order.hpp"
 #include "local_server.hpp"
 
 namespace {
@@ -156,10 +157,7 @@ reel::connection_registry connections_for(const pricing_server& server,
   return c;
 }
 
-struct run_result {
-  std::vector<document> outputs, dead_letters;
-  document stats;
-};
+using reel::test::run_result;
 
 /// Runs `stages` after `$source` over `input` to its end.
 run_result run(const pricing_server& server, const std::vector<document>& input,
@@ -412,51 +410,20 @@ TEST_CASE("$https onError: ignore passes the document on, fail stops with a loca
 TEST_CASE("$https with 64 calls in flight keeps input order and the windows of a synchronous run",
           "[https]") {
   pricing_server server;
-  std::vector<document> input;
-  std::mt19937 random(3);
-  const char* movies[] = {"Dune", "Up", "Heat"};
-  for (int i = 0; i < 300; ++i) {
-    std::int64_t ms = 1'700'000'000'000 + i * 250;
-    if (random() % 5 == 0) ms -= static_cast<std::int64_t>(random() % 1500);
-    if (i % 97 == 96) ms -= 20'000;  // late
-    // Answers come back out of order: each waits 0–6 ms at the server.
-    input.push_back({{"i", i},
-                     {"movie", movies[random() % 3]},
-                     {"seats", static_cast<int>(random() % 4) + 1},
-                     {"delayMs", static_cast<int>(random() % 7)},
-                     {"ts", ms}});
-  }
-  const document window = document::parse(R"({"$tumblingWindow": {
-      "interval": {"size": 10, "unit": "second"}, "allowedLateness": {"size": 2, "unit": "second"},
-      "pipeline": [{"$group": {"_id": "$movie", "total": {"$sum": "$price.amount"},
-                               "items": {"$push": "$i"}}}, {"$sort": {"_id": 1}}]}})");
-  const document source = document::parse(R"({"timeField": {"$toDate": "$ts"}})");
+  const reel::test::in_flight_case c = reel::test::in_flight_tickets(3);
+  const std::vector<document>& input = c.input;
   const document https = document::parse(R"({"$https": {
       "connectionName": "pricing", "path": {"$concat": ["/price/", "$movie"]},
       "parameters": {"seats": "$seats", "delayMs": "$delayMs"}, "as": "price",
       "parallelism": 64}})");
-  // The synchronous reference: the same price computed in the pipeline.
-  const document computed = document::parse(
-      R"({"$set": {"price": {"movie": "$movie", "amount": {"$multiply": ["$seats", 3]}}}})");
-  const run_result reference = run(server, input, document::array({computed, window}), source);
-  const run_result called = run(server, input, document::array({https, window}), source);
-  REQUIRE(reference.outputs.size() > 20);
-  CHECK(called.outputs == reference.outputs);
-  auto without_times = [](std::vector<document> records) {
-    for (document& d : records)
-      d.erase("dlqTime");
-    return records;
-  };
-  CHECK(without_times(called.dead_letters) == without_times(reference.dead_letters));
-  CHECK(called.dead_letters.size() == 3);  // the late tickets
+  const run_result reference =
+      run(server, input, document::array({c.computed, c.window}), c.source);
+  const run_result called = run(server, input, document::array({https, c.window}), c.source);
+  reel::test::check_same_windows(called, reference);
 
   // Without a window the documents come out in input order.
   const run_result ordered = run(server, input, document::array({https}));
-  REQUIRE(ordered.outputs.size() == input.size());
-  for (std::size_t i = 0; i < input.size(); ++i) {
-    REQUIRE(ordered.outputs[i]["i"] == input[i]["i"]);
-    REQUIRE(ordered.outputs[i]["price"]["amount"] == input[i]["seats"].get<int>() * 3);
-  }
+  reel::test::check_input_order(ordered, input);
 }
 
 TEST_CASE("$https options and https connections are checked with located errors", "[https]") {

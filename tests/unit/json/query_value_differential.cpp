@@ -20,11 +20,14 @@
 #include "reel/error.hpp"
 #include "reel/json/ejson.hpp"
 #include "reel/json/query.hpp"
+#include "unit/json/value_helpers.hpp"
 
 namespace query_value_differential {
 
 namespace fs = std::filesystem;
 using reel::json::document;
+using value_test::case_files;
+using value_test::load;
 
 struct found_filter {
   document spec;
@@ -58,24 +61,6 @@ void collect_pipeline(const document& pipeline, const std::string& where,
   if (!pipeline.is_array()) return;
   for (std::size_t i = 0; i < pipeline.size(); ++i)
     collect_stage(pipeline[i], where + "/" + std::to_string(i), out);
-}
-
-std::vector<fs::path> case_files() {
-  std::vector<fs::path> files;
-  for (const char* folder : {"stages", "pipelines"}) {
-    for (const auto& entry : fs::directory_iterator(fs::path(REEL_TEST_DATA_DIR) / folder)) {
-      if (entry.path().extension() == ".json") files.push_back(entry.path());
-    }
-  }
-  std::sort(files.begin(), files.end());
-  return files;
-}
-
-document load(const fs::path& file) {
-  std::ifstream in(file);
-  std::stringstream text;
-  text << in.rdbuf();
-  return document::parse(text.str());
 }
 
 /// A decision or the text of the error that replaced it.

@@ -21,27 +21,16 @@
 #include "reel/error.hpp"
 #include "reel/json/ejson.hpp"
 #include "reel/json/query.hpp"
+#include "unit/json/value_helpers.hpp"
 
 namespace query_value_manual {
 
 using reel::json::document;
 
-/// mongosh's numbers are doubles: plain JSON integers of the case files become doubles (int32,
-/// int64 and decimals are written as Extended JSON wrappers).
-document as_mongosh(document d) {
-  if (d.is_number_integer()) return document(d.get<double>());
-  if (d.is_array() || d.is_object()) {
-    for (auto& e : d)
-      e = as_mongosh(std::move(e));
-  }
-  return d;
-}
+using value_test::as_mongosh;
 
 document load(const std::string& name) {
-  std::ifstream in(std::filesystem::path(REEL_TEST_DATA_DIR) / "query" / name);
-  std::stringstream text;
-  text << in.rdbuf();
-  return document::parse(text.str());
+  return value_test::load(std::filesystem::path(REEL_TEST_DATA_DIR) / "query" / name);
 }
 
 struct totals {

@@ -23,11 +23,16 @@
 #include "reel/json/detail/value_eval.hpp"
 #include "reel/json/expression.hpp"
 #include "reel/time.hpp"
+#include "unit/json/value_helpers.hpp"
 
 namespace value_eval_differential {
 
 namespace fs = std::filesystem;
 using reel::json::document;
+using value_test::case_files;
+using value_test::load;
+using value_test::same_typed;
+using value_test::show;
 
 struct found_expression {
   document spec;
@@ -96,61 +101,12 @@ void collect_stage(const document& stage, const std::string& where,
   }
 }
 
-std::vector<fs::path> case_files() {
-  std::vector<fs::path> files;
-  for (const char* folder : {"stages", "pipelines"}) {
-    for (const auto& entry : fs::directory_iterator(fs::path(REEL_TEST_DATA_DIR) / folder)) {
-      if (entry.path().extension() == ".json") files.push_back(entry.path());
-    }
-  }
-  std::sort(files.begin(), files.end());
-  return files;
-}
-
-document load(const fs::path& file) {
-  std::ifstream in(file);
-  std::stringstream text;
-  text << in.rdbuf();
-  return document::parse(text.str());
-}
-
-/// Equal with equal types, recursively (`bson::compare` alone says 1 == 1.0 == NumberLong(1)).
-bool same_typed(const reel::bson::value& a, const reel::bson::value& b) {
-  if (a.type() != b.type()) return false;
-  if (a.is_document()) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-      if (a.fields()[i].name() != b.fields()[i].name() ||
-          !same_typed(a.fields()[i].val, b.fields()[i].val)) {
-        return false;
-      }
-    }
-    return true;
-  }
-  if (a.is_array()) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-      if (!same_typed(a.elements()[i], b.elements()[i])) return false;
-    }
-    return true;
-  }
-  return reel::bson::compare(a, b) == 0;
-}
-
-std::string show(const reel::bson::value& v) {
-  if (v.is_missing()) return "missing";
-  std::string out;
-  reel::bson::write_ejson(out, v, {reel::bson::ejson_format::canonical});
-  return out;
-}
-
 /// The nlohmann path is not exact for int64 and Decimal128 (it keeps neither type): inputs or
 /// expressions that hold them, or operators whose server result is a long (`$dateDiff`,
 /// `$isoWeekYear`), are compared by value only.
 bool holds_long_or_decimal(const document& d) {
   const std::string text = d.dump();
-  return text.find("$numberLong") != std::string::npos ||
-         text.find("$numberDecimal") != std::string::npos ||
+  return value_test::mentions_long_or_decimal(text) ||
          text.find("\"$dateDiff\"") != std::string::npos ||
          text.find("\"$isoWeekYear\"") != std::string::npos;
 }

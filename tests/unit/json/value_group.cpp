@@ -53,25 +53,9 @@ void collect_pipeline(const document& pipeline, const std::string& where,
   }
 }
 
-std::vector<fs::path> case_files() {
-  std::vector<fs::path> files;
-  for (const char* folder : {"stages", "pipelines"}) {
-    for (const auto& entry : fs::directory_iterator(fs::path(REEL_TEST_DATA_DIR) / folder)) {
-      if (entry.path().extension() == ".json") files.push_back(entry.path());
-    }
-  }
-  std::sort(files.begin(), files.end());
-  return files;
-}
-
-document load(const fs::path& file) {
-  std::ifstream in(file);
-  std::stringstream text;
-  text << in.rdbuf();
-  return document::parse(text.str());
-}
-
 using value_test::as_mongosh;
+using value_test::case_files;
+using value_test::load;
 using value_test::same_typed;
 using value_test::show;
 
@@ -84,9 +68,7 @@ std::string show(const std::vector<reel::bson::value>& vs) {
 
 /// The nlohmann path keeps neither int64 nor Decimal128: groups over them compare by value.
 bool holds_long_or_decimal(const document& d) {
-  const std::string text = d.dump();
-  return text.find("$numberLong") != std::string::npos ||
-         text.find("$numberDecimal") != std::string::npos;
+  return value_test::mentions_long_or_decimal(d.dump());
 }
 
 struct run {

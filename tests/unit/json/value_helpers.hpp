@@ -1,12 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
-// Shared helpers of the value-model tests (value_eval_*.cpp, value_group.cpp): typed comparison
-// of BSON values, their canonical Extended JSON, and mongosh's numbers in case files.
+// Shared helpers of the value-model tests (value_eval_*.cpp, value_group.cpp, query_value_*.cpp,
+// value_stage_differential.cpp): the conformance case files, typed comparison of BSON values,
+// their canonical Extended JSON, and mongosh's numbers in case files.
 #pragma once
 
 #if defined(REEL_JSON_VALUE_EVAL)
 
+#include <algorithm>
 #include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <initializer_list>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include "reel/bson/compare.hpp"
 #include "reel/bson/decimal.hpp"
@@ -15,6 +22,36 @@
 #include "reel/json/value.hpp"
 
 namespace value_test {
+
+/// The `.json` case files of the folders of tests/data (by default the conformance cases of
+/// stages and pipelines), sorted.
+inline std::vector<std::filesystem::path> case_files(std::initializer_list<const char*> folders = {
+                                                         "stages", "pipelines"}) {
+  std::vector<std::filesystem::path> files;
+  for (const char* folder : folders) {
+    for (const auto& entry :
+         std::filesystem::directory_iterator(std::filesystem::path(REEL_TEST_DATA_DIR) / folder)) {
+      if (entry.path().extension() == ".json") files.push_back(entry.path());
+    }
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+/// A case file's JSON.
+inline reel::json::document load(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  std::stringstream text;
+  text << in.rdbuf();
+  return reel::json::document::parse(text.str());
+}
+
+/// True when the JSON text holds an int64 or a Decimal128 wrapper, which the nlohmann path does
+/// not keep as such: what depends on one is compared by value only.
+inline bool mentions_long_or_decimal(const std::string& text) {
+  return text.find("$numberLong") != std::string::npos ||
+         text.find("$numberDecimal") != std::string::npos;
+}
 
 /// Equal with equal types, recursively; decimals also with the same digits ("200.0" is not
 /// "200", as the server prints them); doubles within `tolerance` (relative) when given.

@@ -31,58 +31,17 @@
 #include "reel/json/ejson.hpp"
 #include "reel/json/stage.hpp"
 #include "reel/time.hpp"
+#include "unit/json/value_helpers.hpp"
 
 namespace value_stage_differential {
 
 namespace fs = std::filesystem;
 using reel::json::document;
+using value_test::case_files;
+using value_test::load;
+using value_test::same_typed;
+using value_test::show;
 using stage_ptr = std::shared_ptr<const reel::json::document_stage>;
-
-document load(const fs::path& file) {
-  std::ifstream in(file);
-  std::stringstream text;
-  text << in.rdbuf();
-  return document::parse(text.str());
-}
-
-std::vector<fs::path> case_files(const char* folder) {
-  std::vector<fs::path> files;
-  for (const auto& entry : fs::directory_iterator(fs::path(REEL_TEST_DATA_DIR) / folder)) {
-    if (entry.path().extension() == ".json") files.push_back(entry.path());
-  }
-  std::sort(files.begin(), files.end());
-  return files;
-}
-
-/// Equal with equal types and field order, recursively.
-bool same_typed(const reel::bson::value& a, const reel::bson::value& b) {
-  if (a.type() != b.type()) return false;
-  if (a.is_document()) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-      if (a.fields()[i].name() != b.fields()[i].name() ||
-          !same_typed(a.fields()[i].val, b.fields()[i].val)) {
-        return false;
-      }
-    }
-    return true;
-  }
-  if (a.is_array()) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-      if (!same_typed(a.elements()[i], b.elements()[i])) return false;
-    }
-    return true;
-  }
-  return reel::bson::compare(a, b) == 0;
-}
-
-std::string show(const reel::bson::value& v) {
-  if (v.is_missing()) return "missing";
-  std::string out;
-  reel::bson::write_ejson(out, v, {reel::bson::ejson_format::canonical});
-  return out;
-}
 
 /// A stage sequence compiled, with the text of the case it comes from.
 struct sequence {
@@ -180,8 +139,7 @@ run_result<reel::bson::value> run_values(const sequence& seq, const reel::json::
 }
 
 bool holds_long_or_decimal(const std::string& text) {
-  return text.find("$numberLong") != std::string::npos ||
-         text.find("$numberDecimal") != std::string::npos ||
+  return value_test::mentions_long_or_decimal(text) ||
          text.find("includeArrayIndex") != std::string::npos;
 }
 
@@ -227,7 +185,7 @@ void collect(const document& pipeline, const std::string& label, const document&
 
 std::vector<sequence> all_sequences() {
   std::vector<sequence> out;
-  for (const fs::path& file : case_files("stages")) {
+  for (const fs::path& file : case_files({"stages"})) {
     const document cases = load(file);
     for (const document& c : cases) {
       if (!c.contains("stage") || !c.contains("input")) continue;
@@ -238,7 +196,7 @@ std::vector<sequence> all_sequences() {
               manual && c.contains("output") ? &c["output"] : nullptr);
     }
   }
-  for (const fs::path& file : case_files("pipelines")) {
+  for (const fs::path& file : case_files({"pipelines"})) {
     const document cases = load(file);
     for (const document& c : cases) {
       if (!c.contains("pipeline") || !c["pipeline"].is_array() || !c.contains("input")) continue;
