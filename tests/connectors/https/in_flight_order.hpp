@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-// The order check both remote-call stages of reel::https take (`$https`, `$externalFunction` on
-// Lambda; issue #14): 300 tickets with jittered event times and three late ones, each priced by
-// a service that answers after 0–6 ms (`delayMs`), so answers come back out of order. With 64
-// calls in flight, a window's results and DLQ records must equal those of the same pipeline with
-// the price computed in it (`computed`), and without a window the documents keep input order.
+// A pipeline run, and the order check both remote-call stages of reel::https take (`$https`,
+// `$externalFunction` on Lambda; issue #14): 300 tickets with jittered event times and three late
+// ones, each priced by a service that answers after 0–6 ms (`delayMs`), so answers come back out of
+// order. With 64 calls in flight, a window's results and DLQ records must equal those of the same
+// pipeline with the price computed in it (`computed`), and without a window the documents keep
+// input order.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +22,28 @@ struct run_result {
   std::vector<reel::json::document> outputs, dead_letters;
   reel::json::document stats;
 };
+
+/// Runs `stages` after a `$source` reading the connection "in" (with `source_options` added) to
+/// the end of its input.
+inline run_result run_pipeline(const reel::connection_registry& connections,
+                               const reel::json::document& stages,
+                               const reel::json::document& source_options) {
+  using reel::json::document;
+  document pipeline = document::array();
+  document source = {{"connectionName", "in"}};
+  for (const auto& [k, v] : source_options.items())
+    source[k] = v;
+  pipeline.push_back({{"$source", source}});
+  for (const document& s : stages)
+    pipeline.push_back(s);
+  reel::json::stream_processor sp(pipeline, connections, {.name = "t", .stream_meta = false});
+  run_result r;
+  sp.on_output([&](const document& d) { r.outputs.push_back(d); });
+  sp.on_dead_letter([&](const document& d) { r.dead_letters.push_back(d); });
+  (void)sp.process();
+  r.stats = sp.stats();
+  return r;
+}
 
 struct in_flight_case {
   std::vector<reel::json::document> input;

@@ -162,21 +162,7 @@ using reel::test::run_result;
 /// Runs `stages` after `$source` over `input` to its end.
 run_result run(const pricing_server& server, const std::vector<document>& input,
                const document& stages, const document& source_options = document::object()) {
-  document pipeline = document::array();
-  document source = {{"connectionName", "in"}};
-  for (const auto& [k, v] : source_options.items())
-    source[k] = v;
-  pipeline.push_back({{"$source", source}});
-  for (const document& s : stages)
-    pipeline.push_back(s);
-  const reel::connection_registry connections = connections_for(server, input);
-  reel::json::stream_processor sp(pipeline, connections, {.name = "t", .stream_meta = false});
-  run_result r;
-  sp.on_output([&](const document& d) { r.outputs.push_back(d); });
-  sp.on_dead_letter([&](const document& d) { r.dead_letters.push_back(d); });
-  (void)sp.process();
-  r.stats = sp.stats();
-  return r;
+  return reel::test::run_pipeline(connections_for(server, input), stages, source_options);
 }
 
 std::string reason_of(const document& dlq_record) {
