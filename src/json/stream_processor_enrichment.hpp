@@ -2,9 +2,13 @@
 /// \file
 /// The in-flight machinery of enrichment stages in the stream processor
 /// (`reel/json/enrichment.hpp` says what it guarantees): per asynchronous stage, an ordered queue
-/// of events whose calls were started, released from its front only, in input order.
+/// of events whose calls were started, released from its front only, in input order. A call
+/// that completes frees its place among the `parallelism` running calls at once; its document
+/// waits in the queue for the earlier ones.
 #pragma once
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -66,22 +70,40 @@ struct pending_event {
   std::vector<std::shared_ptr<call_slot>> calls;  ///< one per document started so far
 };
 
+/// Documents a stage may hold per unit of `parallelism`: `parallelism` calls running, the rest
+/// completed early and waiting for an earlier call (a slow call does not stop the others from
+/// starting until this many documents wait behind it).
+inline constexpr std::size_t held_per_call = 4;
+
 /// The queue of one asynchronous stage.
 struct enrichment_queue {
   const enrichment_stage* stage = nullptr;
   std::size_t index = 0;  ///< in the processor's list of per-event stages
   std::deque<pending_event> events;
   std::size_t documents = 0;  ///< in `events` (started or not)
-  std::size_t in_flight = 0;  ///< started and not yet released
+  std::size_t started = 0;    ///< calls started and not yet released
+  /// Of `started`, the calls that completed (counted by the calls themselves, on any thread).
+  std::shared_ptr<std::atomic<std::size_t>> completed_waiting =
+      std::make_shared<std::atomic<std::size_t>>(0);
   // statistics
   std::uint64_t calls = 0, completed = 0, errors = 0;
   std::chrono::steady_clock::duration latency_total{}, latency_max{};
 
-  /// No room for more documents: the processor stops reading its source.
-  [[nodiscard]] bool full() const noexcept { return documents >= stage->max_in_flight(); }
-  [[nodiscard]] std::size_t room() const noexcept {
-    return full() ? 0 : stage->max_in_flight() - documents;
+  /// Calls started and not yet completed.
+  [[nodiscard]] std::size_t running() const noexcept {
+    return started - std::min(started, completed_waiting->load(std::memory_order_acquire));
   }
+  /// How many more documents the stage takes now: no more than can start a call at once, and
+  /// no more than `held_per_call × parallelism` in all.
+  [[nodiscard]] std::size_t room() const noexcept {
+    const std::size_t max = stage->max_in_flight();
+    const std::size_t busy = running() + (documents - started);  // running or not yet started
+    const std::size_t held_limit = held_per_call * max;
+    if (busy >= max || documents >= held_limit) return 0;
+    return std::min(max - busy, held_limit - documents);
+  }
+  /// No room: the processor stops reading its source.
+  [[nodiscard]] bool full() const noexcept { return room() == 0; }
   /// The front event's calls have all completed.
   [[nodiscard]] bool front_ready() const {
     if (events.empty()) return false;

@@ -1048,29 +1048,33 @@ class stream_processor::impl {
     start_calls(*queue);
   }
 
-  /// Starts calls for the documents of `q`, oldest first, while it has room.
+  /// Starts calls for the documents of `q`, oldest first, while fewer than `parallelism` run.
   void start_calls(detail::enrichment_queue& q) {
     const std::size_t max = q.stage->max_in_flight();
+    if (q.started == q.documents || q.running() >= max) return;
     for (detail::pending_event& e : q.events) {
-      if (q.in_flight >= max) return;
       if (e.calls.size() == e.docs.size()) continue;
       set_source_meta(e.message);  // what `$meta: "stream.source"` shows to the payload
       const eval_context ctx{&event_meta_, nullptr, clock_};
-      while (e.calls.size() < e.docs.size() && q.in_flight < max) {
+      while (e.calls.size() < e.docs.size()) {
+        if (q.running() >= max) return;
         auto slot = std::make_shared<detail::call_slot>();
         e.calls.push_back(slot);
-        ++q.in_flight;
+        ++q.started;
         ++q.calls;
-        q.stage->start_call(e.docs[e.calls.size() - 1], ctx,
-                            [slot, signal = signal_](call_outcome outcome) {
-                              {
-                                std::lock_guard lock(slot->mutex);
-                                slot->outcome = std::move(outcome);
-                                slot->finished = std::chrono::steady_clock::now();
-                                slot->done = true;
-                              }
-                              signal->notify();
-                            });
+        q.stage->start_call(
+            e.docs[e.calls.size() - 1], ctx,
+            [slot, signal = signal_, waiting = q.completed_waiting](call_outcome outcome) {
+              {
+                std::lock_guard lock(slot->mutex);
+                slot->outcome = std::move(outcome);
+                slot->finished = std::chrono::steady_clock::now();
+                // Counted before `done`: a release that sees `done` subtracts it.
+                waiting->fetch_add(1, std::memory_order_release);
+                slot->done = true;
+              }
+              signal->notify();
+            });
       }
     }
   }
@@ -1080,13 +1084,12 @@ class stream_processor::impl {
   /// Throws `reel.enrichment.failed` for `onError: "fail"`.
   void release_ready() {
     for (detail::enrichment_queue& q : queues_) {
-      bool released = false;
       while (q.front_ready()) {
         detail::pending_event e = std::move(q.events.front());
         q.events.pop_front();
         q.documents -= e.docs.size();
-        q.in_flight -= e.calls.size();
-        released = true;
+        q.started -= e.calls.size();
+        q.completed_waiting->fetch_sub(e.calls.size(), std::memory_order_relaxed);
         set_source_meta(e.message);
         projected_event_ = false;
         event_time_ = e.time;
@@ -1111,7 +1114,7 @@ class stream_processor::impl {
         e.calls.clear();
         continue_event(std::move(e), q.index + 1);
       }
-      if (released) start_calls(q);
+      start_calls(q);  // places freed by completed calls, released or not
     }
   }
 
@@ -1169,7 +1172,8 @@ class stream_processor::impl {
       document entry = {{"operatorName", q.stage->operator_name()},
                         {"stage", q.stage->where()},
                         {"calls", q.calls},
-                        {"inFlight", q.in_flight},
+                        {"inFlight", q.running()},
+                        {"waitingForOrder", q.started - q.running()},
                         {"errors", q.errors},
                         {"maxInFlight", q.stage->max_in_flight()},
                         {"meanLatencyMs", mean},

@@ -8,9 +8,12 @@
 /// without waiting for them, keeps at most `parallelism` calls in flight per stage, and releases
 /// the documents **in input order** (Flink AsyncIO's ordered mode): a call that completes early
 /// waits for the calls before it. Event time, watermarks and windows downstream therefore see
-/// exactly what they would see with the calls made one at a time. While a stage has
-/// `parallelism` documents in flight the processor does not poll its `$source` (backpressure:
-/// memory stays bounded whatever the service's latency); `push()` waits for a free place. The
+/// exactly what they would see with the calls made one at a time. A call that completes early
+/// frees its place at once (the next document's call starts while its own document waits for
+/// the earlier ones), so one slow call does not stall the others. While a stage has `parallelism`
+/// calls running, or holds 4 × `parallelism` documents in all, the processor does not poll its
+/// `$source` (backpressure: memory stays bounded whatever the service's latency); `push()` waits
+/// for a free place. The
 /// watermark moves only with released documents, and processing time (`advance()`: idle
 /// timeouts, partition idleness) is not applied to the windows while documents are in flight.
 /// `flush()`, checkpoints (`checkpoint()`, `save_checkpoint()`) and `stats()` after `flush()`
@@ -23,8 +26,9 @@
 /// (`"fail"`: `[reel.enrichment.failed] at /1/$externalFunction: ...`). A document that cannot be
 /// turned into a request (its `payload` pipeline fails) always goes to the DLQ.
 ///
-/// **Statistics**: `stats().enrichment` lists each stage: `calls`, `inFlight`, `errors`,
-/// `maxInFlight`, `meanLatencyMs`, `maxLatencyMs`, and the stage's own counters (`add_stats`).
+/// **Statistics**: `stats().enrichment` lists each stage: `calls`, `inFlight` (calls running),
+/// `waitingForOrder` (completed, waiting for an earlier call), `errors`, `maxInFlight`,
+/// `meanLatencyMs`, `maxLatencyMs`, and the stage's own counters (`add_stats`).
 #pragma once
 
 #include <algorithm>

@@ -242,12 +242,16 @@ TEST_CASE("a slow function stops the source from being read beyond parallelism d
   REQUIRE_FALSE(source->commits_->empty());
   CHECK(source->commits_->back().at(0).first_needed == 0);
 
-  // Completing the second call releases nothing (the first is still out): order is kept.
+  // Completing the second call releases nothing (the first is still out): order is kept. Its
+  // place among the 8 running calls is free: a ninth document is read and its call started.
   (*f.pending)[1].done(document{{"amount", 1}});
   (void)sp.step();
   CHECK(out.empty());
-  CHECK(*source->polled_ == 8);
-  // Completing the first releases both; two places free up and two more documents are read.
+  CHECK(*source->polled_ == 9);
+  CHECK(f.pending->size() == 9);
+  CHECK(sp.stats()["enrichment"][0]["inFlight"] == 8);
+  CHECK(sp.stats()["enrichment"][0]["waitingForOrder"] == 1);
+  // Completing the first releases both; one more place frees up and a tenth document is read.
   (*f.pending)[0].done(document{{"amount", 0}});
   (void)sp.step();
   REQUIRE(out.size() == 2);
@@ -255,6 +259,7 @@ TEST_CASE("a slow function stops the source from being read beyond parallelism d
   CHECK(out[1]["p"] == document{{"amount", 1}});
   CHECK(*source->polled_ == 10);
   CHECK(sp.stats()["enrichment"][0]["inFlight"] == 8);
+  CHECK(sp.stats()["enrichment"][0]["waitingForOrder"] == 0);
 }
 
 TEST_CASE("failed calls follow onError: dlq with the reason, ignore, or fail with a location",
