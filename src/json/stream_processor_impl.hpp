@@ -42,6 +42,14 @@
 #include "reel/window/window_result.hpp"
 #include "stream_processor_enrichment.hpp"
 
+#if defined(REEL_JSON_VALUE_EVAL)
+#include "reel/bson/arena.hpp"
+#include "reel/bson/ejson.hpp"
+#include "reel/bson/nlohmann.hpp"
+#include "reel/bson/value.hpp"
+#include "value_stage.hpp"
+#endif
+
 namespace reel::json {
 
 namespace detail {
@@ -185,7 +193,15 @@ class stream_processor::impl {
       state_budget_->limit = options_.max_state_bytes;
       window_ = make_window_();
       if (auto fields = detail::projected_input_fields(pipeline_)) {
+#if defined(REEL_JSON_VALUE_EVAL)
+        projected_fields_ = std::move(*fields);
+        if (std::find(projected_fields_.begin(), projected_fields_.end(),
+                      pipeline_.source.ts_field_name) == projected_fields_.end()) {
+          projected_fields_.push_back(pipeline_.source.ts_field_name);
+        }
+#else
         projected_reader_.emplace(std::move(*fields));
+#endif
       }
       needs_now_ =
           window_->needs_processing_time() || pipeline_.source.partition_idle_timeout.has_value();
@@ -202,13 +218,21 @@ class stream_processor::impl {
     snapshot_ = collect_stats();
   }
 
-  ~impl() { stop(); }
+  ~impl() {
+    stop();
+  }
   impl(const impl&) = delete;
   impl& operator=(const impl&) = delete;
 
-  [[nodiscard]] const std::string& name() const noexcept { return options_.name; }
-  void on_output(callback f) { outputs_.push_back(std::move(f)); }
-  void on_dead_letter(callback f) { dead_letters_.push_back(std::move(f)); }
+  [[nodiscard]] const std::string& name() const noexcept {
+    return options_.name;
+  }
+  void on_output(callback f) {
+    outputs_.push_back(std::move(f));
+  }
+  void on_dead_letter(callback f) {
+    dead_letters_.push_back(std::move(f));
+  }
 
   /// Pushes one document from `partition`. `record_time` is the source's own timestamp, used as
   /// event time when the pipeline has no `timeField`.
@@ -245,7 +269,9 @@ class stream_processor::impl {
     if (sink_) sink_->on_time_passed();
     if (dlq_) dlq_->on_time_passed();
   }
-  void advance() { advance(clock_->now()); }
+  void advance() {
+    advance(clock_->now());
+  }
 
   /// End of input: every open window closes; the sink is flushed.
   void flush() {
@@ -363,7 +389,9 @@ class stream_processor::impl {
     std::unique_lock lock(wake_mutex_);
     return wake_.wait_for(lock, timeout, [this] { return !running_.load(); });
   }
-  [[nodiscard]] bool running() const noexcept { return running_; }
+  [[nodiscard]] bool running() const noexcept {
+    return running_;
+  }
   /// The error that stopped the thread, if any.
   [[nodiscard]] std::optional<std::string> failure() const {
     std::lock_guard lock(mutex_);
@@ -854,25 +882,133 @@ class stream_processor::impl {
     }
     if (!m.error.empty()) {
       input_bytes_ += m.payload.size();
-      document record = dlq_record("SourceOperator", m.error, nullptr, m);
-      record["errInfo"]["payload"] = payload_value(m.payload);
-      dead_letter(std::move(record));
+      reject_payload(m, m.error);
       return;
     }
     const timestamp now =
         needs_now_ || !pipeline_.source.time_field ? clock_->now() : min_timestamp;
+#if defined(REEL_JSON_VALUE_EVAL)
+    ingest_value(std::move(m), now);
+#else
+    ingest_document(std::move(m), now);
+#endif
+  }
+
+#if defined(REEL_JSON_VALUE_EVAL)
+  /// The per-event path on values (docs/document-model.md §6, step 5): the payload is parsed
+  /// into `event_memory_` (a pushed document is converted into it), `timeField` evaluated and
+  /// `_ts` set on the value, the per-event stages up to the first enrichment stage run with
+  /// `apply_value`; the results become nlohmann documents once, for the window, the enrichment
+  /// queue or the sink. DLQ records are built from the value (a rare path).
+  void ingest_value(source_message&& m, timestamp now) {
+    event_memory_.reset();
+    bson::value doc;
+    if (m.document) {
+      try {
+        doc = bson::from_nlohmann(*m.document, event_memory_);
+      } catch (const reel::error&) {
+        // Deeper than values nest (200 levels) or a malformed wrapper: the nlohmann path takes
+        // such a document as it always did.
+        ingest_document(std::move(m), now);
+        return;
+      }
+      if (!accept_document_size(*m.document, m)) return;
+    } else {
+      input_bytes_ += m.payload.size();
+      try {
+        doc = payload_reader_.parse(m.payload, event_memory_);
+      } catch (const reel::error& e) {
+        reject_payload(m, e.message());
+        return;
+      }
+    }
+    if (!doc.is_document()) {
+      reject_payload(m, "Input message is not a JSON object");
+      return;
+    }
+    set_source_meta(m);
+
+    const auto shown = [&doc] { return bson::to_nlohmann(doc); };
+    timestamp t;
+    if (window_ && pipeline_.window->policy.time_boundary == boundary::processing_time) {
+      t = now;
+    } else if (pipeline_.source.time_field) {
+      bson::value v;
+      try {
+        v = pipeline_.source.time_field->evaluate_value(
+            doc, eval_context{&event_meta_, nullptr, clock_}, event_memory_);
+      } catch (const reel::error& e) {
+        reject_event("SourceOperator", "Failed to evaluate timeField: " + dlq_reason(e), shown(),
+                     m);
+        return;
+      }
+      if (v.type() != bson::type::date) {
+        reject_event("SourceOperator",
+                     "timeField must evaluate to a date, but it evaluated to " +
+                         std::string(bson::type_name(v.type())),
+                     shown(), m);
+        return;
+      }
+      t = from_millis(v.as_date());
+    } else {
+      t = untimed_event_time(m, now);
+    }
+    doc =
+        detail::with_path_set(detail::stage_builder(event_memory_), doc,
+                              pipeline_.source.ts_field_name, {}, bson::value::date(to_millis(t)));
+    event_time_ = t;
+    if (!admit_event(t, m, shown)) return;
+
+    ++source_passed_;
+    std::vector<bson::value>& values = value_batch_;
+    values.clear();
+    values.push_back(doc);
+    const std::span<const std::shared_ptr<const document_stage>> stages(per_event_stages_);
+    const eval_context ctx{&event_meta_, nullptr, clock_};
+    if (!run_stages_on(
+            stages.first(value_stages_), values, value_out_, m, 0,
+            [&](const document_stage& stage, const bson::value& d, std::vector<bson::value>& out) {
+              stage.apply_value(d, ctx, event_memory_, out);
+            },
+            [](const bson::value& d) { return bson::to_nlohmann(d); })) {
+      return;
+    }
+    // Only the fields the pipeline reads become nlohmann when that is all it needs of a message
+    // (a DLQ record parses the bytes again: `whole_document`).
+    projected_event_ = !projected_fields_.empty() && !m.document;
+    std::vector<document>& docs = batch_;
+    docs.clear();
+    for (const bson::value& d : values)
+      docs.push_back(projected_event_ ? projected_document(d) : bson::to_nlohmann(d));
+    if (value_stages_ < per_event_stages_.size()) {
+      detail::pending_event e{std::move(m), t, now, std::move(docs), {}};
+      continue_event(std::move(e), value_stages_);
+      return;
+    }
+    place(docs, m, t, now);
+  }
+
+  /// `d` as nlohmann with only the top-level fields of `projected_fields_`, in `d`'s order.
+  document projected_document(const bson::value& d) const {
+    document out = document::object();
+    auto& members = out.get_ref<document::object_t&>();
+    for (const bson::field& f : d.fields()) {
+      if (std::find(projected_fields_.begin(), projected_fields_.end(), f.name()) !=
+          projected_fields_.end()) {
+        members.emplace_back(std::string(f.name()), bson::to_nlohmann(f.val));
+      }
+    }
+    return out;
+  }
+#endif
+
+  /// The per-event path on nlohmann documents (builds without `reel::bson`, and pushed documents
+  /// that are no values).
+  void ingest_document(source_message&& m, timestamp now) {
     document doc;
     if (m.document) {
       doc = normalize_ejson(std::move(*m.document));
-      const std::size_t size = detail::serialized_size(doc);
-      input_bytes_ += size;
-      if (too_large(size)) {
-        // The document is already in memory: its record says why, and keeps only its size.
-        document record = dlq_record(
-            "SourceOperator", message_too_large_reason(size, max_message_bytes()), nullptr, m);
-        dead_letter(std::move(record));
-        return;
-      }
+      if (!accept_document_size(doc, m)) return;
     } else {
       input_bytes_ += m.payload.size();
       if (projected_reader_ && projected_reader_->read(m.payload, doc)) {
@@ -881,16 +1017,11 @@ class stream_processor::impl {
         try {
           doc = parse_ejson_line(m.payload);
         } catch (const reel::error& e) {
-          document record = dlq_record("SourceOperator", e.message(), nullptr, m);
-          record["errInfo"]["payload"] = payload_value(m.payload);
-          dead_letter(std::move(record));
+          reject_payload(m, e.message());
           return;
         }
         if (!doc.is_object()) {
-          document record =
-              dlq_record("SourceOperator", "Input message is not a JSON object", nullptr, m);
-          record["errInfo"]["payload"] = payload_value(m.payload);
-          dead_letter(std::move(record));
+          reject_payload(m, "Input message is not a JSON object");
           return;
         }
       }
@@ -906,8 +1037,7 @@ class stream_processor::impl {
       try {
         v = pipeline_.source.time_field->evaluate(doc, eval_context{&event_meta_, nullptr, clock_});
       } catch (const reel::error& e) {
-        dead_letter(dlq_record("SourceOperator", "Failed to evaluate timeField: " + dlq_reason(e),
-                               &doc, m));
+        reject_event("SourceOperator", "Failed to evaluate timeField: " + dlq_reason(e), doc, m);
         return;
       }
       if (auto ms = detail::relaxed_date_millis(v)) {  // the usual result of a date operator
@@ -916,35 +1046,17 @@ class stream_processor::impl {
       } else if (auto date = as_date(v)) {
         t = *date;
       } else {
-        dead_letter(dlq_record(
-            "SourceOperator",
-            "timeField must evaluate to a date, but it evaluated to " + type_name(v), &doc, m));
+        reject_event("SourceOperator",
+                     "timeField must evaluate to a date, but it evaluated to " + type_name(v), doc,
+                     m);
         return;
       }
-    } else if (m.record_time) {
-      t = *m.record_time;
     } else {
-      t = now == min_timestamp ? clock_->now() : now;
+      t = untimed_event_time(m, now);
     }
     doc[pipeline_.source.ts_field_name] = ts_value.is_null() ? make_date(t) : std::move(ts_value);
     event_time_ = t;
-    if (!is_valid_event_time(t)) [[unlikely]] {
-      dead_letter(dlq_record("SourceOperator", event_time_out_of_range_reason(t), &doc, m));
-      return;
-    }
-    if (m.closed_before && pipeline_.window && t < *m.closed_before) {
-      // Read again after a restart or a rebalance: its windows were closed by the reader that
-      // committed the position this partition resumed from.
-      if (m.redelivered) {
-        ++redelivered_count_;
-      } else {
-        ++late_count_;
-        document record = dlq_record(pipeline_.window->operator_name, late_event_reason, &doc, m);
-        record["missedWindowStartTimes"] = document::array();
-        dead_letter(std::move(record));
-      }
-      return;
-    }
+    if (!admit_event(t, m, [&doc] { return doc; })) return;
 
     ++source_passed_;
     if (!queues_.empty()) {
@@ -958,6 +1070,61 @@ class stream_processor::impl {
     docs.push_back(std::move(doc));
     if (!run_stages(per_event_stages_, docs, m, 0)) return;
     place(docs, m, t, now);
+  }
+
+  /// The event time of a pipeline without `timeField`: the source's record time, else now.
+  timestamp untimed_event_time(const source_message& m, timestamp now) const {
+    if (m.record_time) return *m.record_time;
+    return now == min_timestamp ? clock_->now() : now;
+  }
+
+  /// A message that could not become a document: its DLQ record keeps the bytes.
+  void reject_payload(const source_message& m, const std::string& reason) {
+    document record = dlq_record("SourceOperator", reason, nullptr, m);
+    record["errInfo"]["payload"] = payload_value(m.payload);
+    dead_letter(std::move(record));
+  }
+  /// A DLQ record of the event's document `doc`, as the operator received it.
+  void reject_event(const std::string& op, const std::string& reason, const document& doc,
+                    const source_message& m) {
+    dead_letter(dlq_record(op, reason, &doc, m));
+  }
+
+  /// Counts a pushed document's bytes; false (and a DLQ record) when it is too large.
+  bool accept_document_size(const document& doc, const source_message& m) {
+    const std::size_t size = detail::serialized_size(doc);
+    input_bytes_ += size;
+    if (!too_large(size)) return true;
+    // The document is already in memory: its record says why, and keeps only its size.
+    dead_letter(dlq_record("SourceOperator", message_too_large_reason(size, max_message_bytes()),
+                           nullptr, m));
+    return false;
+  }
+
+  /// Whether an event at `t` goes on: false, after a DLQ record of `shown()` (the document as
+  /// the source gave it, with its event time), for a time out of range or a late event read
+  /// again after a restart (a redelivered one is only counted).
+  template <class Shown>
+  bool admit_event(timestamp t, const source_message& m, Shown&& shown) {
+    if (!is_valid_event_time(t)) [[unlikely]] {
+      reject_event("SourceOperator", event_time_out_of_range_reason(t), shown(), m);
+      return false;
+    }
+    if (m.closed_before && pipeline_.window && t < *m.closed_before) {
+      // Read again after a restart or a rebalance: its windows were closed by the reader that
+      // committed the position this partition resumed from.
+      if (m.redelivered) {
+        ++redelivered_count_;
+      } else {
+        ++late_count_;
+        const document doc = shown();
+        document record = dlq_record(pipeline_.window->operator_name, late_event_reason, &doc, m);
+        record["missedWindowStartTimes"] = document::array();
+        dead_letter(std::move(record));
+      }
+      return false;
+    }
+    return true;
   }
 
   /// The documents of an event that passed every per-event stage: delivered, or given to the
@@ -1007,6 +1174,9 @@ class stream_processor::impl {
       per_event_stages_.insert(per_event_stages_.end(), pipeline_.window->per_event.begin(),
                                pipeline_.window->per_event.end());
     }
+#if defined(REEL_JSON_VALUE_EVAL)
+    value_stages_ = per_event_stages_.size();
+#endif
     for (const auto& stage : per_event_stages_)
       stage_counters_.push_back({.name = std::string(stage->operator_name())});
     if (pipeline_.window) {
@@ -1018,6 +1188,9 @@ class stream_processor::impl {
       sink_counters_.name = pipeline_.sink->stage == "$merge" ? "MergeOperator" : "EmitOperator";
     for (std::size_t i = 0; i < per_event_stages_.size(); ++i) {
       if (auto* e = dynamic_cast<const enrichment_stage*>(per_event_stages_[i].get())) {
+#if defined(REEL_JSON_VALUE_EVAL)
+        if (queues_.empty()) value_stages_ = i;
+#endif
         detail::enrichment_queue q;
         q.stage = e;
         q.index = i;
@@ -1224,23 +1397,37 @@ class stream_processor::impl {
   bool run_stages(std::span<const std::shared_ptr<const document_stage>> stages,
                   std::vector<document>& docs, const source_message& m, std::size_t first) {
     const eval_context ctx{&event_meta_, nullptr, clock_};
+    return run_stages_on(
+        stages, docs, stage_out_, m, first,
+        [&](const document_stage& stage, document& d, std::vector<document>& out) {
+          stage.apply(std::move(d), ctx, out);
+        },
+        // `d` may have been moved from: the record keeps what the stage received when it can.
+        [](const document& d) { return d; });
+  }
+
+  /// `run_stages` for documents of type `Doc`: `apply(stage, doc, out)` runs a stage, `shown(doc)`
+  /// gives the nlohmann document of a DLQ record (null: none). `out` is scratch.
+  template <class Doc, class Apply, class Shown>
+  bool run_stages_on(std::span<const std::shared_ptr<const document_stage>> stages,
+                     std::vector<Doc>& docs, std::vector<Doc>& out, const source_message& m,
+                     std::size_t first, Apply&& apply, Shown&& shown) {
     for (std::size_t i = 0; i < stages.size(); ++i) {
       const auto& stage = stages[i];
       detail::operator_counters& counters = stage_counters_[first + i];
       counters.input += docs.size();
       const detail::sampled_timer timer(timing_, counters, docs.size());
-      std::vector<document>& out = stage_out_;
       out.clear();
-      for (document& d : docs) {
+      for (Doc& d : docs) {
         const std::size_t before = out.size();
         try {
-          stage->apply(std::move(d), ctx, out);
+          apply(*stage, d, out);
         } catch (const reel::error& e) {
           if (e.id() == enrichment_failed_id) throw;  // onError: "fail" stops the processor
-          // `d` may have been moved from: the record keeps what the stage received when it can.
           out.resize(before);
+          const document received = shown(d);
           dead_letter(dlq_record(std::string(stage->operator_name()), dlq_reason(e),
-                                 d.is_null() ? nullptr : &d, m));
+                                 received.is_null() ? nullptr : &received, m));
           continue;
         }
         if (out.size() == before) ++filtered_count_;
@@ -1545,7 +1732,18 @@ class stream_processor::impl {
   bool default_source_meta_ = true;
   // The file path of the line whose metadata event_meta_ holds (null: other metadata).
   std::shared_ptr<const std::string> source_meta_path_;
-  // Payloads parsed with only the fields the pipeline reads, when that is all it needs.
+#if defined(REEL_JSON_VALUE_EVAL)
+  bson::ejson_reader payload_reader_;
+  bson::arena event_memory_;  // the values of the event being processed, reset per message
+  std::vector<bson::value> value_batch_, value_out_;  // its documents; scratch for the stages
+  // The per-event stages run on values: those before the first enrichment stage.
+  std::size_t value_stages_ = 0;
+  // The top-level fields (with the event time's) the pipeline reads, when that is all it needs:
+  // only they are converted to nlohmann.
+  std::vector<std::string> projected_fields_;
+#endif
+  // Payloads parsed with only the fields the pipeline reads, when that is all it needs (builds
+  // without `reel::bson`).
   std::optional<detail::projected_reader> projected_reader_;
   bool projected_event_ = false;         // the current event was read projected
   std::optional<timestamp> event_time_;  // the current event's time, once assigned
