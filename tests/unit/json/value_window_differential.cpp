@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "error_of.hpp"
 #include "reel/bson/arena.hpp"
 #include "reel/bson/compare.hpp"
 #include "reel/bson/ejson.hpp"
@@ -262,6 +263,28 @@ std::vector<window_case> window_cases() {
   return out;
 }
 
+/// `maxStateBytes` on one model: with the limit just above one group, a new group in the open
+/// window is refused with the state-limit error, the existing group still takes events, and a
+/// new group in a later window is placed once the full window closed and released its state.
+template <class Runtime, class Event>
+void check_state_limit(Runtime& runtime, reel::json::state_budget& budget, const Event& a,
+                       const Event& b) {
+  const timestamp t0 = *reel::parse_iso8601("2024-01-01T00:00:01Z");
+  CHECK(runtime.on_event(a, t0, 0, t0, 0) == reel::placement::accepted);
+  const std::size_t one_group = budget.used;
+  REQUIRE(one_group > 0);
+  budget.limit = one_group + one_group / 2;
+  const timestamp t1 = t0 + reel::duration(1000);
+  CHECK(reel_test::error_of([&] {
+          runtime.on_event(b, t1, 0, t1, 1);
+        }).rfind("[reel.window.state_limit]", 0) == 0);
+  CHECK(runtime.on_event(a, t1, 0, t1, 2) == reel::placement::accepted);
+  CHECK(budget.used == one_group);
+  const timestamp later = t0 + reel::duration(20'000);
+  CHECK(runtime.on_event(b, later, 0, later, 3) == reel::placement::accepted);
+  CHECK(runtime.open_groups() == 1);
+}
+
 }  // namespace value_window_differential
 
 TEST_CASE("the window runtime on values closes the same windows as the nlohmann one",
@@ -334,6 +357,41 @@ TEST_CASE("the value window runtime adds to an existing group without copying it
   CHECK(runtime->open_groups() == 1);
   runtime->flush();
   CHECK(closed == 1);
+}
+
+TEST_CASE("the value window runtime keeps maxStateBytes as the nlohmann one does",
+          "[json][window][value]") {
+  using namespace value_window_differential;
+  const reel::json::compiled_pipeline compiled = reel::json::compile_pipeline(document::parse(R"([
+    {"$source": {"timeField": {"$toDate": "$t"}}},
+    {"$tumblingWindow": {"interval": {"size": 10, "unit": "second"}, "allowedLateness": 0,
+      "pipeline": [{"$group": {"_id": "$k", "n": {"$count": {}}}}]}}])"));
+  const document meta = window_meta(*compiled.window);
+  const document a = {{"k", "a"}}, b = {{"k", "b"}};
+  std::size_t nlohmann_closed = 0, value_closed = 0;
+  {
+    auto budget = std::make_shared<reel::json::state_budget>();
+    auto runtime = reel::json::make_window_runtime(
+        compiled.window, &meta, std::nullopt,
+        [&](const reel::window_bounds&, const document&, std::vector<document>&&) {
+          ++nlohmann_closed;
+        },
+        {}, budget);
+    check_state_limit(*runtime, *budget, a, b);
+  }
+  {
+    reel::bson::arena memory;
+    auto budget = std::make_shared<reel::json::state_budget>();
+    auto runtime = reel::json::make_value_window_runtime(
+        compiled.window, &meta, std::nullopt,
+        [&](const reel::window_bounds&, const reel::bson::value&,
+            std::span<const reel::bson::value>) { ++value_closed; },
+        {}, budget);
+    check_state_limit(*runtime, *budget, reel::bson::from_nlohmann(a, memory),
+                      reel::bson::from_nlohmann(b, memory));
+  }
+  CHECK(nlohmann_closed == 1);
+  CHECK(value_closed == nlohmann_closed);
 }
 
 #endif  // REEL_JSON_VALUE_EVAL
