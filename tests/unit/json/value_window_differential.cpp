@@ -87,7 +87,7 @@ document window_meta(const reel::json::window_definition& def) {
 class runner {
  public:
   runner(const window_case& c, bool values, run_log& log, const document& meta)
-      : case_(c), values_(values), log_(log) {
+      : case_(c), values_(values), log_(log), meta_(&meta) {
     const auto& def = c.pipeline.window;
     if (values) {
       value_ = reel::json::make_value_window_runtime(
@@ -140,16 +140,37 @@ class runner {
       } else {
         p = nlohmann_->on_event(case_.events[i], t, 0, t, i);
       }
-      log_.events.push_back(describe(p, runtime().missed(), runtime()));
+      log_.events.push_back(describe(p, runtime().missed(), runtime()) + explained(i, t));
     } catch (const reel::error& e) {
       log_.errors.push_back(std::string("refused: ") + e.what());
     }
   }
 
  private:
+  /// For a session window: what `explain` says of the session of event `i`'s partition at `t`.
+  std::string explained(std::size_t i, timestamp t) const {
+    const auto& def = *case_.pipeline.window;
+    if (def.kind != reel::json::window_kind::session) return {};
+    const document& meta = *meta_;
+    document partition = def.partition_by->evaluate(case_.events[i], {&meta, nullptr});
+    if (reel::json::is_missing(partition)) partition = nullptr;
+    std::optional<reel::window_explanation> e;
+    if (values_) {
+      reel::bson::arena memory;
+      e = value_->explain(reel::bson::from_nlohmann(partition, memory), t);
+    } else {
+      e = nlohmann_->explain(partition, t);
+    }
+    if (!e) return " no session";
+    return " session " + std::to_string(reel::to_millis(e->bounds.start)) + ".." +
+           std::to_string(reel::to_millis(e->bounds.end)) + " groups " + std::to_string(e->groups) +
+           " events " + std::to_string(e->events);
+  }
+
   const window_case& case_;
   bool values_;
   run_log& log_;
+  const document* meta_;
   std::shared_ptr<reel::json::state_budget> budget_ = std::make_shared<reel::json::state_budget>();
   std::unique_ptr<reel::json::window_runtime> nlohmann_;
   std::unique_ptr<reel::json::value_window_runtime> value_;
