@@ -177,16 +177,17 @@ class runner {
   reel::bson::ejson_reader reader_;
 };
 
-/// Runs `c` on one model, or (with `switch_at`) on `first_values` up to that event, then on the
-/// other model from a checkpoint of the first.
-run_log run(const window_case& c, bool first_values, std::optional<std::size_t> switch_at = {}) {
+/// Runs `c` on one model, or (with `switch_at`) on `first_values` up to that event, then on
+/// `then_values` (by default the other model) from a checkpoint of the first.
+run_log run(const window_case& c, bool first_values, std::optional<std::size_t> switch_at = {},
+            std::optional<bool> then_values = {}) {
   run_log log;
   const document meta = window_meta(*c.pipeline.window);
   auto current = std::make_unique<runner>(c, first_values, log, meta);
   for (std::size_t i = 0; i < c.events.size(); ++i) {
     if (switch_at && i == *switch_at) {
       const nlohmann::json saved = current->runtime().save();
-      current = std::make_unique<runner>(c, !first_values, log, meta);
+      current = std::make_unique<runner>(c, then_values.value_or(!first_values), log, meta);
       current->runtime().load(saved);
     }
     current->feed(i);
@@ -332,6 +333,10 @@ TEST_CASE("the window runtime on values closes the same windows as the nlohmann 
     {
       INFO("value checkpoint loaded by the nlohmann runtime at event " << half);
       require_same(expected, run(c, true, half), true);
+    }
+    {
+      INFO("value checkpoint loaded by the value runtime at event " << half);
+      require_same(expected, run(c, true, half, true), c.by_value);
     }
   }
   // Every kind of window, with and without $group, is covered.
