@@ -25,6 +25,19 @@ std::shared_ptr<const value_group_definition> forms_of(
   return def;
 }
 
+nlohmann::json save_value(const bson::value& v) {
+  return detail::save_document(bson::to_nlohmann(v));
+}
+
+bson::owned_value load_value(const nlohmann::json& j) {
+  bson::arena memory(256);
+  return bson::owned_value(bson::from_nlohmann(detail::load_document(j), memory));
+}
+
+std::size_t buffered_charge(const bson::value& e) {
+  return buffered_document_overhead + bson::owned_value::footprint_of(e);
+}
+
 }  // namespace
 
 std::shared_ptr<const value_group_definition> compile_value_group(const document& spec,
@@ -134,12 +147,11 @@ bson::value value_group_aggregation::result(const bson::value& key, const state_
 }
 
 nlohmann::json value_group_aggregation::save_key(const key_type& k) const {
-  return detail::save_document(bson::to_nlohmann(k.get()));
+  return save_value(k.get());
 }
 
 value_group_aggregation::key_type value_group_aggregation::load_key(const nlohmann::json& j) const {
-  bson::arena memory(256);
-  return bson::owned_value(bson::from_nlohmann(detail::load_document(j), memory));
+  return load_value(j);
 }
 
 nlohmann::json value_group_aggregation::save_state(const state_type& s) const {
@@ -167,6 +179,106 @@ value_group_state value_group_aggregation::load_state(const nlohmann::json& j,
   s.bytes = j.back().get<std::size_t>();
   held_bytes_ += s.bytes;
   return s;
+}
+
+// ---- value_buffer_aggregation, value_partition_traits ----
+
+void value_buffer_aggregation::prepare(const bson::value& e) const {
+  prepared_bytes_ = buffered_charge(e);
+  prepared_ = &e;
+}
+
+void value_buffer_aggregation::add(state_type& s, const bson::value& e, std::uint64_t seq) const {
+  const std::size_t charge = prepared_ == &e ? prepared_bytes_ : buffered_charge(e);
+  prepared_ = nullptr;
+  kept_value item{seq, bson::owned_value(e)};
+  if (s.items.empty() || s.items.back().seq <= seq) {
+    s.items.push_back(std::move(item));
+  } else {
+    auto at = std::upper_bound(s.items.begin(), s.items.end(), seq,
+                               [](std::uint64_t q, const kept_value& x) { return q < x.seq; });
+    s.items.insert(at, std::move(item));
+  }
+  s.bytes += charge;
+  held_bytes_ += charge;
+  ++held_documents_;
+}
+
+void value_buffer_aggregation::merge(state_type& s, const state_type& o) const {
+  std::vector<kept_value> out;
+  out.reserve(s.items.size() + o.items.size());
+  auto mine = std::make_move_iterator(s.items.begin());
+  auto mine_end = std::make_move_iterator(s.items.end());
+  auto theirs = o.items.begin();
+  while (mine != mine_end && theirs != o.items.end()) {
+    if (theirs->seq < mine->seq) {
+      out.push_back(*theirs++);
+    } else {
+      out.push_back(*mine++);
+    }
+  }
+  out.insert(out.end(), mine, mine_end);
+  out.insert(out.end(), theirs, o.items.end());
+  s.items = std::move(out);
+  s.bytes += o.bytes;
+}
+
+std::size_t value_buffer_aggregation::dynamic_bytes(const state_type& s) const {
+  std::size_t n = s.items.capacity() * sizeof(kept_value);
+  for (const kept_value& item : s.items)
+    n += bson::owned_value::footprint_of(item.value.get());
+  return n;
+}
+
+std::vector<bson::value> value_buffer_aggregation::documents(const state_type& s) const {
+  std::vector<bson::value> out;
+  out.reserve(s.items.size());
+  for (const kept_value& item : s.items)
+    out.push_back(item.value.get());
+  return out;
+}
+
+nlohmann::json value_buffer_aggregation::save_key(const key_type& k) const {
+  return save_value(k.get());
+}
+
+value_buffer_aggregation::key_type value_buffer_aggregation::load_key(
+    const nlohmann::json& j) const {
+  return load_value(j);
+}
+
+nlohmann::json value_buffer_aggregation::save_state(const state_type& s) const {
+  std::vector<document> items;
+  items.reserve(s.items.size());
+  for (const kept_value& item : s.items)
+    items.push_back(document::array({item.seq, bson::to_nlohmann(item.value.get())}));
+  return detail::save_documents(items);
+}
+
+value_buffer_aggregation::state_type value_buffer_aggregation::load_state(
+    const nlohmann::json& j) const {
+  state_type s;
+  bson::arena memory(1024);
+  for (const document& item : detail::load_documents(j)) {
+    if (!item.is_array() || item.size() != 2 || !item[0].is_number_unsigned()) {
+      throw_error("reel.checkpoint.invalid", "",
+                  "malformed checkpoint: a buffered window document is not [seq, document]");
+    }
+    const bson::value v = bson::from_nlohmann(item[1], memory);
+    s.items.push_back({item[0].get<std::uint64_t>(), bson::owned_value(v)});
+    s.bytes += buffered_charge(v);
+  }
+  held_bytes_ += s.bytes;
+  held_documents_ += s.items.size();
+  return s;
+}
+
+nlohmann::json value_partition_traits::save(const bson::owned_value& k) {
+  return save_value(k.get());
+}
+
+bson::owned_value value_partition_traits::load(const nlohmann::json& j) {
+  return load_value(j);
 }
 
 // ---- value_group_table, group_values ----

@@ -26,7 +26,9 @@ concept window_aggregation = requires(const A& a, typename A::state_type& state,
   typename A::state_type;
   typename A::key_hash;
   typename A::key_equal;
-  { a.key_of(event) } -> std::convertible_to<typename A::key_type>;
+  // The key of an event: a `key_type`, or a borrowed view of one that the window's group tables
+  // look up as it is (transparent `key_hash` and `key_equal`) and copy only for a new group.
+  requires std::constructible_from<typename A::key_type, decltype(a.key_of(event))>;
   { a.make_state() } -> std::same_as<typename A::state_type>;
   a.add(state, event, seq);
   a.merge(state, other);
@@ -46,5 +48,22 @@ concept releasing_aggregation = window_aggregation<A> &&
     requires(const A& a, const typename A::state_type& state) {
   a.release(state);
 };
+
+namespace detail {
+
+/// `a.load_state(saved, key)` for an aggregation whose states need their key to be rebuilt (an
+/// accumulator's `n` computed from the group key), else `a.load_state(saved)`.
+template <class A, class Saved>
+typename A::state_type load_group_state(const A& a, const Saved& saved,
+                                        const typename A::key_type& key) {
+  if constexpr (requires { a.load_state(saved, key); }) {
+    return a.load_state(saved, key);
+  } else {
+    (void)key;
+    return a.load_state(saved);
+  }
+}
+
+}  // namespace detail
 
 }  // namespace reel

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -16,6 +17,13 @@ namespace reel::detail {
 
 template <class Key, class Value, class Hash = std::hash<Key>, class Equal = std::equal_to<Key>>
 class flat_map {
+  /// A key type other than `Key` that `Hash` and `Equal` accept (both declare `is_transparent`).
+  template <class K>
+  static constexpr bool transparent_lookup = !std::is_same_v<K, Key> && requires {
+    typename Hash::is_transparent;
+    typename Equal::is_transparent;
+  };
+
  public:
   using value_type = std::pair<Key, Value>;
 
@@ -30,35 +38,30 @@ class flat_map {
   /// The value for `key`, default-constructed by `make()` when absent.
   template <class Make>
   Value& find_or_insert(const Key& key, Make&& make) {
-    if (!slots_.empty()) [[likely]] {
-      std::size_t i = index_of(key);
-      while (used_[i]) {
-        if (equal_(slots_[i].first, key)) return slots_[i].second;
-        i = (i + 1) & mask_;
-      }
-      if (size_ < grow_at_) [[likely]] {  // room without growing: insert where the probe ended
-        used_[i] = 1;
-        ++size_;
-        slots_[i].first = key;
-        slots_[i].second = make();
-        return slots_[i].second;
-      }
-    }
-    return insert_after_growing(key, make);
+    return find_or_insert_as(key, make);
+  }
+  /// Heterogeneous form, for a transparent `Hash` and `Equal`: looks up with `key` (a borrowed
+  /// view of a key, e.g. a value not owned by the caller) and converts it to `Key` only when it
+  /// inserts.
+  template <class K, class Make>
+  requires transparent_lookup<K> Value& find_or_insert(const K& key, Make&& make) {
+    return find_or_insert_as(key, make);
   }
   Value& operator[](const Key& key) {
     return find_or_insert(key, [] { return Value{}; });
   }
 
-  [[nodiscard]] Value* find(const Key& key) noexcept {
-    if (size_ == 0) return nullptr;
-    for (std::size_t i = index_of(key); used_[i]; i = (i + 1) & mask_) {
-      if (equal_(slots_[i].first, key)) return &slots_[i].second;
-    }
-    return nullptr;
-  }
+  [[nodiscard]] Value* find(const Key& key) noexcept { return find_as(key); }
   [[nodiscard]] const Value* find(const Key& key) const noexcept {
-    return const_cast<flat_map*>(this)->find(key);
+    return const_cast<flat_map*>(this)->find_as(key);
+  }
+  template <class K>
+  requires transparent_lookup<K>
+  [[nodiscard]] Value* find(const K& key) noexcept { return find_as(key); }
+  template <class K>
+  requires transparent_lookup<K>
+  [[nodiscard]] const Value* find(const K& key) const noexcept {
+    return const_cast<flat_map*>(this)->find_as(key);
   }
 
   /// Removes `key` if present (backward-shift deletion keeps probing chains intact).
@@ -132,20 +135,58 @@ class flat_map {
   }
 
  private:
-  std::size_t index_of(const Key& key) const noexcept {
+  template <class K, class Make>
+  Value& find_or_insert_as(const K& key, Make& make) {
+    if (!slots_.empty()) [[likely]] {
+      std::size_t i = index_of(key);
+      while (used_[i]) {
+        if (equal_(slots_[i].first, key)) return slots_[i].second;
+        i = (i + 1) & mask_;
+      }
+      if (size_ < grow_at_) [[likely]] {  // room without growing: insert where the probe ended
+        used_[i] = 1;
+        ++size_;
+        store_key(slots_[i].first, key);
+        slots_[i].second = make();
+        return slots_[i].second;
+      }
+    }
+    return insert_after_growing(key, make);
+  }
+
+  template <class K>
+  [[nodiscard]] Value* find_as(const K& key) noexcept {
+    if (size_ == 0) return nullptr;
+    for (std::size_t i = index_of(key); used_[i]; i = (i + 1) & mask_) {
+      if (equal_(slots_[i].first, key)) return &slots_[i].second;
+    }
+    return nullptr;
+  }
+
+  template <class K>
+  static void store_key(Key& slot, const K& key) {
+    if constexpr (std::is_same_v<K, Key>) {
+      slot = key;
+    } else {
+      slot = Key(key);  // the only copy of a borrowed key: the group is new
+    }
+  }
+
+  template <class K>
+  std::size_t index_of(const K& key) const noexcept {
     const std::uint64_t h = static_cast<std::uint64_t>(hash_(key)) * 0x9E3779B97F4A7C15ULL;
     return static_cast<std::size_t>(h >> shift_) & mask_;
   }
   /// Grows (the table is full, or has no slots yet), then inserts `key`, known to be absent.
-  template <class Make>
-  [[gnu::noinline]] Value& insert_after_growing(const Key& key, Make& make) {
+  template <class K, class Make>
+  [[gnu::noinline]] Value& insert_after_growing(const K& key, Make& make) {
     grow();
     std::size_t i = index_of(key);
     while (used_[i])
       i = (i + 1) & mask_;
     used_[i] = 1;
     ++size_;
-    slots_[i].first = key;
+    store_key(slots_[i].first, key);
     slots_[i].second = make();
     return slots_[i].second;
   }

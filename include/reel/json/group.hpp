@@ -470,6 +470,9 @@ class group_stage final : public document_stage {
     throw_error("reel.pipeline.batch_stage", "", "$group runs on whole windows only");
   }
   bool is_batch_only() const override { return true; }
+  [[nodiscard]] const std::shared_ptr<const group_definition>& definition() const noexcept {
+    return def_;
+  }
   /// Called with a document whose key or accumulator fails, and the error.
   using error_handler = std::function<void(const document&, const reel::error&)>;
   void apply_batch(std::vector<document>& docs, const eval_context& ctx) const override {

@@ -173,6 +173,8 @@ class value_group_aggregation {
   /// it with the key.
   void add(state_type& s, const bson::value& e, std::uint64_t seq) const;
   void merge(state_type& s, state_type&& o) const;
+  /// Merges a copy of `o` (a hopping window combines its panes' states and keeps them).
+  void merge(state_type& s, const state_type& o) const { merge(s, state_type(o)); }
   void release(const state_type& s) const noexcept { held_bytes_ -= s.bytes; }
   [[nodiscard]] std::size_t held_bytes() const noexcept { return held_bytes_; }
   void clear_held() const noexcept { held_bytes_ = 0; }
@@ -193,6 +195,9 @@ class value_group_aggregation {
   nlohmann::json save_state(const state_type& s) const;
   /// `key` starts the loaded states (an `n` computed from the group key).
   state_type load_state(const nlohmann::json& j, const bson::value& key) const;
+  state_type load_state(const nlohmann::json& j, const key_type& key) const {
+    return load_state(j, key.get());
+  }
 
   [[nodiscard]] const value_group_definition& definition() const noexcept { return *def_; }
 
@@ -209,6 +214,79 @@ class value_group_aggregation {
   mutable std::vector<bson::value> prepared_values_;
   mutable bool made_ = false;
   mutable std::size_t held_bytes_ = 0;
+};
+
+/// The documents a window buffers on values (inner pipelines that do not start with `$group`):
+/// owned copies in arrival order, and their charge in the window state.
+struct value_buffered_documents {
+  std::vector<kept_value> items;
+  std::size_t bytes = 0;
+};
+
+/// `buffer_aggregation` on values: one group (key null) per window, whose state keeps an owned
+/// copy of each event. An event costs `buffered_document_overhead` plus its owned footprint
+/// (`bson::owned_value::footprint_of`, not the nlohmann estimate). Checkpoints are written in
+/// `buffer_aggregation`'s format (`[[seq, document], ...]`).
+class value_buffer_aggregation {
+ public:
+  using event_type = bson::value;
+  using key_type = bson::owned_value;
+  using state_type = value_buffered_documents;
+  using key_hash = owned_key_hash;
+  using key_equal = owned_key_equal;
+
+  /// Measures `e` before it is added (the next `add(s, e, seq)` uses it).
+  void prepare(const bson::value& e) const;
+  void unprepare() const noexcept { prepared_ = nullptr; }
+  [[nodiscard]] std::size_t prepared_bytes(bool = false) const noexcept { return prepared_bytes_; }
+
+  const bson::value& key_of(const bson::value&) const noexcept { return null_key_; }
+  state_type make_state() const { return {}; }
+  void add(state_type& s, const bson::value& e, std::uint64_t seq) const;
+  void merge(state_type& s, const state_type& o) const;
+  void release(const state_type& s) const noexcept {
+    held_bytes_ -= s.bytes;
+    held_documents_ -= s.items.size();
+  }
+  [[nodiscard]] std::size_t held_bytes() const noexcept { return held_bytes_; }
+  [[nodiscard]] std::size_t held_documents() const noexcept { return held_documents_; }
+  void clear_held() const noexcept {
+    held_bytes_ = 0;
+    held_documents_ = 0;
+  }
+
+  bool key_less(const key_type&, const key_type&) const { return false; }
+  key_hash key_hasher() const { return {}; }
+  key_equal key_equality() const { return {}; }
+  std::size_t dynamic_bytes(const state_type& s) const;
+  /// The buffered documents in arrival order (they point into `s`).
+  [[nodiscard]] std::vector<bson::value> documents(const state_type& s) const;
+
+  nlohmann::json save_key(const key_type& k) const;
+  key_type load_key(const nlohmann::json& j) const;
+  nlohmann::json save_state(const state_type& s) const;
+  /// The charge is measured again: the same figure as when the documents were added.
+  state_type load_state(const nlohmann::json& j) const;
+
+ private:
+  static constexpr bson::value null_key_ = bson::value::null();
+  mutable const bson::value* prepared_ = nullptr;
+  mutable std::size_t prepared_bytes_ = 0;
+  mutable std::size_t held_bytes_ = 0;
+  mutable std::size_t held_documents_ = 0;
+};
+
+/// Session partition keys on values: owned keys, looked up with the borrowed key of the event
+/// (`borrowed_key`), in BSON order; saved as the nlohmann path saves its partition keys.
+struct value_partition_traits {
+  using borrowed_key = bson::value;
+  using hash = owned_key_hash;
+  using equal = owned_key_equal;
+  static bool less(const bson::owned_value& a, const bson::owned_value& b) {
+    return bson::compare(a.get(), b.get()) < 0;
+  }
+  static nlohmann::json save(const bson::owned_value& k);
+  static bson::owned_value load(const nlohmann::json& j);
 };
 
 /// `$group` over a batch of documents on values (what a window runs at close, and the test of

@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -34,6 +35,10 @@
 #include "reel/window/session_window_operator.hpp"
 #include "reel/window/sliced_window_operator.hpp"
 #include "reel/window/window_driver.hpp"
+
+#if defined(REEL_JSON_VALUE_EVAL)
+#include "reel/bson/value.hpp"
+#endif
 
 namespace reel::json {
 
@@ -155,14 +160,10 @@ using window_output =
 using window_error = std::function<void(std::string_view operator_name, const std::string& reason,
                                         const document& doc)>;
 
-/// The running window of a JSON pipeline.
-class window_runtime {
+/// What every running window of a JSON pipeline answers, whatever its document model.
+class window_runtime_base {
  public:
-  virtual ~window_runtime() = default;
-  /// Places `doc` (event time `t`, from `partition`, processing time `now`); `meta` is the
-  /// stream metadata the inner expressions see. Closes what the new watermark allows.
-  virtual placement on_event(const document& doc, timestamp t, partition_id partition,
-                             timestamp now, std::uint64_t seq) = 0;
+  virtual ~window_runtime_base() = default;
   [[nodiscard]] virtual const missed_windows& missed() const = 0;
   virtual void advance(timestamp now) = 0;
   virtual void flush() = 0;
@@ -178,28 +179,175 @@ class window_runtime {
   [[nodiscard]] virtual std::size_t open_groups() const = 0;
   /// Documents held by a window that buffers them; 0 for an incremental `$group`.
   [[nodiscard]] virtual std::size_t buffered_documents() const = 0;
-  [[nodiscard]] virtual std::optional<window_explanation> explain(const document& partition,
-                                                                  timestamp t) const = 0;
   [[nodiscard]] virtual std::optional<timestamp> idle_close_time(timestamp end) const = 0;
   [[nodiscard]] virtual bool needs_processing_time() const = 0;
   [[nodiscard]] virtual nlohmann::json save() const = 0;
   virtual void load(const nlohmann::json& j) = 0;
 };
 
+/// The running window of a JSON pipeline.
+class window_runtime : public window_runtime_base {
+ public:
+  /// Places `doc` (event time `t`, from `partition`, processing time `now`); `meta` is the
+  /// stream metadata the inner expressions see. Closes what the new watermark allows.
+  virtual placement on_event(const document& doc, timestamp t, partition_id partition,
+                             timestamp now, std::uint64_t seq) = 0;
+  [[nodiscard]] virtual std::optional<window_explanation> explain(const document& partition,
+                                                                  timestamp t) const = 0;
+};
+
+#if defined(REEL_JSON_VALUE_EVAL)
+/// What a closing window hands on, on values: its bounds, the session partition (or null) and
+/// the output documents after the window's inner pipeline. Everything passed is valid during
+/// the call only (the documents are in an arena reused by the next close).
+using value_window_output = std::function<void(const window_bounds&, const bson::value& partition,
+                                               std::span<const bson::value> docs)>;
+/// `window_error` on values: the document is valid during the call only.
+using value_window_error = std::function<void(std::string_view operator_name,
+                                              const std::string& reason, const bson::value& doc)>;
+
+/// The running window of a JSON pipeline on BSON values (docs/document-model.md §6 step 5):
+/// `window_runtime` with `bson::value` events, valid during `on_event` only (the window keeps
+/// owned copies of what it needs). Same placement, lateness, idleness, `maxStateBytes` and
+/// checkpoint format as `window_runtime`.
+class value_window_runtime : public window_runtime_base {
+ public:
+  virtual placement on_event(const bson::value& doc, timestamp t, partition_id partition,
+                             timestamp now, std::uint64_t seq) = 0;
+  [[nodiscard]] virtual std::optional<window_explanation> explain(const bson::value& partition,
+                                                                  timestamp t) const = 0;
+};
+#endif
+
 namespace detail {
 
-template <class Operator>
-class window_runtime_impl final : public window_runtime {
+/// An aggregation that keeps groups by key (`$group`), as opposed to one that buffers documents.
+template <class A>
+concept keyed_aggregation = requires(const A& a) {
+  a.prepared_key();
+};
+/// An aggregation that buffers a window's documents.
+template <class A>
+concept buffering_aggregation = requires(const A& a) {
+  a.held_documents();
+};
+
+/// The metadata a closing window's inner stages see: `{window: {start, end[, partition]}}`.
+inline document closing_window_meta(const window_bounds& b, const document* partition) {
+  document meta = {{"window", {{"start", make_date(b.start)}, {"end", make_date(b.end)}}}};
+  if (partition != nullptr) meta["window"]["partition"] = *partition;
+  return meta;
+}
+
+/// Runs one stage of a window's inner pipeline on a closing window's `docs`, whatever the
+/// document model: a `$group` through `group`, a per-document stage through `one(doc, out)`
+/// for each document, a batch-only stage through `batch(docs)`. A document that fails goes to
+/// `report(doc, error)` and the others go on (a batch that fails reports all of its documents).
+template <class Doc, class Report, class Group, class One, class Batch>
+void run_at_close(const document_stage& stage, std::vector<Doc>& docs, const Report& report,
+                  const Group& group, const One& one, const Batch& batch) {
+  if (const auto* g = dynamic_cast<const group_stage*>(&stage)) {
+    group(*g);
+  } else if (!stage.is_batch_only()) {
+    std::vector<Doc> out;
+    out.reserve(docs.size());
+    for (Doc& d : docs) {
+      const std::size_t before = out.size();
+      try {
+        one(d, out);  // leaves `d` as it was when it throws
+      } catch (const reel::error& e) {
+        out.resize(before);
+        report(d, e);
+      }
+    }
+    docs = std::move(out);
+  } else {
+    try {
+      batch(docs);
+    } catch (const reel::error& e) {
+      for (const Doc& d : docs)
+        report(d, e);
+      docs.clear();
+    }
+  }
+}
+
+/// The nlohmann document model of a window runtime: events and outputs are `document`s.
+class document_window_model {
  public:
+  using interface = window_runtime;
+  using event_type = document;
+
+  document_window_model(const window_definition&, window_output output, window_error error)
+      : output_(std::move(output)), error_(std::move(error)) {}
+
+  /// A session's partition key for `doc` (missing made null).
+  static document partition_key(const window_definition& def, const document& doc,
+                                const document* event_meta) {
+    document key = def.partition_by->evaluate(doc, eval_context{event_meta, nullptr});
+    if (is_missing(key)) key = nullptr;
+    return key;
+  }
+  static const document& no_partition() {
+    static const document n = nullptr;
+    return n;
+  }
+
+  template <class Aggregation, class Entries>
+  void close(const window_definition& def, const Aggregation& agg, const window_bounds& b,
+             const document& partition, bool session, const Entries& entries) {
+    const document meta = closing_window_meta(b, session ? &partition : nullptr);
+    std::vector<document> docs;
+    if constexpr (keyed_aggregation<Aggregation>) {
+      const document& start = meta["window"]["start"];
+      const document& end = meta["window"]["end"];
+      docs.reserve(entries.size());
+      for (const auto& e : entries) {
+        docs.push_back(agg.result(*e.key, *e.state));
+        replace_markers(docs.back()["_id"], start, end, partition);
+      }
+    } else {
+      for (const auto& e : entries)
+        docs = agg.documents(*e.state);
+    }
+    const eval_context ctx{&meta, nullptr};
+    for (const auto& stage : def.at_close) {
+      if (docs.empty()) break;
+      const std::string_view name = stage->operator_name();
+      auto report = [&](const document& d, const reel::error& e) {
+        if (!error_) throw e;
+        error_(name, e.message(), d);
+      };
+      run_at_close(
+          *stage, docs, report, [&](const group_stage& g) { g.apply_batch(docs, ctx, report); },
+          [&](document& d, std::vector<document>& out) { stage->apply(std::move(d), ctx, out); },
+          [&](std::vector<document>& batch) { stage->apply_batch(batch, ctx); });
+    }
+    if (!docs.empty()) output_(b, partition, std::move(docs));
+  }
+
+ private:
+  window_output output_;
+  window_error error_;
+};
+
+/// A window runtime: the engine's `Operator` driven by `window_driver`, with the JSON
+/// front end's state budget (`maxStateBytes`), held-back events and inner pipeline at close.
+/// `Model` is the document model (`document_window_model`, `value_window_model`): the type of
+/// events, how a session's partition key is evaluated and how a closing window's results are
+/// built and handed on.
+template <class Operator, class Model>
+class window_runtime_impl final : public Model::interface {
+ public:
+  using event_type = typename Model::event_type;
+
   window_runtime_impl(std::shared_ptr<const window_definition> def, Operator op,
                       const document* event_meta, std::optional<duration> partition_idle_timeout,
-                      window_output output, window_error error,
-                      std::shared_ptr<state_budget> budget)
+                      Model model, std::shared_ptr<state_budget> budget)
       : def_(std::move(def)),
         driver_(std::move(op), def_->policy, partition_idle_timeout),
         event_meta_(event_meta),
-        output_(std::move(output)),
-        error_(std::move(error)),
+        model_(std::move(model)),
         budget_(std::move(budget)) {}
   ~window_runtime_impl() override {
     if (budget_) budget_->used -= counted_bytes_;
@@ -207,7 +355,7 @@ class window_runtime_impl final : public window_runtime {
   window_runtime_impl(const window_runtime_impl&) = delete;
   window_runtime_impl& operator=(const window_runtime_impl&) = delete;
 
-  placement on_event(const document& doc, timestamp t, partition_id partition, timestamp now,
+  placement on_event(const event_type& doc, timestamp t, partition_id partition, timestamp now,
                      std::uint64_t seq) override {
     // Evaluate the $group key and accumulators (or measure the document to buffer) first: a
     // document that fails changes no window, and its size is known before the limit is checked.
@@ -245,7 +393,7 @@ class window_runtime_impl final : public window_runtime {
     return placement::accepted;
   }
   /// Places the document held back, now that the windows its time closed are gone, or refuses it.
-  [[gnu::noinline]] placement place_held_back(const document& doc, std::uint64_t seq) {
+  [[gnu::noinline]] placement place_held_back(const event_type& doc, std::uint64_t seq) {
     if (over_limit(refused_at_)) {
       const std::size_t need = prepared_bytes(refused_at_);
       throw_error(std::string(state_limit_error_id), "",
@@ -260,11 +408,9 @@ class window_runtime_impl final : public window_runtime {
     return placed;
   }
 
-  placement add(const document& doc, timestamp at, std::uint64_t seq, missed_windows& missed) {
+  placement add(const event_type& doc, timestamp at, std::uint64_t seq, missed_windows& missed) {
     if constexpr (is_session) {
-      document key = def_->partition_by->evaluate(doc, eval_context{event_meta_, nullptr});
-      if (is_missing(key)) key = nullptr;
-      return driver_.op().add(key, doc, at, seq, missed);
+      return driver_.op().add(model_.partition_key(*def_, doc, event_meta_), doc, at, seq, missed);
     } else {
       return driver_.op().add(doc, at, seq, missed);
     }
@@ -274,7 +420,7 @@ class window_runtime_impl final : public window_runtime {
   /// or hopping window is looked up (sessions count every document as a new group).
   std::size_t prepared_bytes(timestamp at) const {
     const aggregation& agg = driver_.op().aggregation();
-    if constexpr (std::is_same_v<aggregation, group_aggregation> && !is_session) {
+    if constexpr (keyed_aggregation<aggregation> && !is_session) {
       return agg.prepared_bytes(driver_.op().find_group(at, agg.prepared_key()) != nullptr);
     } else {
       (void)at;
@@ -323,22 +469,23 @@ class window_runtime_impl final : public window_runtime {
   timestamp retained_from() const override { return driver_.op().retained_from(); }
   std::size_t state_bytes() const override { return driver_.op().aggregation().held_bytes(); }
   std::size_t open_groups() const override {
-    if constexpr (std::is_same_v<aggregation, group_aggregation>) {
+    if constexpr (keyed_aggregation<aggregation>) {
       return driver_.op().group_count();
     } else {
       return 0;
     }
   }
   std::size_t buffered_documents() const override {
-    if constexpr (std::is_same_v<aggregation, buffer_aggregation>) {
+    if constexpr (buffering_aggregation<aggregation>) {
       return driver_.op().aggregation().held_documents();
     } else {
       return 0;
     }
   }
-  std::optional<window_explanation> explain(const document& partition, timestamp t) const override {
+  std::optional<window_explanation> explain(const event_type& partition,
+                                            timestamp t) const override {
     if constexpr (is_session) {
-      return driver_.op().explain(partition, t);
+      return driver_.op().explain(typename Operator::partition_key(partition), t);
     } else {
       (void)partition;
       return driver_.op().explain(t);
@@ -361,83 +508,28 @@ class window_runtime_impl final : public window_runtime {
 
   auto emitter() {
     if constexpr (is_session) {
-      return [this](const window_bounds& b, const document& pkey, const auto& entries) {
-        close(b, pkey, entries);
+      return [this](const window_bounds& b, const auto& pkey, const auto& entries) {
+        model_.close(*def_, driver_.op().aggregation(), b, unwrap(pkey), true, entries);
       };
     } else {
-      return [this](const window_bounds& b, const auto& entries) { close(b, null_ref(), entries); };
+      return [this](const window_bounds& b, const auto& entries) {
+        model_.close(*def_, driver_.op().aggregation(), b, Model::no_partition(), false, entries);
+      };
     }
   }
-  static const document& null_ref() {
-    static const document n = nullptr;
-    return n;
-  }
-
-  template <class Entries>
-  void close(const window_bounds& b, const document& partition, const Entries& entries) {
-    const document start = make_date(b.start);
-    const document end = make_date(b.end);
-    document meta = {{"window", {{"start", start}, {"end", end}}}};
-    if constexpr (is_session) meta["window"]["partition"] = partition;
-    std::vector<document> docs;
-    const aggregation& agg = driver_.op().aggregation();
-    if constexpr (std::is_same_v<aggregation, group_aggregation>) {
-      docs.reserve(entries.size());
-      for (const auto& e : entries) {
-        docs.push_back(agg.result(*e.key, *e.state));
-        replace_markers(docs.back()["_id"], start, end, partition);
-      }
+  template <class Key>
+  static const auto& unwrap(const Key& key) {
+    if constexpr (requires { key.get(); }) {
+      return key.get();  // an owned value
     } else {
-      for (const auto& e : entries)
-        docs = agg.documents(*e.state);
-    }
-    const eval_context ctx{&meta, nullptr};
-    for (const auto& stage : def_->at_close) {
-      if (docs.empty()) break;
-      run_at_close(*stage, docs, ctx);
-    }
-    if (!docs.empty()) output_(b, partition, std::move(docs));
-  }
-
-  /// Runs one stage of the inner pipeline on a closing window; a document that fails goes to
-  /// `error_` (without one, the error propagates) and the others go on.
-  void run_at_close(const document_stage& stage, std::vector<document>& docs,
-                    const eval_context& ctx) {
-    auto report = [&](const document& d, const reel::error& e) {
-      if (!error_) throw e;
-      error_(stage.operator_name(), e.message(), d);
-    };
-    if (const auto* g = dynamic_cast<const group_stage*>(&stage)) {
-      g->apply_batch(docs, ctx, report);
-    } else if (!stage.is_batch_only()) {
-      std::vector<document> out;
-      out.reserve(docs.size());
-      for (document& d : docs) {
-        const std::size_t before = out.size();
-        try {
-          stage.apply(std::move(d), ctx, out);  // leaves `d` as it was when it throws
-        } catch (const reel::error& e) {
-          out.resize(before);
-          report(d, e);
-        }
-      }
-      docs = std::move(out);
-    } else {
-      try {
-        stage.apply_batch(docs, ctx);
-      } catch (const reel::error& e) {
-        for (const document& d : docs)
-          report(d, e);
-        docs.clear();
-      }
+      return key;
     }
   }
 
   std::shared_ptr<const window_definition> def_;
   window_driver<Operator> driver_;
   const document* event_meta_;
-  window_output output_;
-  window_error error_;
+  Model model_;
   std::shared_ptr<state_budget> budget_;
   std::size_t counted_bytes_ = 0;  // this window's part of budget_->used
   bool refused_ = false;           // the last event was over the limit when first placed
@@ -445,6 +537,36 @@ class window_runtime_impl final : public window_runtime {
   bool retried_ = false;  // the last event was placed after the windows it closed
   missed_windows retry_missed_;
 };
+
+/// Builds a window runtime of model `Model` for `def`, with `GroupAggregation` for a window
+/// that starts with `$group` (made by `make_group(ctx)`) and `BufferAggregation` otherwise.
+template <class Model, class GroupAggregation, class BufferAggregation, class PartitionKey,
+          class PartitionTraits, class MakeGroup>
+std::unique_ptr<typename Model::interface> make_window_runtime_of(
+    const std::shared_ptr<const window_definition>& def, const document* event_meta,
+    std::optional<duration> partition_idle_timeout, Model model,
+    std::shared_ptr<state_budget> budget, const MakeGroup& make_group) {
+  auto ctx = std::make_shared<const eval_context>(eval_context{event_meta, nullptr});
+  auto make = [&]<class Op>(Op op) -> std::unique_ptr<typename Model::interface> {
+    return std::make_unique<window_runtime_impl<Op, Model>>(def, std::move(op), event_meta,
+                                                            partition_idle_timeout,
+                                                            std::move(model), std::move(budget));
+  };
+  if (def->kind == window_kind::session) {
+    if (def->group) {
+      using op = session_window_operator<GroupAggregation, PartitionKey, PartitionTraits>;
+      return make(op(make_group(ctx), def->gap));
+    }
+    using op = session_window_operator<BufferAggregation, PartitionKey, PartitionTraits>;
+    return make(op(BufferAggregation{}, def->gap));
+  }
+  if (def->group) {
+    using op = sliced_window_operator<GroupAggregation>;
+    return make(op(make_group(ctx), def->sliced));
+  }
+  using op = sliced_window_operator<BufferAggregation>;
+  return make(op(BufferAggregation{}, def->sliced));
+}
 
 }  // namespace detail
 
@@ -456,26 +578,24 @@ inline std::unique_ptr<window_runtime> make_window_runtime(
     std::shared_ptr<const window_definition> def, const document* event_meta,
     std::optional<duration> partition_idle_timeout, window_output output, window_error error = {},
     std::shared_ptr<state_budget> budget = {}) {
-  auto ctx = std::make_shared<const eval_context>(eval_context{event_meta, nullptr});
-  auto make = [&]<class Op>(Op op) -> std::unique_ptr<window_runtime> {
-    return std::make_unique<detail::window_runtime_impl<Op>>(
-        def, std::move(op), event_meta, partition_idle_timeout, std::move(output), std::move(error),
-        std::move(budget));
-  };
-  if (def->kind == window_kind::session) {
-    if (def->group) {
-      using op = session_window_operator<group_aggregation, document, detail::session_key_traits>;
-      return make(op(group_aggregation(def->group, ctx), def->gap));
-    }
-    using op = session_window_operator<buffer_aggregation, document, detail::session_key_traits>;
-    return make(op(buffer_aggregation{}, def->gap));
-  }
-  if (def->group) {
-    using op = sliced_window_operator<group_aggregation>;
-    return make(op(group_aggregation(def->group, ctx), def->sliced));
-  }
-  using op = sliced_window_operator<buffer_aggregation>;
-  return make(op(buffer_aggregation{}, def->sliced));
+  detail::document_window_model model(*def, std::move(output), std::move(error));
+  return detail::make_window_runtime_of<detail::document_window_model, group_aggregation,
+                                        buffer_aggregation, document, detail::session_key_traits>(
+      def, event_meta, partition_idle_timeout, std::move(model), std::move(budget),
+      [&](std::shared_ptr<const eval_context> ctx) {
+        return group_aggregation(def->group, std::move(ctx));
+      });
 }
+
+#if defined(REEL_JSON_VALUE_EVAL)
+/// `make_window_runtime` on values: events are `bson::value`s, the window keeps owned copies
+/// (`value_group_aggregation`, `value_buffer_aggregation`), closed windows come out as values
+/// after the inner pipeline ran on them (`apply_value_batch`). Checkpoints are interchangeable
+/// with `make_window_runtime`'s. Built in src/json/value_window.cpp.
+[[nodiscard]] std::unique_ptr<value_window_runtime> make_value_window_runtime(
+    std::shared_ptr<const window_definition> def, const document* event_meta,
+    std::optional<duration> partition_idle_timeout, value_window_output output,
+    value_window_error error = {}, std::shared_ptr<state_budget> budget = {});
+#endif
 
 }  // namespace reel::json

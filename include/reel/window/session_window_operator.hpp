@@ -18,6 +18,7 @@
 #pragma once
 
 #include <algorithm>
+#include <concepts>
 #include <cstdint>
 #include <functional>
 #include <numeric>
@@ -77,6 +78,21 @@ class session_window_operator {
 
   placement add(const partition_key& pkey, const event_type& event, timestamp t, std::uint64_t seq,
                 missed_windows& missed) {
+    return add_as(pkey, event, t, seq, missed);
+  }
+  /// `add` with a borrowed partition key (`PartitionTraits::borrowed_key`, hashed and compared
+  /// by the traits as it is): it is copied into a `partition_key` only when a session opens.
+  template <class Borrowed>
+  requires std::same_as<Borrowed, typename PartitionTraits::borrowed_key> placement
+  add(const Borrowed& pkey, const event_type& event, timestamp t, std::uint64_t seq,
+      missed_windows& missed) {
+    return add_as(pkey, event, t, seq, missed);
+  }
+
+ private:
+  template <class PK>
+  placement add_as(const PK& pkey, const event_type& event, timestamp t, std::uint64_t seq,
+                   missed_windows& missed) {
     missed.clear();
     const std::int64_t ms = to_millis(t);
     const std::size_t hash = partition_hash_(pkey);
@@ -108,6 +124,7 @@ class session_window_operator {
     return placement::accepted;
   }
 
+ public:
   /// The end of the earliest-ending open session.
   [[nodiscard]] timestamp next_close_end() const {
     if (sessions_.empty()) return max_timestamp;
@@ -241,10 +258,12 @@ class session_window_operator {
       const nlohmann::json& groups = saved.at(4);
       const nlohmann::json& first_group = groups.at(0);
       const std::uint32_t i = new_index();
-      session& s = sessions_.emplace_back(session{
-          saved.at(1).get<std::int64_t>(), saved.at(2).get<std::int64_t>(),
-          saved.at(3).get<std::uint64_t>(), 0, shares_key, agg_.load_state(first_group.at(1)),
-          std::move(pkey), agg_.load_key(first_group.at(0)), none, none});
+      key_type first_key = agg_.load_key(first_group.at(0));
+      state_type first_state = detail::load_group_state(agg_, first_group.at(1), first_key);
+      session& s = sessions_.emplace_back(
+          session{saved.at(1).get<std::int64_t>(), saved.at(2).get<std::int64_t>(),
+                  saved.at(3).get<std::uint64_t>(), 0, shares_key, std::move(first_state),
+                  std::move(pkey), std::move(first_key), none, none});
       group_map* overflow = nullptr;
       for (std::size_t g = 1; g < groups.size(); ++g) {
         const key_type key = agg_.load_key(groups.at(g).at(0));
@@ -253,7 +272,8 @@ class session_window_operator {
           overflow = &overflow_groups(i);
           overflow->reserve(groups.size() - g);  // see sliced_window_operator::load
         }
-        overflow->find_or_insert(key, [&] { return agg_.load_state(groups.at(g).at(1)); });
+        overflow->find_or_insert(
+            key, [&] { return detail::load_group_state(agg_, groups.at(g).at(1), key); });
       }
       by_key_.insert(hash, i, hash_of());
       close_order_.insert(i, nodes());
@@ -301,7 +321,8 @@ class session_window_operator {
   }
 
   /// An event that joins no session: opens one, or is late.
-  placement open_session(const partition_key& pkey, std::size_t hash, std::uint32_t other,
+  template <class PK>
+  placement open_session(const PK& pkey, std::size_t hash, std::uint32_t other,
                          const event_type& event, timestamp t, std::uint64_t seq,
                          missed_windows& missed) {
     const std::int64_t ms = to_millis(t);
@@ -312,8 +333,9 @@ class session_window_operator {
     const std::uint32_t i = new_index();
     const bool shares_key = other != none;
     if (shares_key) sessions_[other].may_share_key = 1;
-    session& s = sessions_.emplace_back(
-        session{ms, ms, 1, 0, shares_key, agg_.make_state(), pkey, agg_.key_of(event), none, none});
+    session& s = sessions_.emplace_back(session{ms, ms, 1, 0, shares_key, agg_.make_state(),
+                                                partition_key(pkey), key_type(agg_.key_of(event)),
+                                                none, none});
     by_key_.insert(hash, i, hash_of());
     close_order_.insert(i, nodes());
     agg_.add(s.state, event, seq);
@@ -321,13 +343,15 @@ class session_window_operator {
   }
 
   /// The state of group `key` in session `i`, made when absent.
-  state_type& group_state(std::uint32_t i, const key_type& key) {
+  template <class Key>
+  state_type& group_state(std::uint32_t i, const Key& key) {
     session& s = sessions_[i];
     if (key_equal_(s.key, key)) [[likely]]
       return s.state;
     return overflow_state(i, key);
   }
-  [[gnu::noinline]] state_type& overflow_state(std::uint32_t i, const key_type& key) {
+  template <class Key>
+  [[gnu::noinline]] state_type& overflow_state(std::uint32_t i, const Key& key) {
     return overflow_groups(i).find_or_insert(key, [this] { return agg_.make_state(); });
   }
 
@@ -402,7 +426,8 @@ class session_window_operator {
 
   /// An event joins several sessions of `pkey`: folds them into the earliest-starting one, in
   /// order of start, and returns that one.
-  [[gnu::noinline]] std::uint32_t merge_joinable(const partition_key& pkey, std::size_t hash,
+  template <class PK>
+  [[gnu::noinline]] std::uint32_t merge_joinable(const PK& pkey, std::size_t hash,
                                                  std::int64_t ms) {
     joinable_.clear();
     by_key_.probe(hash, [&](std::uint32_t i) {

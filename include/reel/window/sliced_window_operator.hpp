@@ -279,7 +279,9 @@ class sliced_window_operator {
   }
 
   /// The state of group `key` in the pane of time `t`, if that pane holds one.
-  [[nodiscard]] const state_type* find_group(timestamp t, const key_type& key) const {
+  /// `key` is a `key_type` or what `aggregation().key_of` returns.
+  template <class Key>
+  [[nodiscard]] const state_type* find_group(timestamp t, const Key& key) const {
     const std::int64_t index = detail::floor_div(detail::checked_sub(to_millis(t), offset_), pane_);
     auto it = panes_.find(index);
     return it == panes_.end() ? nullptr : it->second.groups.find(key);
@@ -347,8 +349,9 @@ class sliced_window_operator {
       // the probe sequences of a table growing from small (quadratic restore time).
       target.groups.reserve(p.at(2).size());
       for (const auto& g : p.at(2)) {
-        target.groups.find_or_insert(agg_.load_key(g.at(0)),
-                                     [&] { return agg_.load_state(g.at(1)); });
+        const key_type key = agg_.load_key(g.at(0));
+        target.groups.find_or_insert(key,
+                                     [&] { return detail::load_group_state(agg_, g.at(1), key); });
       }
     }
     recompute_next_end();

@@ -13,48 +13,7 @@
 #include "reel/bson.hpp"
 #include "reel/bson/nlohmann.hpp"
 
-// Counts every allocation of this test program (the replaceable global operators).
-namespace bson_value_test {
-std::atomic<long> allocations{0};
-}
-void* operator new(std::size_t n) {
-  ++bson_value_test::allocations;
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t n) {
-  ++bson_value_test::allocations;
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-// The nothrow forms too: they must pair with the replaced operator delete (Catch2 uses them; under
-// AddressSanitizer a sanitizer allocation freed here is an alloc-dealloc mismatch).
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
-  ++bson_value_test::allocations;
-  return std::malloc(n ? n : 1);
-}
-void* operator new[](std::size_t n, const std::nothrow_t&) noexcept {
-  ++bson_value_test::allocations;
-  return std::malloc(n ? n : 1);
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, const std::nothrow_t&) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, const std::nothrow_t&) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, std::size_t) noexcept {
-  std::free(p);
-}
+#include "support/allocation_counter.hpp"
 
 namespace bson_value_test {
 
@@ -63,6 +22,7 @@ using reel::bson::builder;
 using reel::bson::field_path;
 using reel::bson::type;
 using reel::bson::value;
+using reel_test::allocations;
 
 std::string relaxed(const value& v) {
   return reel::bson::to_ejson(v);
