@@ -17,6 +17,11 @@ file(MAKE_DIRECTORY ${WORK_DIR})
 
 set(configure_args -S ${CONSUMER_SOURCE} -B ${WORK_DIR}/build -G ${GENERATOR}
                    -DCMAKE_CXX_COMPILER=${CXX} -DCMAKE_BUILD_TYPE=${BUILD_TYPE})
+# The consumers are built to be run once, never debugged: without debug information the
+# add_subdirectory consumer (all of reel::json compiled from source) takes about 30 % less CPU.
+if(BUILD_TYPE STREQUAL "Debug")
+  list(APPEND configure_args -DCMAKE_CXX_FLAGS_DEBUG=-g0)
+endif()
 foreach(dep IN ITEMS fmt_DIR nlohmann_json_DIR simdjson_DIR)
   if(${dep})
     list(APPEND configure_args -D${dep}=${${dep}})
