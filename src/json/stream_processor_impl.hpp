@@ -121,7 +121,22 @@ class sampled_timer {
   operator_counters* c_;
   std::chrono::steady_clock::time_point start_{};
 };
+/// An event's document as DLQ records show it.
+inline const document& as_document(const document& d) {
+  return d;
+}
+#if defined(REEL_JSON_VALUE_EVAL)
+inline document as_document(const bson::value& d) {
+  return bson::to_nlohmann(d);
+}
+#endif
 }  // namespace detail
+
+#if defined(REEL_JSON_VALUE_EVAL)
+using window_runtime_type = value_window_runtime;  // events enter the window as values
+#else
+using window_runtime_type = window_runtime;
+#endif
 
 class stream_processor::impl {
  public:
@@ -177,6 +192,24 @@ class stream_processor::impl {
         window_meta_["window"]["partition"] = detail::window_partition_marker();
       }
       make_window_ = [this] {
+#if defined(REEL_JSON_VALUE_EVAL)
+        // Events enter as values and the window keeps owned values; its results become nlohmann
+        // documents once each, for the stages after the window and the sink.
+        return make_value_window_runtime(
+            pipeline_.window, &window_meta_, pipeline_.source.partition_idle_timeout,
+            [this](const window_bounds& b, const bson::value& partition,
+                   std::span<const bson::value> results) {
+              std::vector<document> docs;
+              docs.reserve(results.size());
+              for (const bson::value& d : results)
+                docs.push_back(bson::to_nlohmann(d));
+              on_window_output(b, bson::to_nlohmann(partition), std::move(docs));
+            },
+            [this](std::string_view op, const std::string& reason, const bson::value& doc) {
+              window_error(op, reason, bson::to_nlohmann(doc));
+            },
+            state_budget_);
+#else
         return make_window_runtime(
             pipeline_.window, &window_meta_, pipeline_.source.partition_idle_timeout,
             [this](const window_bounds& b, const document& partition,
@@ -184,11 +217,10 @@ class stream_processor::impl {
               on_window_output(b, partition, std::move(docs));
             },
             [this](std::string_view op, const std::string& reason, const document& doc) {
-              document record = base_record(std::string(op), reason);
-              record["doc"] = doc;
-              dead_letter(std::move(record));
+              window_error(op, reason, doc);
             },
             state_budget_);
+#endif
       };
       state_budget_->limit = options_.max_state_bytes;
       window_ = make_window_();
@@ -265,7 +297,7 @@ class stream_processor::impl {
     // Documents in flight would have reached the windows already had their calls been made one
     // at a time: processing time waits for them (the source is not idle while they are).
     if (!enrichment_busy())
-      for_each_window([&](window_runtime& w) { guarded_window([&] { w.advance(now); }); });
+      for_each_window([&](window_runtime_type& w) { guarded_window([&] { w.advance(now); }); });
     if (sink_) sink_->on_time_passed();
     if (dlq_) dlq_->on_time_passed();
   }
@@ -277,7 +309,7 @@ class stream_processor::impl {
   void flush() {
     std::lock_guard lock(mutex_);
     drain_enrichment();
-    for_each_window([&](window_runtime& w) { guarded_window([&] { w.flush(); }); });
+    for_each_window([&](window_runtime_type& w) { guarded_window([&] { w.flush(); }); });
     if (sink_) sink_->flush();
     if (dlq_) dlq_->flush();
     commit_released(max_timestamp);  // every window closed: nothing is held
@@ -588,18 +620,24 @@ class stream_processor::impl {
     std::lock_guard lock(mutex_);
     if (!pipeline_.window)
       return {{"window", nullptr}, {"reason", "the pipeline has no window stage"}};
+#if defined(REEL_JSON_VALUE_EVAL)
+    bson::arena partition_memory;
+    const bson::value partition_key = bson::from_nlohmann(partition, partition_memory);
+#else
+    const document& partition_key = partition;
+#endif
     // Per-partition windows: the partition whose window at `t` holds the most events.
-    const window_runtime* runtime = window_.get();
+    const window_runtime_type* runtime = window_.get();
     std::optional<window_explanation> w;
     for (const auto& candidate : partition_windows_) {
       if (!candidate) continue;
-      auto e = candidate->explain(partition, t);
+      auto e = candidate->explain(partition_key, t);
       if (e && (!w || e->events > w->events)) {
         w = e;
         runtime = candidate.get();
       }
     }
-    if (window_) w = window_->explain(partition, t);
+    if (window_) w = window_->explain(partition_key, t);
     if (!w || runtime == nullptr)
       return {{"window", nullptr}, {"reason", "no open session contains that time"}};
     const auto& tracker = runtime->tracker();
@@ -973,6 +1011,10 @@ class stream_processor::impl {
             [](const bson::value& d) { return bson::to_nlohmann(d); })) {
       return;
     }
+    if (pipeline_.window && value_stages_ == per_event_stages_.size()) {
+      place_in_window(values, m, t, now);
+      return;
+    }
     // Only the fields the pipeline reads become nlohmann when that is all it needs of a message
     // (a DLQ record parses the bytes again: `whole_document`).
     projected_event_ = !projected_fields_.empty() && !m.document;
@@ -1135,17 +1177,44 @@ class stream_processor::impl {
         deliver(std::move(d), nullptr, m);
       return;
     }
-    window_runtime& window = window_of(m.partition, now);
+#if defined(REEL_JSON_VALUE_EVAL)
+    // Documents that come back from an enrichment stage (or took the nlohmann path): the window
+    // takes values.
+    window_memory_.reset();
+    std::vector<bson::value>& values = window_values_;
+    values.clear();
+    for (const document& d : docs) {
+      try {
+        values.push_back(bson::from_nlohmann(d, window_memory_));
+      } catch (const reel::error& e) {
+        refused_by_window(e, d, m);
+      }
+    }
+    place_in_window(values, m, t, now);
+#else
+    place_in_window(docs, m, t, now);
+#endif
+  }
+
+  /// Gives an event's documents (`document`s, or `bson::value`s valid during the call) to its
+  /// window; late ones and refused ones to the DLQ.
+  template <class Doc>
+  void place_in_window(std::vector<Doc>& docs, const source_message& m, timestamp t,
+                       timestamp now) {
+    window_runtime_type& window = window_of(m.partition, now);
     // With per-partition windows, the partition is the only one of its window's tracker.
     const partition_id local = options_.partitioned_windows ? 0 : m.partition;
     window_counters_.input += docs.size();
     const detail::sampled_timer timer(timing_, window_counters_, docs.size());
-    for (auto& d : docs) {
+    for (const Doc& d : docs) {
       const std::uint64_t seq = seq_++;
       placement where = placement::accepted;
-      bool failed = false;
-      guarded_window([&] { where = window.on_event(d, t, local, now, seq); }, &d, &m, &failed);
-      if (failed) continue;
+      try {
+        where = window.on_event(d, t, local, now, seq);
+      } catch (const reel::error& e) {
+        refused_by_window(e, detail::as_document(d), m);
+        continue;
+      }
       if (source_ && where == placement::accepted && m.has_position()) {
         released_.held(
             m.partition, [&m] { return m.position_document(); }, t);
@@ -1155,7 +1224,8 @@ class stream_processor::impl {
         ++filtered_count_;
       } else if (where == placement::late || !missed.empty()) {
         if (where == placement::late) ++late_count_;
-        document record = dlq_record(pipeline_.window->operator_name, late_event_reason, &d, m);
+        const document doc = detail::as_document(d);
+        document record = dlq_record(pipeline_.window->operator_name, late_event_reason, &doc, m);
         document starts = document::array();
         for (timestamp s : missed.starts)
           starts.push_back(make_date(s));
@@ -1449,13 +1519,24 @@ class stream_processor::impl {
     } catch (const reel::error& e) {
       if (doc == nullptr) throw;
       if (failed) *failed = true;
-      // A document refused by the state limit keeps the id in its reason, as out-of-range
-      // event times do; expression failures read as MongoDB's messages.
-      const bool state_limit = e.id() == state_limit_error_id;
-      if (state_limit) ++state_limit_count_;
-      dead_letter(dlq_record(pipeline_.window->operator_name,
-                             state_limit ? e.what() : dlq_reason(e), doc, *m));
+      refused_by_window(e, *doc, *m);
     }
+  }
+  /// The DLQ record of an event the window refused (`e`: its key or an accumulator's input
+  /// failed, or the state limit).
+  void refused_by_window(const reel::error& e, const document& doc, const source_message& m) {
+    // A document refused by the state limit keeps the id in its reason, as out-of-range
+    // event times do; expression failures read as MongoDB's messages.
+    const bool state_limit = e.id() == state_limit_error_id;
+    if (state_limit) ++state_limit_count_;
+    dead_letter(dlq_record(pipeline_.window->operator_name, state_limit ? e.what() : dlq_reason(e),
+                           &doc, m));
+  }
+  /// A window's inner stage failed on `doc` at close.
+  void window_error(std::string_view op, const std::string& reason, const document& doc) {
+    document record = base_record(std::string(op), reason);
+    record["doc"] = doc;
+    dead_letter(std::move(record));
   }
 
   void on_window_output(const window_bounds& b, const document& partition,
@@ -1631,7 +1712,7 @@ class stream_processor::impl {
           (void)window_of(id, now);
         }
       }
-      for_each_window([&](window_runtime& w) { guarded_window([&] { w.advance(now); }); });
+      for_each_window([&](window_runtime_type& w) { guarded_window([&] { w.advance(now); }); });
     }
     return status;
   }
@@ -1691,10 +1772,10 @@ class stream_processor::impl {
 
   /// The window state events of `partition` go to (made on first use with per-partition windows,
   /// named after the source's partition, loaded from a restored checkpoint when there is one).
-  window_runtime& window_of(partition_id partition, timestamp now) {
+  window_runtime_type& window_of(partition_id partition, timestamp now) {
     if (window_) return *window_;
     if (partition >= partition_windows_.size()) partition_windows_.resize(partition + 1);
-    std::unique_ptr<window_runtime>& w = partition_windows_[partition];
+    std::unique_ptr<window_runtime_type>& w = partition_windows_[partition];
     if (!w) {
       w = make_window_();
       std::string name;
@@ -1721,10 +1802,10 @@ class stream_processor::impl {
   std::string source_type_;
   std::unique_ptr<sink> sink_;
   std::unique_ptr<sink> dlq_;
-  std::function<std::unique_ptr<window_runtime>()> make_window_;
+  std::function<std::unique_ptr<window_runtime_type>()> make_window_;
   std::shared_ptr<state_budget> state_budget_ = std::make_shared<state_budget>();  // all windows
-  std::unique_ptr<window_runtime> window_;  // shared by all partitions (the default)
-  std::vector<std::unique_ptr<window_runtime>> partition_windows_;  // partitioned_windows
+  std::unique_ptr<window_runtime_type> window_;  // shared by all partitions (the default)
+  std::vector<std::unique_ptr<window_runtime_type>> partition_windows_;  // partitioned_windows
   std::map<partition_id, std::string> partition_names_;
   nlohmann::json restored_windows_ = nlohmann::json::object();  // by partition name
   document event_meta_;                                         // what stages see: {source}
@@ -1736,6 +1817,8 @@ class stream_processor::impl {
   bson::ejson_reader payload_reader_;
   bson::arena event_memory_;  // the values of the event being processed, reset per message
   std::vector<bson::value> value_batch_, value_out_;  // its documents; scratch for the stages
+  bson::arena window_memory_;  // nlohmann documents given to the window, as values
+  std::vector<bson::value> window_values_;
   // The per-event stages run on values: those before the first enrichment stage.
   std::size_t value_stages_ = 0;
   // The top-level fields (with the event time's) the pipeline reads, when that is all it needs:
