@@ -944,9 +944,15 @@ class stream_processor::impl {
     if (m.document) {
       try {
         doc = bson::from_nlohmann(*m.document, event_memory_);
-      } catch (const reel::error&) {
-        // Deeper than values nest (200 levels) or a malformed wrapper: the nlohmann path takes
-        // such a document as it always did.
+      } catch (const reel::error& e) {
+        // Deeper than values nest (200 levels) or a malformed wrapper. A window holds values: the
+        // document goes to the DLQ as such a payload does. Without a window the nlohmann path
+        // takes it as it always did.
+        if (pipeline_.window) {
+          input_bytes_ += detail::serialized_size(*m.document);
+          reject_event("SourceOperator", e.message(), *m.document, m);
+          return;
+        }
         ingest_document(std::move(m), now);
         return;
       }
