@@ -13,32 +13,13 @@
 
 #include <reel/json.hpp>
 
+#include "unit/json_processor/processor_harness.hpp"
+
 namespace {
 
 using reel::json::document;
 
-struct harness {
-  explicit harness(const char* pipeline_text, bool stream_meta = false)
-      : sp(reel::json::parse_pipeline_text(pipeline_text), {}, options(stream_meta)) {
-    sp.on_output([this](const document& d) { outputs.push_back(d); });
-    sp.on_dead_letter([this](const document& d) { dlq.push_back(d); });
-  }
-  reel::json::stream_processor_options options(bool stream_meta) {
-    reel::json::stream_processor_options o;
-    o.stream_meta = stream_meta;
-    o.clock = &clock;
-    return o;
-  }
-  void payload(std::string bytes) {
-    reel::source_message m;
-    m.payload = std::move(bytes);
-    sp.push(std::move(m));
-  }
-  reel::manual_clock clock{reel::parse_iso8601("2024-01-01T00:00:00Z").value()};
-  reel::json::stream_processor sp;
-  std::vector<document> outputs;
-  std::vector<document> dlq;
-};
+using harness = reel_test::processor_harness;
 
 constexpr const char* window_sum = R"js([
   { $source: { timeField: { $toDate: '$t' } } },
