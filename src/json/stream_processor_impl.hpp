@@ -296,8 +296,7 @@ class stream_processor::impl {
     release_ready();
     // Documents in flight would have reached the windows already had their calls been made one
     // at a time: processing time waits for them (the source is not idle while they are).
-    if (!enrichment_busy())
-      for_each_window([&](window_runtime_type& w) { guarded_window([&] { w.advance(now); }); });
+    if (!enrichment_busy()) for_each_window([&](window_runtime_type& w) { w.advance(now); });
     if (sink_) sink_->on_time_passed();
     if (dlq_) dlq_->on_time_passed();
   }
@@ -309,7 +308,7 @@ class stream_processor::impl {
   void flush() {
     std::lock_guard lock(mutex_);
     drain_enrichment();
-    for_each_window([&](window_runtime_type& w) { guarded_window([&] { w.flush(); }); });
+    for_each_window([&](window_runtime_type& w) { w.flush(); });
     if (sink_) sink_->flush();
     if (dlq_) dlq_->flush();
     commit_released(max_timestamp);  // every window closed: nothing is held
@@ -1515,19 +1514,6 @@ class stream_processor::impl {
     return true;
   }
 
-  /// Runs `f` on the window; an expression failure inside it (a session key, a group key)
-  /// becomes a DLQ record of the current document.
-  template <class F>
-  void guarded_window(F&& f, const document* doc = nullptr, const source_message* m = nullptr,
-                      bool* failed = nullptr) {
-    try {
-      f();
-    } catch (const reel::error& e) {
-      if (doc == nullptr) throw;
-      if (failed) *failed = true;
-      refused_by_window(e, *doc, *m);
-    }
-  }
   /// The DLQ record of an event the window refused (`e`: its key or an accumulator's input
   /// failed, or the state limit).
   void refused_by_window(const reel::error& e, const document& doc, const source_message& m) {
@@ -1718,7 +1704,7 @@ class stream_processor::impl {
           (void)window_of(id, now);
         }
       }
-      for_each_window([&](window_runtime_type& w) { guarded_window([&] { w.advance(now); }); });
+      for_each_window([&](window_runtime_type& w) { w.advance(now); });
     }
     return status;
   }
