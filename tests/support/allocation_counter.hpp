@@ -1,44 +1,56 @@
 // SPDX-License-Identifier: Apache-2.0
-// Counts every allocation of a test program: replaces the global operators new and delete.
-// Include it in exactly one source file of a test executable (it defines the operators), and
-// read `reel_test::allocations` around the code under test.
+// Counts every heap allocation of a program: replaces the global operators new and delete (all
+// forms, aligned and nothrow included, so each new pairs with its delete, also under
+// AddressSanitizer). Include it in exactly one source file of a test or benchmark executable (it
+// defines the operators) and read `reel_test::allocations` around the code under test.
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <cstdlib>
 #include <new>
 
 namespace reel_test {
-inline std::atomic<long> allocations{0};
+
+inline std::atomic<std::uint64_t> allocations{0};
+
+namespace detail {
+inline void* counted_alloc(std::size_t n) noexcept {
+  allocations.fetch_add(1, std::memory_order_relaxed);
+  return std::malloc(n == 0 ? 1 : n);
 }
+inline void* counted_aligned_alloc(std::size_t n, std::align_val_t a) noexcept {
+  allocations.fetch_add(1, std::memory_order_relaxed);
+  const auto align = static_cast<std::size_t>(a);
+  return std::aligned_alloc(align, (n + align - 1) / align * align);
+}
+}  // namespace detail
+
+}  // namespace reel_test
 
 void* operator new(std::size_t n) {
-  ++reel_test::allocations;
-  if (void* p = std::malloc(n ? n : 1)) return p;
+  if (void* p = reel_test::detail::counted_alloc(n)) return p;
   throw std::bad_alloc();
 }
 void* operator new[](std::size_t n) {
-  ++reel_test::allocations;
-  if (void* p = std::malloc(n ? n : 1)) return p;
+  if (void* p = reel_test::detail::counted_alloc(n)) return p;
   throw std::bad_alloc();
 }
-// The nothrow forms too: they must pair with the replaced operator delete (Catch2 uses them; under
-// AddressSanitizer a sanitizer allocation freed here is an alloc-dealloc mismatch).
+void* operator new(std::size_t n, std::align_val_t a) {
+  if (void* p = reel_test::detail::counted_aligned_alloc(n, a)) return p;
+  throw std::bad_alloc();
+}
+void* operator new[](std::size_t n, std::align_val_t a) {
+  if (void* p = reel_test::detail::counted_aligned_alloc(n, a)) return p;
+  throw std::bad_alloc();
+}
 void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
-  ++reel_test::allocations;
-  return std::malloc(n ? n : 1);
+  return reel_test::detail::counted_alloc(n);
 }
 void* operator new[](std::size_t n, const std::nothrow_t&) noexcept {
-  ++reel_test::allocations;
-  return std::malloc(n ? n : 1);
+  return reel_test::detail::counted_alloc(n);
 }
 void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, const std::nothrow_t&) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, const std::nothrow_t&) noexcept {
   std::free(p);
 }
 void operator delete[](void* p) noexcept {
@@ -48,5 +60,23 @@ void operator delete(void* p, std::size_t) noexcept {
   std::free(p);
 }
 void operator delete[](void* p, std::size_t) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, const std::nothrow_t&) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, const std::nothrow_t&) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::align_val_t) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, std::align_val_t) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, std::size_t, std::align_val_t) noexcept {
   std::free(p);
 }
